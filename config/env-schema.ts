@@ -1,0 +1,69 @@
+// The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const httpsUrl = z
+  .url({ protocol: /^https$/, error: 'must be an https:// URL' })
+  .transform((url) => url.replace(/\/+$/, ''));
+const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const;
+export type CloudName = (typeof CLOUD_NAMES)[number];
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  EMAIL_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('omikai-email'),
+
+  STORE: z.enum(['mongodb', 'memory']).optional(),
+  MONGODB_URI: optionalString.pipe(z.string().startsWith('mongodb', 'must start with mongodb:// or mongodb+srv://').optional()),
+  SETTINGS_FILE: optionalString,
+  SETTINGS_ACCOUNTS_COLLECTION: z.string().min(1).default('accounts'),
+  SETTINGS_USERS_COLLECTION: z.string().min(1).default('users'),
+  SETTINGS_FIELDS: optionalString,
+  SETTINGS_GRAPH_PROVIDER: z.string().min(1).default('microsoft-graph'),
+  SETTINGS_CACHE_TTL_SECONDS: nonNegativeInt.default(60),
+  DELIVERY_COLLECTION: z.string().min(1).default('email_deliveries'),
+
+  MS_GRAPH_CLOUD: z.enum(CLOUD_NAMES).default('global'),
+  MS_GRAPH_BASE_URL: optionalString.pipe(httpsUrl.optional()),
+  MS_LOGIN_BASE_URL: optionalString.pipe(httpsUrl.optional()),
+
+  WORKER_CONCURRENCY: positiveInt.max(1000).default(20),
+  SEND_TIMEOUT_MS: positiveInt.default(30_000),
+  RETRY_BASE_DELAY_MS: positiveInt.default(5_000),
+  RETRY_MAX_DELAY_MS: positiveInt.default(15 * 60_000),
+  OUTCOME_UNKNOWN_POLICY: z.enum(['retry', 'fail']).default('retry'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** One example per variable, printed next to its error so the fix is obvious. */
+export const envExamples: Record<keyof Env, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  EMAIL_QUEUE_NAME: 'omikai-email',
+  STORE: 'mongodb',
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/omikai',
+  SETTINGS_FILE: 'config/demo-settings.json',
+  SETTINGS_ACCOUNTS_COLLECTION: 'accounts',
+  SETTINGS_USERS_COLLECTION: 'users',
+  SETTINGS_FIELDS: '{"account.senderEmail":"email.graph.sender"}',
+  SETTINGS_GRAPH_PROVIDER: 'microsoft-graph',
+  SETTINGS_CACHE_TTL_SECONDS: '60',
+  DELIVERY_COLLECTION: 'email_deliveries',
+  MS_GRAPH_CLOUD: 'global',
+  MS_GRAPH_BASE_URL: 'https://graph.microsoft.com',
+  MS_LOGIN_BASE_URL: 'https://login.microsoftonline.com',
+  WORKER_CONCURRENCY: '20',
+  SEND_TIMEOUT_MS: '30000',
+  RETRY_BASE_DELAY_MS: '5000',
+  RETRY_MAX_DELAY_MS: '900000',
+  OUTCOME_UNKNOWN_POLICY: 'retry',
+  SHUTDOWN_TIMEOUT_MS: '30000',
+};

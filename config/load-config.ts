@@ -1,0 +1,121 @@
+// Loads the environment once at start into a typed Config; bad values stop the process with one
+// line per variable (name, problem, example).
+import { z } from 'zod';
+import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
+import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
+import { envExamples, envSchema, type Env } from './env-schema';
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  redisUrl: string;
+  queueName: string;
+  store: { kind: 'mongodb'; uri: string } | { kind: 'memory'; settingsFile: string };
+  settings: { shape: SettingsDocumentShape; cacheTtlMs: number };
+  deliveryCollection: string;
+  cloud: CloudEndpoints;
+  worker: {
+    concurrency: number;
+    sendTimeoutMs: number;
+    retry: { baseDelayMs: number; maxDelayMs: number; outcomeUnknown: 'retry' | 'fail' };
+    shutdownTimeoutMs: number;
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+const fieldPathsSchema = z
+  .object(Object.fromEntries(Object.keys(DEFAULT_FIELD_PATHS).map((key) => [key, z.string().min(1).optional()])))
+  .strict();
+
+function problem(name: keyof Env, message: string): string {
+  return `${name}: ${message} (example: ${name}=${envExamples[name]})`;
+}
+
+function parseFieldPaths(json: string | undefined, problems: string[]): SettingsFieldPaths {
+  if (json === undefined) return DEFAULT_FIELD_PATHS;
+  try {
+    const overrides = fieldPathsSchema.parse(JSON.parse(json)) as Partial<SettingsFieldPaths>;
+    return { ...DEFAULT_FIELD_PATHS, ...overrides };
+  } catch {
+    problems.push(problem('SETTINGS_FIELDS', `must be a JSON object whose keys are among ${Object.keys(DEFAULT_FIELD_PATHS).join(', ')}`));
+    return DEFAULT_FIELD_PATHS;
+  }
+}
+
+/** Reads `env` (normally process.env); throws ConfigError listing every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]) as keyof Env;
+        const got = env[name] === undefined ? 'not set' : `got "${env[name]}"`;
+        return problem(name, `${issue.message}, ${got}`);
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const storeKind = e.STORE ?? (e.MONGODB_URI ? 'mongodb' : undefined);
+  let store: Config['store'] | undefined;
+  if (storeKind === undefined) {
+    problems.push(problem('MONGODB_URI', 'is required (or set STORE=memory with SETTINGS_FILE for a demo without MongoDB)'));
+  } else if (storeKind === 'mongodb') {
+    if (e.MONGODB_URI) store = { kind: 'mongodb', uri: e.MONGODB_URI };
+    else problems.push(problem('MONGODB_URI', 'is required when STORE=mongodb'));
+  } else if (e.NODE_ENV === 'production') {
+    problems.push(problem('STORE', 'memory keeps delivery records only in memory and is refused with NODE_ENV=production; use mongodb'));
+  } else if (e.SETTINGS_FILE) {
+    store = { kind: 'memory', settingsFile: e.SETTINGS_FILE };
+  } else {
+    problems.push(problem('SETTINGS_FILE', 'is required when STORE=memory: a JSON file {"accounts": [...], "users": [...]}'));
+  }
+  const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
+  if (problems.length > 0 || !store) throw new ConfigError(problems);
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    queueName: e.EMAIL_QUEUE_NAME,
+    store,
+    settings: {
+      shape: {
+        accountsCollection: e.SETTINGS_ACCOUNTS_COLLECTION,
+        usersCollection: e.SETTINGS_USERS_COLLECTION,
+        fields,
+        graphProviderValue: e.SETTINGS_GRAPH_PROVIDER,
+      },
+      cacheTtlMs: e.SETTINGS_CACHE_TTL_SECONDS * 1000,
+    },
+    deliveryCollection: e.DELIVERY_COLLECTION,
+    cloud: resolveCloudEndpoints(e.MS_GRAPH_CLOUD, {
+      ...(e.MS_GRAPH_BASE_URL ? { graphBaseUrl: e.MS_GRAPH_BASE_URL } : {}),
+      ...(e.MS_LOGIN_BASE_URL ? { loginBaseUrl: e.MS_LOGIN_BASE_URL } : {}),
+    }),
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      sendTimeoutMs: e.SEND_TIMEOUT_MS,
+      retry: { baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS, outcomeUnknown: e.OUTCOME_UNKNOWN_POLICY },
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+  };
+}
+
+/** For entry points: the config, or a clear message on stderr and exit code 78 (EX_CONFIG). */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err: unknown) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+}

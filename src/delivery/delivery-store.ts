@@ -1,0 +1,93 @@
+// Delivery records: one per job, the lasting history of what was sent, by whom, and why not.
+import type { Failure } from './failure';
+
+export type DeliveryStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed';
+
+export interface DeliveryRecord {
+  jobId: string;
+  accountId: string;
+  userId?: string;
+  status: DeliveryStatus;
+  /** Send attempts started (a scheduled job waiting for sendAt has 0). */
+  attempts: number;
+  subject?: string;
+  recipientCount: number;
+  sender?: string;
+  senderSource?: 'account' | 'user';
+  /** Why a named user's own sender was not used. */
+  senderFallbackReason?: string;
+  correlation?: Record<string, string>;
+  idempotencyKey?: string;
+  graphRequestId?: string;
+  clientRequestId?: string;
+  /** Graph may have sent this e-mail more than once (an attempt's outcome was unknown, then it was retried). */
+  possibleDuplicate: boolean;
+  error?: Failure;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt?: Date;
+  failedAt?: Date;
+}
+
+export interface AttemptStart {
+  jobId: string;
+  accountId: string;
+  userId?: string;
+  subject: string;
+  recipientCount: number;
+  correlation?: Record<string, string>;
+  idempotencyKey?: string;
+  /** 'queued' records a job that waits for its sendAt; it does not count as an attempt. */
+  status: 'queued' | 'sending';
+  now: Date;
+}
+
+export type AttemptStartResult =
+  /** Go ahead and send. `possibleDuplicate`: an earlier attempt of this job may have been sent. */
+  | { action: 'send'; possibleDuplicate: boolean }
+  /** This job's record already says sent (e.g. the job was re-added after Redis lost it). */
+  | { action: 'already-sent'; record: DeliveryRecord }
+  /** Another job with the same account and idempotency key owns this e-mail. */
+  | { action: 'duplicate'; record: DeliveryRecord };
+
+export type AttemptOutcome =
+  | {
+      status: 'sent';
+      sender: string;
+      senderSource: 'account' | 'user';
+      senderFallbackReason?: string;
+      graphRequestId?: string;
+      clientRequestId: string;
+      now: Date;
+    }
+  | {
+      status: 'retrying' | 'failed';
+      error: Failure;
+      sender?: string;
+      senderSource?: 'account' | 'user';
+      senderFallbackReason?: string;
+      clientRequestId?: string;
+      /** Set when this attempt may have reached the recipient although it failed. */
+      possibleDuplicate?: boolean;
+      now: Date;
+    };
+
+export interface DeliveryQuery {
+  jobId?: string;
+  accountId?: string;
+  idempotencyKey?: string;
+  /** Matches records whose correlation has all these fields. */
+  correlation?: Record<string, string>;
+  limit?: number;
+}
+
+export interface DeliveryStore {
+  /**
+   * Called before every attempt. Creates the record on the first call; a record found still
+   * 'sending' means an attempt died mid-send, so the e-mail may already be out.
+   * A failed record with the same idempotency key hands the key over to the new job.
+   */
+  startAttempt(start: AttemptStart): Promise<AttemptStartResult>;
+  finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void>;
+  find(query: DeliveryQuery): Promise<DeliveryRecord[]>;
+}

@@ -1,0 +1,77 @@
+// Delivery records kept in process memory: for demos, tests and benchmarks.
+import type { AttemptOutcome, AttemptStart, AttemptStartResult, DeliveryQuery, DeliveryRecord, DeliveryStore } from './delivery-store';
+
+const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${idempotencyKey}`;
+
+export class MemoryDeliveryStore implements DeliveryStore {
+  private readonly records = new Map<string, DeliveryRecord>();
+  private readonly jobIdByKey = new Map<string, string>();
+
+  async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
+    const existing = this.records.get(start.jobId);
+    if (existing) {
+      if (existing.status === 'sent') return { action: 'already-sent', record: { ...existing } };
+      if (start.status === 'sending') {
+        if (existing.status === 'sending') existing.possibleDuplicate = true;
+        existing.status = 'sending';
+        existing.attempts += 1;
+      }
+      existing.updatedAt = start.now;
+      return { action: 'send', possibleDuplicate: existing.possibleDuplicate };
+    }
+
+    if (start.idempotencyKey !== undefined) {
+      const key = keyOf(start.accountId, start.idempotencyKey);
+      const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
+      if (owner && owner.status !== 'failed') return { action: 'duplicate', record: { ...owner } };
+      if (owner) delete owner.idempotencyKey;
+      this.jobIdByKey.set(key, start.jobId);
+    }
+    this.records.set(start.jobId, {
+      jobId: start.jobId,
+      accountId: start.accountId,
+      ...(start.userId !== undefined ? { userId: start.userId } : {}),
+      status: start.status,
+      attempts: start.status === 'sending' ? 1 : 0,
+      subject: start.subject,
+      recipientCount: start.recipientCount,
+      ...(start.correlation ? { correlation: start.correlation } : {}),
+      ...(start.idempotencyKey !== undefined ? { idempotencyKey: start.idempotencyKey } : {}),
+      possibleDuplicate: false,
+      createdAt: start.now,
+      updatedAt: start.now,
+    });
+    return { action: 'send', possibleDuplicate: false };
+  }
+
+  async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {
+    const record = this.records.get(jobId);
+    if (!record) throw new Error(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
+    const { now, possibleDuplicate, ...fields } = { possibleDuplicate: false, ...outcome };
+    Object.assign(record, fields, { updatedAt: now, possibleDuplicate: record.possibleDuplicate || possibleDuplicate });
+    if (outcome.status === 'sent') {
+      record.sentAt = now;
+      delete record.error;
+    }
+    if (outcome.status === 'failed') record.failedAt = now;
+  }
+
+  async find(query: DeliveryQuery): Promise<DeliveryRecord[]> {
+    const matches: DeliveryRecord[] = [];
+    for (const record of this.records.values()) {
+      if (matchesQuery(record, query)) matches.push({ ...record });
+      if (matches.length >= (query.limit ?? 100)) break;
+    }
+    return matches;
+  }
+}
+
+function matchesQuery(record: DeliveryRecord, query: DeliveryQuery): boolean {
+  if (query.jobId !== undefined && record.jobId !== query.jobId) return false;
+  if (query.accountId !== undefined && record.accountId !== query.accountId) return false;
+  if (query.idempotencyKey !== undefined && record.idempotencyKey !== query.idempotencyKey) return false;
+  for (const [field, value] of Object.entries(query.correlation ?? {})) {
+    if (record.correlation?.[field] !== value) return false;
+  }
+  return true;
+}

@@ -1,0 +1,255 @@
+// Delivery records in MongoDB, one document per job (_id = jobId). Every change is one atomic
+// operation, so concurrent workers (and jobs re-added after Redis lost them) follow the same rules
+// as the memory store. Call ensureIndexes() once at startup: duplicate detection relies on them.
+import { Schema, type Connection, type Model, type QueryFilter } from 'mongoose';
+import type { AttemptOutcome, AttemptStart, AttemptStartResult, DeliveryQuery, DeliveryRecord, DeliveryStatus, DeliveryStore } from './delivery-store';
+import type { Failure } from './failure';
+
+const DUPLICATE_KEY = 11000;
+/** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
+const MAX_START_ROUNDS = 5;
+const DEFAULT_FIND_LIMIT = 100;
+
+/** Thrown when a start kept losing races to other workers; the job may simply be retried. */
+export class DeliveryRecordConflictError extends Error {
+  override name = 'DeliveryRecordConflictError';
+}
+
+/** A delivery record as stored: the jobId is the document's _id. */
+interface StoredDelivery extends Omit<DeliveryRecord, 'jobId'> {
+  _id: string;
+}
+
+export class MongoDeliveryStore implements DeliveryStore {
+  private readonly model: Model<StoredDelivery>;
+
+  constructor(connection: Connection, collectionName: string) {
+    this.model = connection.model<StoredDelivery>(`DeliveryRecord:${collectionName}`, createDeliverySchema(), collectionName, {
+      overwriteModels: true,
+    });
+  }
+
+  /** Creates the collection's indexes if missing (existing ones are left alone). */
+  async ensureIndexes(): Promise<void> {
+    await this.model.createIndexes();
+  }
+
+  async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
+    for (let round = 0; round < MAX_START_ROUNDS; round++) {
+      const existing = await this.model.findById(start.jobId).lean<StoredDelivery>();
+      if (existing) {
+        if (existing.status === 'sent') return { action: 'already-sent', record: toDeliveryRecord(existing) };
+        const updated = await this.continueAttempt(start);
+        if (updated) return { action: 'send', possibleDuplicate: updated.possibleDuplicate };
+        continue; // it was marked sent in between
+      }
+      const inserted = await this.insertRecord(start);
+      if (inserted) return inserted;
+    }
+    throw new DeliveryRecordConflictError(
+      `Could not start an attempt for job ${start.jobId}: its delivery record or idempotency key kept changing ` +
+        `under other workers (${MAX_START_ROUNDS} tries); retry the job.`,
+    );
+  }
+
+  async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {
+    const sent = outcome.status === 'sent';
+    const $set = withoutEmpty({
+      status: outcome.status,
+      sender: outcome.sender,
+      senderSource: outcome.senderSource,
+      senderFallbackReason: outcome.senderFallbackReason,
+      clientRequestId: outcome.clientRequestId,
+      graphRequestId: sent ? outcome.graphRequestId : undefined,
+      error: sent ? undefined : outcome.error,
+      // Only ever raised: an earlier attempt that may have been sent stays a possible duplicate.
+      possibleDuplicate: !sent && outcome.possibleDuplicate === true ? true : undefined,
+      updatedAt: outcome.now,
+      sentAt: sent ? outcome.now : undefined,
+      failedAt: outcome.status === 'failed' ? outcome.now : undefined,
+    });
+    const result = await this.model.updateOne({ _id: jobId }, sent ? { $set, $unset: { error: 1 } } : { $set });
+    if (result.matchedCount === 0) throw new Error(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
+  }
+
+  async find(query: DeliveryQuery): Promise<DeliveryRecord[]> {
+    const filter: Record<string, unknown> = {};
+    if (query.jobId !== undefined) filter._id = query.jobId;
+    if (query.accountId !== undefined) filter.accountId = query.accountId;
+    if (query.idempotencyKey !== undefined) filter.idempotencyKey = query.idempotencyKey;
+    for (const [field, value] of Object.entries(query.correlation ?? {})) {
+      // A dot or leading $ would turn the field name into a different path or an operator.
+      if (field.includes('.') || field.startsWith('$')) {
+        throw new Error(`Correlation field "${field}" cannot be searched in MongoDB: names with "." or a leading "$" are not supported.`);
+      }
+      filter[`correlation.${field}`] = value;
+    }
+    // Oldest first, as the memory store returns them; {accountId, createdAt} serves this order.
+    // The memory store returns at least one record even for limit 0, and limit(0) would mean "no limit" here.
+    const records = await this.model
+      .find(filter as QueryFilter<StoredDelivery>)
+      .sort({ createdAt: 1 })
+      .limit(Math.max(1, Math.ceil(query.limit ?? DEFAULT_FIND_LIMIT)))
+      .lean<StoredDelivery[]>();
+    return records.map(toDeliveryRecord);
+  }
+
+  /** Updates an existing record that is not sent yet; null when it is sent (or gone). */
+  private async continueAttempt(start: AttemptStart): Promise<StoredDelivery | null> {
+    const filter = { _id: start.jobId, status: { $ne: 'sent' as const } };
+    if (start.status === 'queued') {
+      return this.model.findOneAndUpdate(filter, { $set: { updatedAt: start.now } }, { returnDocument: 'after' }).lean<StoredDelivery>();
+    }
+    const pipeline = [
+      // Still 'sending' means the previous attempt died mid-send, so that e-mail may be out already.
+      { $set: { possibleDuplicate: { $or: ['$possibleDuplicate', { $eq: ['$status', 'sending'] }] } } },
+      { $set: { status: 'sending', attempts: { $add: ['$attempts', 1] }, updatedAt: start.now } },
+    ];
+    return this.model.findOneAndUpdate(filter, pipeline, { returnDocument: 'after', updatePipeline: true }).lean<StoredDelivery>();
+  }
+
+  /**
+   * Inserts the job's first record. The unique {accountId, idempotencyKey} index decides which job
+   * owns a key. Null means "read again": this job's record appeared meanwhile, or a failed owner's
+   * key was just released.
+   */
+  private async insertRecord(start: AttemptStart): Promise<AttemptStartResult | null> {
+    try {
+      await this.model.insertOne(newRecord(start));
+      return { action: 'send', possibleDuplicate: false };
+    } catch (err: unknown) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    if (start.idempotencyKey === undefined) return null;
+
+    const owner = await this.model
+      // The $type term lets the planner use the partial unique index.
+      .findOne({ accountId: start.accountId, idempotencyKey: { $eq: start.idempotencyKey, $type: 'string' } })
+      .lean<StoredDelivery>();
+    if (!owner || owner._id === start.jobId) return null;
+    if (owner.status !== 'failed') return { action: 'duplicate', record: toDeliveryRecord(owner) };
+    // A failed record hands its key to the new job; the filter keeps this from touching a new owner.
+    await this.model.updateOne(
+      { _id: owner._id, status: 'failed', idempotencyKey: start.idempotencyKey },
+      { $unset: { idempotencyKey: 1 } },
+    );
+    return null;
+  }
+}
+
+function createDeliverySchema(): Schema<StoredDelivery> {
+  const failureSchema = new Schema<Failure>(
+    {
+      category: { type: String, required: true },
+      reason: { type: String, required: true },
+      code: String,
+      httpStatus: Number,
+      graphRequestId: String,
+      retryAfterMs: Number,
+    },
+    { _id: false },
+  );
+  const schema = new Schema<StoredDelivery>(
+    {
+      _id: { type: String, required: true },
+      accountId: { type: String, required: true },
+      userId: String,
+      status: { type: String, enum: ['queued', 'sending', 'retrying', 'sent', 'failed'] satisfies DeliveryStatus[], required: true },
+      attempts: { type: Number, required: true },
+      subject: String,
+      recipientCount: { type: Number, required: true },
+      sender: String,
+      senderSource: { type: String, enum: ['account', 'user'] },
+      senderFallbackReason: String,
+      // Mixed, not Map: the ERP's own field names are kept as they are.
+      correlation: Schema.Types.Mixed,
+      idempotencyKey: String,
+      graphRequestId: String,
+      clientRequestId: String,
+      possibleDuplicate: { type: Boolean, required: true },
+      error: failureSchema,
+      createdAt: { type: Date, required: true },
+      updatedAt: { type: Date, required: true },
+      sentAt: Date,
+      failedAt: Date,
+    },
+    // Timestamps come from the caller's `now`; indexes are built by ensureIndexes(), not on model creation.
+    { versionKey: false, timestamps: false, minimize: false, autoIndex: false, autoCreate: false },
+  );
+  schema.index(
+    { accountId: 1, idempotencyKey: 1 },
+    { unique: true, partialFilterExpression: { idempotencyKey: { $type: 'string' } }, name: 'accountId_idempotencyKey_unique' },
+  );
+  schema.index({ accountId: 1, createdAt: 1 });
+  // Correlation field names are the ERP's; a wildcard index serves equality on any of them.
+  schema.index({ 'correlation.$**': 1 });
+  schema.index({ status: 1, updatedAt: 1 });
+  return schema;
+}
+
+function newRecord(start: AttemptStart): StoredDelivery {
+  return {
+    _id: start.jobId,
+    accountId: start.accountId,
+    ...withoutEmpty({ userId: start.userId, correlation: start.correlation, idempotencyKey: start.idempotencyKey }),
+    status: start.status,
+    attempts: start.status === 'sending' ? 1 : 0,
+    subject: start.subject,
+    recipientCount: start.recipientCount,
+    possibleDuplicate: false,
+    createdAt: start.now,
+    updatedAt: start.now,
+  };
+}
+
+/** A plain record: jobId from _id, absent fields left out, nothing of mongoose's. */
+function toDeliveryRecord(stored: StoredDelivery): DeliveryRecord {
+  return {
+    jobId: stored._id,
+    accountId: stored.accountId,
+    status: stored.status,
+    attempts: stored.attempts,
+    recipientCount: stored.recipientCount,
+    possibleDuplicate: stored.possibleDuplicate === true,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    ...withoutEmpty({
+      userId: stored.userId,
+      subject: stored.subject,
+      sender: stored.sender,
+      senderSource: stored.senderSource,
+      senderFallbackReason: stored.senderFallbackReason,
+      correlation: stored.correlation ? { ...stored.correlation } : undefined,
+      idempotencyKey: stored.idempotencyKey,
+      graphRequestId: stored.graphRequestId,
+      clientRequestId: stored.clientRequestId,
+      error: stored.error ? toFailure(stored.error) : undefined,
+      sentAt: stored.sentAt,
+      failedAt: stored.failedAt,
+    }),
+  };
+}
+
+function toFailure(stored: Failure): Failure {
+  return {
+    category: stored.category,
+    reason: stored.reason,
+    ...withoutEmpty({
+      code: stored.code,
+      httpStatus: stored.httpStatus,
+      graphRequestId: stored.graphRequestId,
+      retryAfterMs: stored.retryAfterMs,
+    }),
+  };
+}
+
+/** Drops undefined and null values: MongoDB keeps no field rather than a null one. */
+function withoutEmpty<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: NonNullable<T[K]> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null)) as {
+    [K in keyof T]?: NonNullable<T[K]>;
+  };
+}
+
+function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === DUPLICATE_KEY;
+}

@@ -1,0 +1,85 @@
+// Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on.
+import type { Failure } from '../delivery/failure';
+
+const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certificates & secrets';
+const OVERVIEW_PAGE = 'Entra admin center > App registrations > (your app) > Overview';
+const ERP_SETTINGS = 'Settings > Account > Profile > Microsoft Graph settings';
+
+/** What each sign-in error code means for the admin who set the connection up. */
+const AADSTS_REASONS: Record<string, (clientId: string, tenantId: string) => string> = {
+  '7000215': () =>
+    `Microsoft Entra rejected the client secret (AADSTS7000215). Usually the secret's ID was pasted instead of its Value: ` +
+    `in ${SECRET_PAGE}, create a new client secret, copy the Value column (not the Secret ID) and paste it as Client secret in ${ERP_SETTINGS}.`,
+  '7000222': () =>
+    `The app's client secret has expired (AADSTS7000222). In ${SECRET_PAGE}, create a new client secret and paste its Value as Client secret in ${ERP_SETTINGS}.`,
+  '700016': (clientId, tenantId) =>
+    `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). Copy the Application (client) ID from ${OVERVIEW_PAGE} ` +
+    `into ${ERP_SETTINGS}, and check the app is registered in this tenant.`,
+  '90002': (_clientId, tenantId) =>
+    `Tenant ${tenantId} was not found (AADSTS90002). Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
+  '900023': (_clientId, tenantId) =>
+    `"${tenantId}" is not a valid tenant ID (AADSTS900023). Copy the Directory (tenant) ID (a GUID) from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
+  '7000229': (clientId) =>
+    `App ${clientId} has no service principal in this tenant (AADSTS7000229). An admin opens API permissions in the app registration and clicks ` +
+    `"Grant admin consent", which creates it.`,
+  '700027': () =>
+    `Entra could not verify the certificate's signature (AADSTS700027). Upload the certificate in ${SECRET_PAGE} and check the thumbprint and private key in ${ERP_SETTINGS}.`,
+  '700024': () =>
+    `Entra rejected the certificate assertion as expired or not yet valid (AADSTS700024). Check this server's clock (NTP).`,
+};
+
+interface MsalLikeError {
+  errorCode?: unknown;
+  errorMessage?: unknown;
+  status?: unknown;
+  message?: unknown;
+}
+
+const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
+
+/** A Tenant ID that cannot even form a sign-in URL fails here, before MSAL sees it. */
+export function checkTenantId(tenantId: string): Failure | undefined {
+  if (TENANT_ID.test(tenantId)) return undefined;
+  return {
+    category: 'settings',
+    code: 'InvalidTenantId',
+    reason: `Tenant ID "${tenantId}" is not a GUID or domain name. Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
+  };
+}
+
+export function classifyTokenError(err: unknown, credentials: { clientId: string; tenantId: string }): Failure {
+  const error = (typeof err === 'object' && err !== null ? err : {}) as MsalLikeError;
+  const errorCode = typeof error.errorCode === 'string' ? error.errorCode : undefined;
+  const description = String(error.errorMessage ?? error.message ?? err);
+  const status = typeof error.status === 'number' ? error.status : undefined;
+  const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
+
+  const known = aadsts ? AADSTS_REASONS[aadsts] : undefined;
+  if (known && aadsts) {
+    return { category: 'credentials', code: `AADSTS${aadsts}`, reason: known(credentials.clientId, credentials.tenantId), ...(status ? { httpStatus: status } : {}) };
+  }
+  if (status === 429) {
+    return { category: 'throttled', code: errorCode ?? 'TokenThrottled', httpStatus: status, reason: 'Microsoft Entra is throttling token requests; retrying later.' };
+  }
+  if ((status !== undefined && status >= 500) || errorCode === 'network_error' || errorCode === 'TokenTimeout' || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|fetch failed/i.test(description)) {
+    return {
+      category: 'transient',
+      code: errorCode ?? 'TokenEndpointUnavailable',
+      ...(status ? { httpStatus: status } : {}),
+      reason: `Could not get a token from Microsoft Entra (${status ? `HTTP ${status}` : (errorCode ?? 'network error')}); retrying later.`,
+    };
+  }
+  if (aadsts || (status !== undefined && status >= 400)) {
+    return {
+      category: 'credentials',
+      code: aadsts ? `AADSTS${aadsts}` : (errorCode ?? `HTTP${status}`),
+      ...(status ? { httpStatus: status } : {}),
+      reason: `Microsoft Entra refused to issue a token for app ${credentials.clientId}: ${firstLine(description)}. Check the app registration and ${ERP_SETTINGS}.`,
+    };
+  }
+  return { category: 'unknown', code: errorCode ?? 'TokenError', reason: `Getting a token failed unexpectedly: ${firstLine(description)}` };
+}
+
+function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0]?.slice(0, 300) ?? '';
+}

@@ -1,0 +1,105 @@
+// App-only access tokens for Microsoft Graph: one MSAL client per credential set, tokens reused
+// until shortly before they expire, and concurrent first requests sharing one network call.
+import { createHash } from 'node:crypto';
+import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import type { Logger } from 'pino';
+import { DeliveryError } from '../delivery/failure';
+import type { GraphCredentials } from '../settings/resolve-sender';
+import type { CloudEndpoints } from './clouds';
+import { checkTenantId, classifyTokenError } from './token-errors';
+
+export interface TokenProvider {
+  getAccessToken(credentials: GraphCredentials): Promise<string>;
+}
+
+/** Renew this long before expiry, as MSAL does, so no send goes out with a token about to lapse. */
+const RENEW_BEFORE_EXPIRY_MS = 5 * 60_000;
+const MAX_CLIENTS = 1_000;
+
+interface ClientEntry {
+  app: ConfidentialClientApplication;
+  accessToken?: string;
+  expiresAtMs: number;
+  pending?: Promise<string>;
+}
+
+const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn']);
+
+export interface MsalTokenProviderOptions {
+  cloud: CloudEndpoints;
+  logger: Logger;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+export class MsalTokenProvider implements TokenProvider {
+  private readonly clients = new Map<string, ClientEntry>();
+  /** Token requests that went to Entra (cache hits are not counted). */
+  tokenRequests = 0;
+
+  constructor(private readonly options: MsalTokenProviderOptions) {}
+
+  async getAccessToken(credentials: GraphCredentials): Promise<string> {
+    const entry = this.clientFor(credentials);
+    const now = (this.options.now ?? Date.now)();
+    if (entry.accessToken && entry.expiresAtMs - RENEW_BEFORE_EXPIRY_MS > now) return entry.accessToken;
+    entry.pending ??= this.acquire(entry, credentials).finally(() => {
+      entry.pending = undefined;
+    });
+    return entry.pending;
+  }
+
+  private async acquire(entry: ClientEntry, credentials: GraphCredentials): Promise<string> {
+    this.tokenRequests += 1;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('Token request timed out'), { errorCode: 'TokenTimeout' })), this.options.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [this.options.cloud.scope] }), timeout]);
+      if (!result?.accessToken) throw new Error('Microsoft Entra returned no access token');
+      entry.accessToken = result.accessToken;
+      entry.expiresAtMs = result.expiresOn?.getTime() ?? 0;
+      return result.accessToken;
+    } catch (err: unknown) {
+      throw new DeliveryError(classifyTokenError(err, credentials), { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private clientFor(credentials: GraphCredentials): ClientEntry {
+    const key = createHash('sha256')
+      .update([credentials.tenantId, credentials.clientId, credentials.clientSecret].join('\0'))
+      .digest('base64');
+    const existing = this.clients.get(key);
+    if (existing) return existing;
+
+    const tenantProblem = checkTenantId(credentials.tenantId);
+    if (tenantProblem) throw new DeliveryError(tenantProblem);
+    if (this.clients.size >= MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+
+    const { loginBaseUrl } = this.options.cloud;
+    const loginHost = new URL(loginBaseUrl).host;
+    const logger = this.options.logger;
+    const app = new ConfidentialClientApplication({
+      auth: {
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+        authority: `${loginBaseUrl}/${credentials.tenantId}`,
+        // A login host MSAL does not know (a proxy, the simulator) must be declared to skip instance discovery.
+        ...(MICROSOFT_LOGIN_HOSTS.has(loginHost) ? {} : { knownAuthorities: [loginHost] }),
+      },
+      system: {
+        loggerOptions: {
+          piiLoggingEnabled: false,
+          logLevel: LogLevel.Warning,
+          loggerCallback: (_level, message) => logger.debug({ msal: message }, 'msal'),
+        },
+      },
+    });
+    const entry: ClientEntry = { app, expiresAtMs: 0 };
+    this.clients.set(key, entry);
+    return entry;
+  }
+}

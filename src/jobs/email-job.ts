@@ -1,0 +1,129 @@
+// The job contract between the ERP and the worker: one versioned zod schema used on both sides.
+import { z } from 'zod';
+import { buildSendMailBody, sendMailBodyBytes, MAX_SEND_MAIL_REQUEST_BYTES } from '../graph/send-mail-body';
+
+export const EMAIL_QUEUE_NAME = 'omikai-email';
+export const SEND_EMAIL_JOB_NAME = 'send-email';
+export const EMAIL_JOB_SCHEMA_VERSION = 1;
+export const MAX_RECIPIENTS = 500;
+export const MAX_CUSTOM_HEADERS = 5;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const emailAddress = z
+  .object({
+    address: z.email({ error: 'must be an e-mail address' }).max(320),
+    name: z.string().max(256).optional(),
+  })
+  .strict();
+
+const recipients = z.array(emailAddress).max(MAX_RECIPIENTS).optional();
+
+const attachment = z
+  .object({
+    name: z.string().min(1).max(255),
+    contentType: z.string().min(1).max(255),
+    contentBase64: z.string().regex(BASE64, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
+    contentId: z.string().max(255).optional(),
+    isInline: z.boolean().optional(),
+  })
+  .strict();
+
+const HEADER_NAME = /^x-[A-Za-z0-9-]+$/i;
+
+/** Fields the ERP supplies; `enqueue()` takes these. */
+export const emailJobInputSchema = z
+  .object({
+    accountId: z.string().min(1).max(128),
+    userId: z.string().min(1).max(128).optional(),
+    to: recipients,
+    cc: recipients,
+    bcc: recipients,
+    replyTo: z.array(emailAddress).max(10).optional(),
+    subject: z.string().max(998),
+    html: z.string().optional(),
+    text: z.string().optional(),
+    importance: z.enum(['low', 'normal', 'high']).optional(),
+    headers: z
+      .record(z.string(), z.string().max(995))
+      .superRefine((headers, ctx) => {
+        const names = Object.keys(headers);
+        if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} custom headers` });
+        for (const name of names.filter((n) => !HEADER_NAME.test(n))) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'header names must start with x- and use letters, digits and -' });
+        }
+      })
+      .optional(),
+    attachments: z.array(attachment).max(100).optional(),
+    saveToSentItems: z.boolean().default(true),
+    idempotencyKey: z.string().min(1).max(256).optional(),
+    correlation: z
+      .record(z.string().min(1).max(64), z.string().max(256))
+      .refine((correlation) => Object.keys(correlation).length <= 10, 'at most 10 correlation fields')
+      .optional(),
+    sendAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T08:00:00Z' }).optional(),
+  })
+  .strict();
+
+/** What is stored in Redis: the input plus the schema version. */
+export const emailJobSchema = emailJobInputSchema
+  .extend({ schemaVersion: z.literal(EMAIL_JOB_SCHEMA_VERSION, { error: `must be ${EMAIL_JOB_SCHEMA_VERSION}` }) })
+  .superRefine((job, ctx) => {
+    const recipientCount = countRecipients(job);
+    if (recipientCount < 1 || recipientCount > MAX_RECIPIENTS) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients (got ${recipientCount})` });
+    }
+    if (job.html === undefined && job.text === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or both)' });
+    }
+    if (recipientCount >= 1 && recipientCount <= MAX_RECIPIENTS) {
+      const bytes = sendMailBodyBytes(buildSendMailBody(job));
+      if (bytes > MAX_SEND_MAIL_REQUEST_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['attachments'],
+          message:
+            `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is 4 MB ` +
+            '(about 3 MB of attachments, as base64 adds a third): send large files as links',
+        });
+      }
+    }
+  });
+
+export type EmailJobInput = z.input<typeof emailJobInputSchema>;
+export type EmailJob = z.output<typeof emailJobSchema>;
+
+export function countRecipients(job: Pick<EmailJob, 'to' | 'cc' | 'bcc'>): number {
+  return (job.to?.length ?? 0) + (job.cc?.length ?? 0) + (job.bcc?.length ?? 0);
+}
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+/** Thrown by `enqueue()` for input that does not match the contract; names every bad field. */
+export class EmailJobValidationError extends Error {
+  override name = 'EmailJobValidationError';
+
+  constructor(
+    readonly problems: FieldProblem[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Invalid e-mail job: ${problems.map((p) => `${p.path || '(job)'}: ${p.message}`).join('; ')}`, options);
+  }
+}
+
+function toPath(path: readonly PropertyKey[]): string {
+  return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index > 0 ? '.' : ''}${String(key)}`)).join('');
+}
+
+/** Parses stored job data; throws EmailJobValidationError naming each bad field. */
+export function parseEmailJob(data: unknown): EmailJob {
+  const result = emailJobSchema.safeParse(data);
+  if (result.success) return result.data;
+  throw new EmailJobValidationError(
+    result.error.issues.map((issue) => ({ path: toPath(issue.path), message: issue.message })),
+    { cause: result.error },
+  );
+}

@@ -1,0 +1,97 @@
+// The typed producer API the ERP calls to queue e-mails.
+import { createHash } from 'node:crypto';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import {
+  EMAIL_JOB_SCHEMA_VERSION,
+  EMAIL_QUEUE_NAME,
+  EmailJobValidationError,
+  SEND_EMAIL_JOB_NAME,
+  parseEmailJob,
+  type EmailJob,
+  type EmailJobInput,
+} from './email-job';
+
+/** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
+export const GRAPH_BACKOFF_TYPE = 'graph';
+
+/** Job options every e-mail job gets unless the caller overrides them. */
+export const DEFAULT_EMAIL_JOB_OPTIONS = {
+  attempts: 10,
+  backoff: { type: GRAPH_BACKOFF_TYPE },
+  // Delivery records are the history; Redis keeps a day of completed jobs for the dashboard.
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+} satisfies JobsOptions;
+
+export interface EmailProducerOptions {
+  connection: ConnectionOptions;
+  queueName?: string;
+  jobOptions?: Pick<JobsOptions, 'attempts' | 'removeOnComplete' | 'removeOnFail' | 'priority'>;
+  now?: () => number;
+}
+
+export interface EnqueuedEmail {
+  jobId: string;
+}
+
+export interface EmailProducer {
+  /** Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. */
+  enqueue(input: EmailJobInput): Promise<EnqueuedEmail>;
+  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
+  enqueueMany(inputs: EmailJobInput[]): Promise<EnqueuedEmail[]>;
+  close(): Promise<void>;
+  /** The BullMQ queue itself, for anything beyond enqueueing. */
+  readonly queue: Queue;
+}
+
+/** The job id for an idempotency key: BullMQ ignores a second job with the same id while the first is in Redis. */
+export function idempotentJobId(accountId: string, idempotencyKey: string): string {
+  return `email-${createHash('sha256').update(`${accountId}\0${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+}
+
+interface BulkJob {
+  name: string;
+  data: EmailJob;
+  opts: JobsOptions;
+}
+
+function toBulkJob(input: EmailJobInput, now: number): BulkJob {
+  const data = parseEmailJob({ ...input, schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
+  const opts: JobsOptions = {};
+  if (data.idempotencyKey !== undefined) opts.jobId = idempotentJobId(data.accountId, data.idempotencyKey);
+  if (data.sendAt !== undefined) opts.delay = Math.max(0, Date.parse(data.sendAt) - now);
+  return { name: SEND_EMAIL_JOB_NAME, data, opts };
+}
+
+export function createEmailProducer({ connection, queueName = EMAIL_QUEUE_NAME, jobOptions, now = Date.now }: EmailProducerOptions): EmailProducer {
+  const queue = new Queue<EmailJob>(queueName, {
+    connection,
+    defaultJobOptions: { ...DEFAULT_EMAIL_JOB_OPTIONS, ...jobOptions },
+  });
+
+  return {
+    queue,
+    async enqueue(input) {
+      const job = toBulkJob(input, now());
+      const added = await queue.add(job.name, job.data, job.opts);
+      return { jobId: added.id! };
+    },
+    async enqueueMany(inputs) {
+      const problems: EmailJobValidationError['problems'] = [];
+      const jobs: BulkJob[] = [];
+      const at = now();
+      inputs.forEach((input, index) => {
+        try {
+          jobs.push(toBulkJob(input, at));
+        } catch (err: unknown) {
+          if (!(err instanceof EmailJobValidationError)) throw err;
+          problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
+        }
+      });
+      if (problems.length > 0) throw new EmailJobValidationError(problems);
+      const added = await queue.addBulk(jobs);
+      return added.map((job) => ({ jobId: job.id! }));
+    },
+    close: () => queue.close(),
+  };
+}

@@ -1,0 +1,36 @@
+// Builds the BullMQ Worker that runs the send processor, with a backoff that honours Retry-After.
+import { Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { GRAPH_BACKOFF_TYPE } from '../jobs/producer';
+import { RetryLaterError, type SendEmailResult } from './send-email-job';
+
+export interface EmailWorkerOptions {
+  queueName: string;
+  connection: ConnectionOptions;
+  concurrency: number;
+  /** Used when an attempt failed with something other than a classified, retryable failure. */
+  fallbackDelayMs: number;
+  logger: Logger;
+  autorun?: boolean;
+}
+
+export function createEmailWorker(
+  processor: ConstructorParameters<typeof Worker<unknown, SendEmailResult>>[1],
+  { queueName, connection, concurrency, fallbackDelayMs, logger, autorun = true }: EmailWorkerOptions,
+): Worker<unknown, SendEmailResult> {
+  const worker = new Worker<unknown, SendEmailResult>(queueName, processor, {
+    connection,
+    concurrency,
+    autorun,
+    settings: {
+      backoffStrategy: (attemptsMade, type, err) => {
+        if (err instanceof RetryLaterError) return err.delayMs;
+        if (type !== GRAPH_BACKOFF_TYPE) logger.warn({ type }, 'unknown backoff type; using the default delay');
+        return Math.min(fallbackDelayMs * 2 ** Math.max(0, attemptsMade - 1), 15 * 60_000);
+      },
+    },
+  });
+  // An 'error' event without a listener would crash the process; log it and carry on.
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,46 @@
+// The one place that decides whether a failed attempt is retried, and after how long.
+import { RETRYABLE_CATEGORIES, type Failure } from '../delivery/failure';
+
+export interface RetryPolicy {
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** What to do when Graph may have sent the e-mail but did not say so (504, timeout, reset). */
+  outcomeUnknown: 'retry' | 'fail';
+}
+
+export type RetryDecision = { action: 'retry'; delayMs: number } | { action: 'fail'; failure: Failure };
+
+export interface AttemptContext {
+  /** 1 for the first attempt. */
+  attempt: number;
+  maxAttempts: number;
+  /** A number in [0, 1), injected so tests are exact. */
+  random: number;
+}
+
+/**
+ * Retry-After is honoured as given (plus up to 10% jitter, at most 1 s, so a crowd of jobs does
+ * not return at the same instant); without it the delay doubles per attempt, with jitter.
+ */
+export function decideRetry(failure: Failure, policy: RetryPolicy, { attempt, maxAttempts, random }: AttemptContext): RetryDecision {
+  if (!RETRYABLE_CATEGORIES.has(failure.category)) return { action: 'fail', failure };
+  if (failure.category === 'unknown-outcome' && policy.outcomeUnknown === 'fail') {
+    return {
+      action: 'fail',
+      failure: {
+        ...failure,
+        reason:
+          `${failure.reason} Not retried, to avoid a duplicate (OUTCOME_UNKNOWN_POLICY=fail): check the sender's Sent Items ` +
+          'or ask the recipient, and retry the job only if the e-mail did not arrive.',
+      },
+    };
+  }
+  if (attempt >= maxAttempts) {
+    return { action: 'fail', failure: { ...failure, reason: `Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${failure.reason}` } };
+  }
+  if (failure.retryAfterMs !== undefined) {
+    return { action: 'retry', delayMs: Math.round(failure.retryAfterMs + Math.min(failure.retryAfterMs * 0.1, 1000) * random) };
+  }
+  const ceilingMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return { action: 'retry', delayMs: Math.round(ceilingMs / 2 + (ceilingMs / 2) * random) };
+}

@@ -1,0 +1,181 @@
+// What a worker does with one e-mail job: resolve the sender, get a token, send, record the result,
+// and tell BullMQ whether to retry. Every I/O dependency is passed in.
+import { randomUUID } from 'node:crypto';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { DeliveryError, toError, type Failure } from '../delivery/failure';
+import { classifySendResult } from '../graph/classify-send-result';
+import type { GraphMailClient } from '../graph/graph-mail-client';
+import { buildSendMailBody } from '../graph/send-mail-body';
+import type { TokenProvider } from '../graph/token-provider';
+import { countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
+import { resolveSender, type SendRoute } from '../settings/resolve-sender';
+import type { SettingsStore } from '../settings/settings-store';
+import { decideRetry, type RetryPolicy } from './retry-policy';
+
+export interface SendEmailDependencies {
+  settings: SettingsStore;
+  graphProviderValue: string;
+  tokens: TokenProvider;
+  graph: Pick<GraphMailClient, 'sendMail'>;
+  deliveries: DeliveryStore;
+  retryPolicy: RetryPolicy;
+  logger: Logger;
+  now?: () => number;
+  random?: () => number;
+}
+
+export type SendEmailResult =
+  | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string; deliveryRecorded: boolean }
+  | { status: 'already-sent'; graphRequestId?: string }
+  | { status: 'duplicate'; duplicateOfJobId: string };
+
+/** Thrown for a retryable failure; the worker's backoff strategy reads `delayMs`. */
+export class RetryLaterError extends DeliveryError {
+  override name = 'RetryLaterError';
+
+  constructor(
+    failure: Failure,
+    readonly delayMs: number,
+  ) {
+    super(failure);
+  }
+}
+
+/** The text BullMQ stores as the job's failedReason: category first, then the reason for people. */
+export function describeFailure(failure: Failure): string {
+  return `[${failure.category}] ${failure.reason}${failure.graphRequestId ? ` (Graph request-id ${failure.graphRequestId})` : ''}`;
+}
+
+/** Errors that were not already turned into a Failure: the store or something unforeseen; retried. */
+function unexpectedFailure(err: unknown): Failure {
+  const error = toError(err);
+  return { category: 'transient', code: error.name, reason: `Could not complete the attempt (${error.name}: ${error.message}); retrying later.` };
+}
+
+export function createSendEmailProcessor(deps: SendEmailDependencies) {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { deliveries, logger } = deps;
+
+  async function failInvalidPayload(job: Job, err: unknown): Promise<never> {
+    const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
+    logger.error({ jobId: job.id, reason: failure.reason }, 'e-mail job does not match the job contract');
+    throw new UnrecoverableError(describeFailure(failure));
+  }
+
+  async function resolveRoute(email: EmailJob): Promise<SendRoute> {
+    const [account, user] = await Promise.all([
+      deps.settings.findAccount(email.accountId),
+      email.userId === undefined ? null : deps.settings.findUser(email.userId),
+    ]);
+    return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
+  }
+
+  return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
+    const jobId = job.id ?? '';
+    let email: EmailJob;
+    try {
+      email = parseEmailJob(job.data);
+    } catch (err: unknown) {
+      return failInvalidPayload(job, err);
+    }
+
+    const attemptStart = {
+      jobId,
+      accountId: email.accountId,
+      ...(email.userId !== undefined ? { userId: email.userId } : {}),
+      subject: email.subject,
+      recipientCount: countRecipients(email),
+      ...(email.correlation ? { correlation: email.correlation } : {}),
+      ...(email.idempotencyKey !== undefined ? { idempotencyKey: email.idempotencyKey } : {}),
+    };
+
+    // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
+    const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
+    if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
+      await deliveries.startAttempt({ ...attemptStart, status: 'queued', now: new Date(now()) });
+      await job.moveToDelayed(sendAtMs, lockToken);
+      throw new DelayedError();
+    }
+
+    const start = await deliveries.startAttempt({ ...attemptStart, status: 'sending', now: new Date(now()) });
+    if (start.action === 'already-sent') {
+      logger.info({ jobId }, 'delivery record already says sent; not sending again');
+      return { status: 'already-sent', ...(start.record.graphRequestId ? { graphRequestId: start.record.graphRequestId } : {}) };
+    }
+    if (start.action === 'duplicate') {
+      logger.info({ jobId, duplicateOfJobId: start.record.jobId }, 'same idempotency key as another job; not sending');
+      return { status: 'duplicate', duplicateOfJobId: start.record.jobId };
+    }
+
+    const attempt = job.attemptsMade + 1;
+    const startedAtMs = now();
+    const clientRequestId = randomUUID();
+    let route: SendRoute | undefined;
+    let failure: Failure;
+    try {
+      route = await resolveRoute(email);
+      const accessToken = await deps.tokens.getAccessToken(route.credentials);
+      const result = await deps.graph.sendMail(route.sender, buildSendMailBody(email), accessToken, clientRequestId);
+      const classification = classifySendResult(result, route.sender, now());
+      if (classification.kind === 'sent') {
+        return await recordSent(jobId, route, classification.graphRequestId, clientRequestId, attempt, startedAtMs);
+      }
+      failure = classification.failure;
+    } catch (err: unknown) {
+      failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
+    }
+
+    const decision = decideRetry(failure, deps.retryPolicy, { attempt, maxAttempts: job.opts.attempts ?? 1, random: random() });
+    const finalFailure = decision.action === 'fail' ? decision.failure : failure;
+    await deliveries.finishAttempt(jobId, {
+      status: decision.action === 'retry' ? 'retrying' : 'failed',
+      error: finalFailure,
+      ...(route ? { sender: route.sender, senderSource: route.senderSource } : {}),
+      ...(route?.fallbackReason ? { senderFallbackReason: route.fallbackReason } : {}),
+      clientRequestId,
+      possibleDuplicate: failure.category === 'unknown-outcome',
+      now: new Date(now()),
+    });
+    const logFields = { jobId, accountId: email.accountId, sender: route?.sender, attempt, category: failure.category, code: failure.code, graphRequestId: failure.graphRequestId };
+    if (decision.action === 'retry') {
+      logger.warn({ ...logFields, retryInMs: decision.delayMs }, 'send failed; will retry');
+      throw new RetryLaterError(failure, decision.delayMs);
+    }
+    logger.error({ ...logFields, reason: finalFailure.reason }, 'send failed');
+    throw new UnrecoverableError(describeFailure(finalFailure));
+  };
+
+  async function recordSent(
+    jobId: string,
+    route: SendRoute,
+    graphRequestId: string | undefined,
+    clientRequestId: string,
+    attempt: number,
+    startedAtMs: number,
+  ): Promise<SendEmailResult> {
+    let deliveryRecorded = true;
+    try {
+      await deliveries.finishAttempt(jobId, {
+        status: 'sent',
+        sender: route.sender,
+        senderSource: route.senderSource,
+        ...(route.fallbackReason ? { senderFallbackReason: route.fallbackReason } : {}),
+        ...(graphRequestId ? { graphRequestId } : {}),
+        clientRequestId,
+        now: new Date(now()),
+      });
+    } catch (err: unknown) {
+      // The e-mail is out: failing the job now would send it again. The job's result keeps the facts.
+      deliveryRecorded = false;
+      logger.error({ jobId, err: toError(err), graphRequestId }, 'e-mail sent but the delivery record could not be updated');
+    }
+    logger.info(
+      { jobId, sender: route.sender, senderSource: route.senderSource, graphRequestId, attempt, durationMs: now() - startedAtMs },
+      'e-mail sent',
+    );
+    return { status: 'sent', sender: route.sender, senderSource: route.senderSource, ...(graphRequestId ? { graphRequestId } : {}), deliveryRecorded };
+  }
+}

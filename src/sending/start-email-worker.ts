@@ -1,0 +1,63 @@
+// Wires the send pipeline (settings cache, tokens, Graph client, processor) into a running worker.
+// Used by the worker entry point, the demo and the benchmark, so they all run the same code.
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load-config';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { GraphMailClient } from '../graph/graph-mail-client';
+import { MsalTokenProvider } from '../graph/token-provider';
+import { CachedSettingsStore } from '../settings/cached-settings-store';
+import type { SettingsStore } from '../settings/settings-store';
+import { createEmailWorker } from './email-worker';
+import { createSendEmailProcessor, type SendEmailResult } from './send-email-job';
+
+export interface EmailWorkerRuntime {
+  worker: Worker<unknown, SendEmailResult>;
+  tokens: MsalTokenProvider;
+  /** Takes no new jobs, lets in-flight sends finish for up to `timeoutMs`, then stops. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface StartEmailWorkerOptions {
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker'>;
+  connection: Redis;
+  settings: SettingsStore;
+  deliveries: DeliveryStore;
+  logger: Logger;
+}
+
+export function startEmailWorker({ config, connection, settings, deliveries, logger }: StartEmailWorkerOptions): EmailWorkerRuntime {
+  const tokens = new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs });
+  const processor = createSendEmailProcessor({
+    settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
+    graphProviderValue: config.settings.shape.graphProviderValue,
+    tokens,
+    graph: new GraphMailClient({ graphBaseUrl: config.cloud.graphBaseUrl, timeoutMs: config.worker.sendTimeoutMs }),
+    deliveries,
+    retryPolicy: config.worker.retry,
+    logger,
+  });
+  const worker = createEmailWorker(processor, {
+    queueName: config.queueName,
+    connection,
+    concurrency: config.worker.concurrency,
+    fallbackDelayMs: config.worker.retry.baseDelayMs,
+    logger,
+  });
+
+  async function close(timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), timeoutMs);
+    });
+    const closed = worker.close().then(() => 'closed' as const);
+    if ((await Promise.race([closed, deadline])) === 'deadline') {
+      logger.warn({ timeoutMs }, 'in-flight sends did not finish before the shutdown deadline; stopping anyway (they will be retried as stalled jobs)');
+      await worker.close(true);
+    }
+    clearTimeout(timer);
+  }
+
+  return { worker, tokens, close };
+}

@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig } from '../../config/load-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses MongoDB whenever MONGODB_URI is set, with Exchange-friendly defaults', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db/omikai' });
+    expect(config.store).toEqual({ kind: 'mongodb', uri: 'mongodb://db/omikai' });
+    expect(config.cloud).toEqual({
+      cloud: 'global',
+      loginBaseUrl: 'https://login.microsoftonline.com',
+      graphBaseUrl: 'https://graph.microsoft.com',
+      scope: 'https://graph.microsoft.com/.default',
+    });
+    expect(config.worker.retry.outcomeUnknown).toBe('retry');
+    expect(config.settings.cacheTtlMs).toBe(60_000);
+  });
+
+  it.each([
+    ['usgov', 'https://login.microsoftonline.us', 'https://graph.microsoft.us'],
+    ['usgov-dod', 'https://login.microsoftonline.us', 'https://dod-graph.microsoft.us'],
+    ['china', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn'],
+  ])('MS_GRAPH_CLOUD=%s selects its login host, Graph host and scope', (cloud, login, graph) => {
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db/x', MS_GRAPH_CLOUD: cloud }).cloud).toEqual({
+      cloud,
+      loginBaseUrl: login,
+      graphBaseUrl: graph,
+      scope: `${graph}/.default`,
+    });
+  });
+
+  it('lets the base URL overrides point both hosts elsewhere, and the scope follows Graph', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', MS_GRAPH_BASE_URL: 'https://localhost:8443/', MS_LOGIN_BASE_URL: 'https://localhost:8443' });
+    expect(config.cloud).toMatchObject({ graphBaseUrl: 'https://localhost:8443', loginBaseUrl: 'https://localhost:8443', scope: 'https://localhost:8443/.default' });
+  });
+
+  it('reports one line per bad variable with its name, problem and an example', () => {
+    const problems = problemsOf({ MONGODB_URI: 'mongodb://db/x', MS_GRAPH_CLOUD: 'eu', WORKER_CONCURRENCY: 'many', MS_GRAPH_BASE_URL: 'http://localhost' });
+    expect(problems).toHaveLength(3);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^MS_GRAPH_CLOUD: .*got "eu".*example: MS_GRAPH_CLOUD=global/),
+        expect.stringMatching(/^WORKER_CONCURRENCY: .*got "many".*example: WORKER_CONCURRENCY=20/),
+        expect.stringMatching(/^MS_GRAPH_BASE_URL: must be an https:\/\/ URL/),
+      ]),
+    );
+  });
+
+  it('asks for MONGODB_URI when no store is configured', () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^MONGODB_URI: is required/)]);
+  });
+
+  it('needs SETTINGS_FILE for the memory store and refuses memory in production', () => {
+    expect(problemsOf({ STORE: 'memory' })).toEqual([expect.stringMatching(/^SETTINGS_FILE: is required when STORE=memory/)]);
+    expect(problemsOf({ STORE: 'memory', SETTINGS_FILE: 'x.json', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^STORE: memory .* refused with NODE_ENV=production/)]);
+  });
+
+  it('merges SETTINGS_FIELDS over the default document paths and rejects unknown keys', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', SETTINGS_FIELDS: '{"account.senderEmail":"mail.from"}' });
+    expect(config.settings.shape.fields['account.senderEmail']).toBe('mail.from');
+    expect(config.settings.shape.fields['account.tenantId']).toBe('microsoftGraph.tenantId');
+    expect(problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_FIELDS: '{"account.password":"x"}' })).toEqual([expect.stringMatching(/^SETTINGS_FIELDS:/)]);
+  });
+});

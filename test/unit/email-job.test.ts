@@ -1,0 +1,97 @@
+import { EmailJobValidationError, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
+import { buildSendMailBody } from '../../src/graph/send-mail-body';
+
+const valid: EmailJobInput = {
+  accountId: 'acc-1',
+  to: [{ address: 'customer@example.com', name: 'Customer' }],
+  subject: 'Invoice 1042',
+  html: '<p>Hello</p>',
+};
+const parse = (input: Record<string, unknown>) => parseEmailJob({ schemaVersion: 1, ...input });
+
+function problemsOf(input: Record<string, unknown>): string[] {
+  try {
+    parse(input);
+  } catch (err: unknown) {
+    if (err instanceof EmailJobValidationError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('the e-mail job contract', () => {
+  it('accepts a minimal job and defaults saveToSentItems to true', () => {
+    expect(parse({ ...valid })).toMatchObject({ accountId: 'acc-1', saveToSentItems: true });
+  });
+
+  it('names each bad field in one error', () => {
+    const problems = problemsOf({ ...valid, to: [{ address: 'not-an-address' }], importance: 'urgent', subject: 5 });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^to\[0\]\.address: must be an e-mail address/), expect.stringMatching(/^importance:/), expect.stringMatching(/^subject:/)]),
+    );
+  });
+
+  it('requires 1 to 500 recipients across to, cc and bcc', () => {
+    expect(problemsOf({ ...valid, to: [] })).toEqual([expect.stringContaining('1 to 500 recipients (got 0)')]);
+    const many = Array.from({ length: 250 }, (_, i) => ({ address: `r${i}@example.com` }));
+    expect(problemsOf({ ...valid, to: many, cc: many, bcc: [{ address: 'one-more@example.com' }] })).toEqual([expect.stringContaining('(got 501)')]);
+    expect(parse({ ...valid, to: many, cc: many }).to).toHaveLength(250);
+  });
+
+  it('refuses unknown fields, a wrong schema version, and sender or credential fields', () => {
+    expect(problemsOf({ ...valid, from: 'ceo@contoso.example' })).toEqual([expect.stringContaining('from')]);
+    expect(problemsOf({ ...valid, clientSecret: 'x' })).toEqual([expect.stringContaining('clientSecret')]);
+    expect(() => parseEmailJob({ ...valid, schemaVersion: 2 })).toThrow(/schemaVersion: must be 1/);
+  });
+
+  it('allows at most 5 custom headers, each named x-…', () => {
+    expect(problemsOf({ ...valid, headers: { 'Reply-By': 'x' } })).toEqual([expect.stringContaining('must start with x-')]);
+    const six = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x-h${i}`, 'v']));
+    expect(problemsOf({ ...valid, headers: six })).toEqual([expect.stringContaining('at most 5 custom headers')]);
+  });
+
+  it('refuses attachments that would push the Graph request over 4 MB, and says so', () => {
+    const threeMb = Buffer.alloc(3_100_000, 1).toString('base64');
+    const problems = problemsOf({ ...valid, attachments: [{ name: 'big.pdf', contentType: 'application/pdf', contentBase64: threeMb }] });
+    expect(problems).toEqual([expect.stringMatching(/^attachments: the Graph sendMail request would be 4\.\d MB; the limit is 4 MB/)]);
+    const twoMb = Buffer.alloc(2_000_000, 1).toString('base64');
+    expect(parse({ ...valid, attachments: [{ name: 'ok.pdf', contentType: 'application/pdf', contentBase64: twoMb }] }).attachments).toHaveLength(1);
+  });
+
+  it('refuses attachment content that is not base64', () => {
+    expect(problemsOf({ ...valid, attachments: [{ name: 'a', contentType: 'text/plain', contentBase64: 'not base64!' }] })).toEqual([
+      expect.stringContaining('attachments[0].contentBase64: must be base64'),
+    ]);
+  });
+
+  it('requires html or text, and a sendAt with a time zone', () => {
+    expect(problemsOf({ accountId: 'a', to: valid.to, subject: 's' })).toEqual([expect.stringContaining('html: give html or text')]);
+    expect(problemsOf({ ...valid, sendAt: '2026-12-01 08:00' })).toEqual([expect.stringContaining('sendAt: must be an ISO 8601 date-time')]);
+  });
+});
+
+describe('buildSendMailBody', () => {
+  it('maps the job to the Graph message, leaving out empty header lists', () => {
+    const body = buildSendMailBody(
+      parse({ ...valid, cc: [{ address: 'cc@example.com' }], importance: 'high', saveToSentItems: false, attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: 'aGk=' }] }),
+    );
+    expect(body).toEqual({
+      message: {
+        subject: 'Invoice 1042',
+        body: { contentType: 'HTML', content: '<p>Hello</p>' },
+        toRecipients: [{ emailAddress: { address: 'customer@example.com', name: 'Customer' } }],
+        ccRecipients: [{ emailAddress: { address: 'cc@example.com' } }],
+        bccRecipients: [],
+        importance: 'high',
+        attachments: [{ '@odata.type': '#microsoft.graph.fileAttachment', name: 'a.txt', contentType: 'text/plain', contentBytes: 'aGk=' }],
+      },
+      saveToSentItems: false,
+    });
+  });
+
+  it('uses the text body when there is no html, and passes custom headers', () => {
+    const body = buildSendMailBody(parse({ ...valid, html: undefined, text: 'Hello', headers: { 'x-omikai-document': 'INV-1042' } }));
+    expect(body.message.body).toEqual({ contentType: 'Text', content: 'Hello' });
+    expect(body.message.internetMessageHeaders).toEqual([{ name: 'x-omikai-document', value: 'INV-1042' }]);
+  });
+});

@@ -1,0 +1,84 @@
+import { resolveSender, type ResolveSenderInput } from '../../src/settings/resolve-sender';
+import { DeliveryError } from '../../src/delivery/failure';
+import type { AccountSettings } from '../../src/settings/settings-store';
+
+const account: AccountSettings = {
+  accountId: 'acc-1',
+  emailProvider: 'microsoft-graph',
+  tenantId: 'tenant',
+  clientId: 'client',
+  clientSecret: 'secret',
+  senderEmail: 'info@contoso.example',
+};
+const base: ResolveSenderInput = { accountId: 'acc-1', account, user: null, graphProviderValue: 'microsoft-graph' };
+
+function failureOf(input: ResolveSenderInput) {
+  try {
+    resolveSender(input);
+  } catch (err: unknown) {
+    if (err instanceof DeliveryError) return err.failure;
+    throw err;
+  }
+  throw new Error('resolveSender did not throw');
+}
+
+describe('resolveSender', () => {
+  it('sends as the account with the account credentials when no user is named', () => {
+    expect(resolveSender(base)).toEqual({
+      sender: 'info@contoso.example',
+      senderSource: 'account',
+      credentials: { tenantId: 'tenant', clientId: 'client', clientSecret: 'secret' },
+    });
+  });
+
+  it("sends as the user with the account's credentials when the user uses Microsoft Graph with a sender", () => {
+    const route = resolveSender({
+      ...base,
+      userId: 'u-1',
+      user: { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph', senderEmail: 'anna@contoso.example' },
+    });
+    expect(route).toMatchObject({ sender: 'anna@contoso.example', senderSource: 'user', credentials: { clientId: 'client' } });
+  });
+
+  it.each([
+    ['the user is unknown', null, 'user u-1 was not found'],
+    ['the user uses another provider', { userId: 'u-1', emailProvider: 'smtp', senderEmail: 'anna@contoso.example' }, 'does not use Microsoft Graph'],
+    ['the user has no sender e-mail', { userId: 'u-1', emailProvider: 'microsoft-graph' }, 'has no Sender e-mail'],
+  ])('falls back to the account when %s, and says why', (_case, user, why) => {
+    const route = resolveSender({ ...base, userId: 'u-1', user });
+    expect(route.sender).toBe('info@contoso.example');
+    expect(route.senderSource).toBe('account');
+    expect(route.fallbackReason).toContain(why);
+  });
+
+  it('refuses an unknown account', () => {
+    expect(failureOf({ ...base, account: null })).toMatchObject({ category: 'settings', code: 'AccountNotFound' });
+  });
+
+  it('refuses an account whose provider is not Microsoft Graph and says where to change it', () => {
+    const failure = failureOf({ ...base, account: { ...account, emailProvider: 'smtp' } });
+    expect(failure.reason).toContain('E-mail provider is smtp');
+    expect(failure.reason).toContain('Settings > Account > Profile');
+  });
+
+  it('names every missing setting and where an admin sets it', () => {
+    const failure = failureOf({ ...base, account: { ...account, clientSecret: undefined, senderEmail: undefined } });
+    expect(failure).toMatchObject({ category: 'settings', code: 'MissingAccountSetting' });
+    expect(failure.reason).toBe(
+      'Account acc-1 is missing Client secret, Sender e-mail; an admin fills them in at Settings > Account > Profile > Microsoft Graph settings.',
+    );
+  });
+
+  it('refuses a user of another account instead of sending as them', () => {
+    const failure = failureOf({
+      ...base,
+      userId: 'u-9',
+      user: { userId: 'u-9', accountId: 'acc-2', emailProvider: 'microsoft-graph', senderEmail: 'eve@other.example' },
+    });
+    expect(failure.code).toBe('UserAccountMismatch');
+  });
+
+  it('refuses a sender e-mail that is not an address', () => {
+    expect(failureOf({ ...base, account: { ...account, senderEmail: 'info@' } }).code).toBe('InvalidSenderEmail');
+  });
+});

@@ -1,0 +1,42 @@
+import { decideRetry, type RetryPolicy } from '../../src/sending/retry-policy';
+import type { Failure } from '../../src/delivery/failure';
+
+const policy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, outcomeUnknown: 'retry' };
+const throttled: Failure = { category: 'throttled', reason: 'slow down', retryAfterMs: 2000 };
+
+describe('decideRetry', () => {
+  it('waits exactly Retry-After when jitter is zero, and never less', () => {
+    expect(decideRetry(throttled, policy, { attempt: 1, maxAttempts: 5, random: 0 })).toEqual({ action: 'retry', delayMs: 2000 });
+    expect(decideRetry(throttled, policy, { attempt: 1, maxAttempts: 5, random: 0.999 })).toEqual({ action: 'retry', delayMs: 2200 });
+  });
+
+  it('caps the jitter added to a long Retry-After at one second', () => {
+    const decision = decideRetry({ ...throttled, retryAfterMs: 120_000 }, policy, { attempt: 1, maxAttempts: 5, random: 0.999 });
+    expect(decision).toEqual({ action: 'retry', delayMs: 120_999 });
+  });
+
+  it('backs off exponentially between half and all of the ceiling when there is no Retry-After', () => {
+    const transient: Failure = { category: 'transient', reason: '503' };
+    expect(decideRetry(transient, policy, { attempt: 1, maxAttempts: 9, random: 0 })).toEqual({ action: 'retry', delayMs: 500 });
+    expect(decideRetry(transient, policy, { attempt: 3, maxAttempts: 9, random: 0.999 })).toEqual({ action: 'retry', delayMs: 3998 });
+    expect(decideRetry(transient, policy, { attempt: 8, maxAttempts: 9, random: 0.5 })).toEqual({ action: 'retry', delayMs: 45_000 });
+  });
+
+  it('fails permanent categories at once, with the original reason', () => {
+    const denied: Failure = { category: 'policy-denied', reason: 'blocked' };
+    expect(decideRetry(denied, policy, { attempt: 1, maxAttempts: 10, random: 0 })).toEqual({ action: 'fail', failure: denied });
+  });
+
+  it('gives up on the last attempt and says how many were made', () => {
+    const decision = decideRetry({ category: 'transient', reason: 'Graph had a problem.' }, policy, { attempt: 4, maxAttempts: 4, random: 0 });
+    expect(decision).toMatchObject({ action: 'fail', failure: { category: 'transient', reason: 'Gave up after 4 attempts: Graph had a problem.' } });
+  });
+
+  it('retries an unknown outcome by default and fails it for a person to decide when configured', () => {
+    const unknown: Failure = { category: 'unknown-outcome', reason: 'No answer.' };
+    expect(decideRetry(unknown, policy, { attempt: 1, maxAttempts: 5, random: 0 }).action).toBe('retry');
+    const decision = decideRetry(unknown, { ...policy, outcomeUnknown: 'fail' }, { attempt: 1, maxAttempts: 5, random: 0 });
+    expect(decision.action).toBe('fail');
+    expect(decision.action === 'fail' && decision.failure.reason).toMatch(/Not retried, to avoid a duplicate/);
+  });
+});
