@@ -9,6 +9,8 @@ const DUPLICATE_KEY = 11000;
 /** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
 const MAX_START_ROUNDS = 5;
 const DEFAULT_FIND_LIMIT = 100;
+/** The outcome fields copied onto the record (status, now and possibleDuplicate are handled apart). */
+const OUTCOME_FIELDS = ['sender', 'senderSource', 'senderFallbackReason', 'graphRequestId', 'clientRequestId', 'error'] as const;
 
 /** Thrown when a start kept losing races to other workers; the job may simply be retried. */
 export class DeliveryRecordConflictError extends Error {
@@ -53,22 +55,28 @@ export class MongoDeliveryStore implements DeliveryStore {
   }
 
   async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {
-    const sent = outcome.status === 'sent';
-    const $set = withoutEmpty({
-      status: outcome.status,
-      sender: outcome.sender,
-      senderSource: outcome.senderSource,
-      senderFallbackReason: outcome.senderFallbackReason,
-      clientRequestId: outcome.clientRequestId,
-      graphRequestId: sent ? outcome.graphRequestId : undefined,
-      error: sent ? undefined : outcome.error,
+    const $set: Record<string, unknown> = { status: outcome.status, updatedAt: outcome.now };
+    const $unset: Record<string, 1> = {};
+    // Like Object.assign in the memory store: a field the outcome names is written, and one it
+    // names as undefined is removed; fields it does not name keep their earlier values.
+    for (const field of OUTCOME_FIELDS) {
+      if (!(field in outcome)) continue;
+      const value: unknown = (outcome as Partial<Record<(typeof OUTCOME_FIELDS)[number], unknown>>)[field];
+      if (value === undefined) $unset[field] = 1;
+      else $set[field] = value;
+    }
+    if (outcome.status === 'sent') {
+      $set.sentAt = outcome.now;
+      delete $set.error;
+      $unset.error = 1;
+    } else if (outcome.possibleDuplicate === true) {
       // Only ever raised: an earlier attempt that may have been sent stays a possible duplicate.
-      possibleDuplicate: !sent && outcome.possibleDuplicate === true ? true : undefined,
-      updatedAt: outcome.now,
-      sentAt: sent ? outcome.now : undefined,
-      failedAt: outcome.status === 'failed' ? outcome.now : undefined,
-    });
-    const result = await this.model.updateOne({ _id: jobId }, sent ? { $set, $unset: { error: 1 } } : { $set });
+      $set.possibleDuplicate = true;
+    }
+    if (outcome.status === 'failed') $set.failedAt = outcome.now;
+
+    const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
+    const result = await this.model.updateOne({ _id: jobId }, update);
     if (result.matchedCount === 0) throw new Error(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
   }
 

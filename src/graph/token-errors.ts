@@ -35,6 +35,10 @@ interface MsalLikeError {
   message?: unknown;
 }
 
+/** Sign-in errors Entra itself calls transient (AADSTS90033 "A transient error has occurred", 50196 server loop). */
+const TRANSIENT_AADSTS = new Set(['90033', '50196']);
+const TRANSIENT_ERROR_CODES = new Set(['network_error', 'TokenTimeout', 'temporarily_unavailable', 'service_unavailable', 'endpoints_resolution_error']);
+
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
 
 /** A Tenant ID that cannot even form a sign-in URL fails here, before MSAL sees it. */
@@ -61,7 +65,13 @@ export function classifyTokenError(err: unknown, credentials: { clientId: string
   if (status === 429) {
     return { category: 'throttled', code: errorCode ?? 'TokenThrottled', httpStatus: status, reason: 'Microsoft Entra is throttling token requests; retrying later.' };
   }
-  if ((status !== undefined && status >= 500) || errorCode === 'network_error' || errorCode === 'TokenTimeout' || /timeout|ECONN|ENOTFOUND|EAI_AGAIN|fetch failed/i.test(description)) {
+  // MSAL replays a throttled error without its status until Retry-After has passed: the codes still tell.
+  const transient =
+    (status !== undefined && status >= 500) ||
+    (aadsts !== undefined && TRANSIENT_AADSTS.has(aadsts)) ||
+    (errorCode !== undefined && TRANSIENT_ERROR_CODES.has(errorCode)) ||
+    /timeout|ECONN|ENOTFOUND|EAI_AGAIN|fetch failed/i.test(description);
+  if (transient) {
     return {
       category: 'transient',
       code: errorCode ?? 'TokenEndpointUnavailable',

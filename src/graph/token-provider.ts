@@ -82,11 +82,22 @@ export class MsalTokenProvider implements TokenProvider {
     const { loginBaseUrl } = this.options.cloud;
     const loginHost = new URL(loginBaseUrl).host;
     const logger = this.options.logger;
+    const authority = `${loginBaseUrl}/${credentials.tenantId}`;
     const app = new ConfidentialClientApplication({
       auth: {
         clientId: credentials.clientId,
         clientSecret: credentials.clientSecret,
-        authority: `${loginBaseUrl}/${credentials.tenantId}`,
+        authority,
+        // The endpoints follow a fixed pattern; giving them saves a metadata request per credential set and
+        // lets a wrong tenant fail at the token endpoint with its AADSTS code instead of a generic
+        // endpoints_resolution_error.
+        authorityMetadata: JSON.stringify({
+          token_endpoint: `${authority}/oauth2/v2.0/token`,
+          authorization_endpoint: `${authority}/oauth2/v2.0/authorize`,
+          end_session_endpoint: `${authority}/oauth2/v2.0/logout`,
+          issuer: `${authority}/v2.0`,
+          jwks_uri: `${authority}/discovery/v2.0/keys`,
+        }),
         // A login host MSAL does not know (a proxy, the simulator) must be declared to skip instance discovery.
         ...(MICROSOFT_LOGIN_HOSTS.has(loginHost) ? {} : { knownAuthorities: [loginHost] }),
       },

@@ -40,3 +40,11 @@ describe('checkTenantId', () => {
     expect(checkTenantId('contoso/../x')).toMatchObject({ category: 'settings', code: 'InvalidTenantId' });
   });
 });
+
+describe('classifyTokenError on errors MSAL replays while it throttles', () => {
+  it('keeps a transient AADSTS90033 transient even without an HTTP status', () => {
+    const replayed = { errorCode: 'temporarily_unavailable', errorMessage: 'AADSTS90033: A transient error has occurred. Please try again.' };
+    expect(classifyTokenError(replayed, credentials).category).toBe('transient');
+    expect(classifyTokenError({ errorCode: 'x', errorMessage: 'AADSTS90033: transient' }, credentials).category).toBe('transient');
+  });
+});

@@ -1,0 +1,38 @@
+// Opens the settings and delivery stores the configuration asks for: MongoDB, or memory for demos.
+import type { Logger } from 'pino';
+import type { Config } from '../../config/load-config';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
+import { connectMongo } from '../delivery/mongo-connection';
+import { MongoDeliveryStore } from '../delivery/mongo-delivery-store';
+import { MemorySettingsStore } from '../settings/memory-settings-store';
+import { MongoSettingsStore } from '../settings/mongo-settings-store';
+import type { SettingsStore } from '../settings/settings-store';
+
+export interface Stores {
+  settings: SettingsStore;
+  deliveries: DeliveryStore;
+  close(): Promise<void>;
+}
+
+export async function openStores(config: Pick<Config, 'store' | 'settings' | 'deliveryCollection'>, logger: Logger): Promise<Stores> {
+  if (config.store.kind === 'memory') {
+    logger.warn(
+      { settingsFile: config.store.settingsFile },
+      'STORE=memory: settings come from a file and DELIVERY RECORDS ARE KEPT ONLY IN MEMORY and lost on exit. For demos only; use MongoDB in production.',
+    );
+    return {
+      settings: await MemorySettingsStore.fromFile(config.store.settingsFile, config.settings.shape),
+      deliveries: new MemoryDeliveryStore(),
+      close: async () => {},
+    };
+  }
+  const connection = await connectMongo(config.store.uri);
+  const deliveries = new MongoDeliveryStore(connection, config.deliveryCollection);
+  await deliveries.ensureIndexes();
+  return {
+    settings: new MongoSettingsStore(connection, config.settings.shape),
+    deliveries,
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,106 @@
+// The core send path end to end: real Redis, real BullMQ worker, real MSAL and Graph SDK, the simulator.
+import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import {
+  PIPELINE_TENANTS,
+  accountDocument,
+  openPipelineCount,
+  sampleEmail,
+  startTestPipeline,
+  userDocument,
+  type TestPipeline,
+} from '../support/test-pipeline';
+
+let simulator: GraphSimulator;
+let pipeline: TestPipeline | undefined;
+
+beforeAll(async () => {
+  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
+});
+afterAll(() => simulator.close());
+beforeEach(() => simulator.reset());
+afterEach(async () => {
+  await pipeline?.close();
+  pipeline = undefined;
+  expect(openPipelineCount()).toBe(0);
+});
+
+const documents = {
+  accounts: [accountDocument('acc-1')],
+  users: [userDocument('anna', 'acc-1', 'anna@contoso.example'), userDocument('bob', 'acc-1', undefined), userDocument('carl', 'acc-1', 'carl@contoso.example', 'smtp')],
+};
+
+describe('sending', () => {
+  it('sends as the account, records the delivery with Graph request-id and correlation', async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail());
+    const end = await pipeline.waitForEnd(jobId);
+
+    expect(end).toMatchObject({ state: 'completed', result: { status: 'sent', sender: 'info@contoso.example', senderSource: 'account' } });
+    expect(simulator.sent).toHaveLength(1);
+    const [message] = simulator.sent;
+    expect(message).toMatchObject({ mailbox: 'info@contoso.example', saveToSentItems: true });
+    expect(message?.message).toMatchObject({ subject: 'Invoice 1042', toRecipients: [{ emailAddress: { address: 'customer@example.com', name: 'Customer' } }] });
+
+    const [record] = await pipeline.deliveries.find({ jobId });
+    expect(record).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      sender: 'info@contoso.example',
+      senderSource: 'account',
+      recipientCount: 1,
+      correlation: { documentType: 'invoice', documentId: '1042' },
+      graphRequestId: message?.requestId,
+      clientRequestId: message?.clientRequestId,
+      possibleDuplicate: false,
+    });
+    expect(record?.sentAt).toBeInstanceOf(Date);
+    expect(record?.error).toBeUndefined();
+  });
+
+  it("sends as a user with the account's credentials when the user has a Graph sender", async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId: 'anna' }));
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', result: { sender: 'anna@contoso.example', senderSource: 'user' } });
+    expect(simulator.sent.map((m) => m.mailbox)).toEqual(['anna@contoso.example']);
+  });
+
+  it.each([
+    ['bob', 'has no Sender e-mail'],
+    ['carl', 'does not use Microsoft Graph'],
+  ])('falls back to the account sender for user %s and records why', async (userId, why) => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId }));
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', result: { sender: 'info@contoso.example', senderSource: 'account' } });
+    const [record] = await pipeline.deliveries.find({ jobId });
+    expect(record?.senderFallbackReason).toContain(why);
+  });
+
+  it('shares one token request between many concurrent first sends for one credential set', async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const jobs = await pipeline.producer.enqueueMany(Array.from({ length: 25 }, (_, i) => sampleEmail({ subject: `Mail ${i}` })));
+    const ends = await Promise.all(jobs.map(({ jobId }) => pipeline!.waitForEnd(jobId)));
+    expect(ends.every((end) => end.state === 'completed')).toBe(true);
+    expect(simulator.sent).toHaveLength(25);
+    expect(simulator.stats.tokenRequests).toBe(1);
+    expect(pipeline.runtime.tokens.tokenRequests).toBe(1);
+  });
+
+  it('sends a scheduled e-mail no sooner than its sendAt', async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const sendAt = new Date(Date.now() + 1500);
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail({ sendAt: sendAt.toISOString() }));
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
+    expect(simulator.sent[0]?.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime());
+  });
+});
+
+describe('validation at enqueue', () => {
+  it('refuses a bad payload with every bad field named, and queues nothing', async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    await expect(pipeline.producer.enqueue(sampleEmail({ to: [{ address: 'nobody' }], subject: undefined as unknown as string }))).rejects.toThrow(
+      /Invalid e-mail job: .*to\[0\]\.address: must be an e-mail address.*subject:/,
+    );
+    await expect(pipeline.producer.enqueueMany([sampleEmail(), sampleEmail({ to: [] })])).rejects.toThrow(/\[1\]\.to: to, cc and bcc together must hold 1 to 500/);
+    expect(await pipeline.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0 });
+  });
+});

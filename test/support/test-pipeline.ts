@@ -1,0 +1,151 @@
+// Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
+// the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../config/load-config';
+import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
+import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
+import type { EmailJobInput } from '../../src/jobs/email-job';
+import { createLogger } from '../../src/logging/logger';
+import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
+import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
+import type { GraphSimulator, SimulatorTenant } from '../simulator/graph-simulator';
+
+export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
+export const CLIENT = { clientId: 'c0000000-0000-4000-8000-000000000001', clientSecret: 'test-secret-Value~s3cr3t' };
+export const CLIENT_WITHOUT_MAIL_SEND = { clientId: 'c0000000-0000-4000-8000-000000000002', clientSecret: 'no-mail-send-secret' };
+export const CLIENT_WITH_EXPIRED_SECRET = { clientId: 'c0000000-0000-4000-8000-000000000003', clientSecret: 'expired-secret' };
+
+export const PIPELINE_TENANTS: SimulatorTenant[] = [
+  {
+    tenantId: TENANT_ID,
+    domains: ['contoso.example'],
+    clients: [CLIENT, { ...CLIENT_WITHOUT_MAIL_SEND, roles: [] }, { ...CLIENT_WITH_EXPIRED_SECRET, secretExpired: true }],
+    mailboxes: [
+      { address: 'info@contoso.example' },
+      { address: 'anna@contoso.example' },
+      { address: 'blocked@contoso.example', blockedByPolicy: true },
+      { address: 'inactive@contoso.example', notEnabledForRest: true },
+    ],
+  },
+];
+
+/** Account and user documents as the ERP stores them (default field paths). */
+export function accountDocument(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    _id: id,
+    emailProvider: 'microsoft-graph',
+    microsoftGraph: { tenantId: TENANT_ID, ...CLIENT, senderEmail: 'info@contoso.example', ...overrides },
+  };
+}
+
+export function userDocument(id: string, accountId: string, senderEmail?: string, emailProvider = 'microsoft-graph'): Record<string, unknown> {
+  return { _id: id, accountId, emailProvider, microsoftGraph: senderEmail === undefined ? {} : { senderEmail } };
+}
+
+export function sampleEmail(overrides: Partial<EmailJobInput> = {}): EmailJobInput {
+  return {
+    accountId: 'acc-1',
+    to: [{ address: 'customer@example.com', name: 'Customer' }],
+    subject: 'Invoice 1042',
+    html: '<p>Please find invoice 1042 attached.</p>',
+    correlation: { documentType: 'invoice', documentId: '1042' },
+    ...overrides,
+  };
+}
+
+export type JobEnd = { state: 'completed'; result: unknown; job: Job } | { state: 'failed'; reason: string; job: Job };
+
+export interface TestPipeline {
+  queueName: string;
+  producer: EmailProducer;
+  deliveries: MemoryDeliveryStore;
+  runtime: EmailWorkerRuntime;
+  queue: Queue;
+  logs: () => string;
+  /** Resolves when the job completes or fails for good (retries are waited for). */
+  waitForEnd(jobId: string, timeoutMs?: number): Promise<JobEnd>;
+  close(): Promise<void>;
+}
+
+export interface TestPipelineOptions {
+  simulator: GraphSimulator;
+  documents?: SettingsDocuments;
+  env?: Record<string, string>;
+}
+
+let openPipelines = 0;
+/** For an afterEach: a test that leaves a worker running fails. */
+export const openPipelineCount = () => openPipelines;
+
+export async function startTestPipeline({ simulator, documents, env = {} }: TestPipelineOptions): Promise<TestPipeline> {
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests through jest (global-setup starts a redis-server)');
+  const queueName = `test-${randomUUID()}`;
+  const config = loadConfig({
+    STORE: 'memory',
+    SETTINGS_FILE: '(documents given to the test)',
+    REDIS_URL: redisUrl,
+    EMAIL_QUEUE_NAME: queueName,
+    MS_GRAPH_BASE_URL: simulator.url,
+    MS_LOGIN_BASE_URL: simulator.url,
+    RETRY_BASE_DELAY_MS: '200',
+    WORKER_CONCURRENCY: '10',
+    SEND_TIMEOUT_MS: '5000',
+    ...env,
+  });
+
+  const logChunks: string[] = [];
+  const logger = createLogger(
+    { level: 'debug' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        logChunks.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const settings = new MemorySettingsStore(documents ?? { accounts: [accountDocument('acc-1')], users: [] }, config.settings.shape);
+  const deliveries = new MemoryDeliveryStore();
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const runtime = startEmailWorker({ config, connection, settings, deliveries, logger });
+  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, jobOptions: { attempts: 5 } });
+  producer.queue.setMaxListeners(200); // waitForEnd listens on the queue once per waited job
+  const queueEvents = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  await Promise.all([runtime.worker.waitUntilReady(), queueEvents.waitUntilReady()]);
+  openPipelines += 1;
+
+  let closed = false;
+  return {
+    queueName,
+    producer,
+    deliveries,
+    runtime,
+    queue: producer.queue,
+    logs: () => logChunks.join(''),
+    async waitForEnd(jobId, timeoutMs = 20_000) {
+      const job = await Job.fromId(producer.queue, jobId);
+      if (!job) throw new Error(`job ${jobId} is not in the queue`);
+      try {
+        const result: unknown = await job.waitUntilFinished(queueEvents, timeoutMs);
+        return { state: 'completed', result, job: (await Job.fromId(producer.queue, jobId)) ?? job };
+      } catch (err: unknown) {
+        const ended = await Job.fromId(producer.queue, jobId);
+        if (!ended || (await ended.getState()) !== 'failed') throw err;
+        return { state: 'failed', reason: ended.failedReason, job: ended };
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await runtime.close(5_000);
+      await queueEvents.close();
+      await producer.queue.obliterate({ force: true });
+      await producer.close();
+      await connection.quit();
+      openPipelines -= 1;
+    },
+  };
+}
