@@ -1,0 +1,91 @@
+// The worker entry point as a real process: configuration errors, sending, and SIGTERM mid-send.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueueEvents } from 'bullmq';
+import { createEmailProducer } from '../../src/jobs/producer';
+import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
+
+const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
+const redisUrl = process.env.REDIS_URL!;
+
+function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+    env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('the worker process', () => {
+  it('refuses to start with bad configuration, one line per variable', async () => {
+    const worker = startWorkerProcess({ MS_GRAPH_CLOUD: 'mars', WORKER_CONCURRENCY: '0', MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+    expect(await worker.exited).toBe(78);
+    const lines = worker.output().trim().split('\n');
+    expect(lines[0]).toBe('Invalid configuration:');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}MS_GRAPH_CLOUD: .*got "mars".*\(example: MS_GRAPH_CLOUD=global\)$/),
+      expect.stringMatching(/^ {2}WORKER_CONCURRENCY: .*got "0".*\(example: WORKER_CONCURRENCY=20\)$/),
+    ]);
+  });
+
+  describe('against the simulator', () => {
+    let simulator: GraphSimulator;
+    let dir: string;
+    beforeAll(async () => {
+      simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
+      dir = await mkdtemp(join(tmpdir(), 'omikai-worker-'));
+      await writeFile(join(dir, 'settings.json'), JSON.stringify({ accounts: [accountDocument('acc-1')], users: [] }));
+    });
+    afterAll(async () => {
+      await simulator.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('on SIGTERM finishes the send in flight, then exits 0', async () => {
+      const queueName = `test-${randomUUID()}`;
+      const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
+      const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+      const worker = startWorkerProcess({
+        STORE: 'memory',
+        SETTINGS_FILE: join(dir, 'settings.json'),
+        REDIS_URL: redisUrl,
+        EMAIL_QUEUE_NAME: queueName,
+        MS_GRAPH_BASE_URL: simulator.url,
+        MS_LOGIN_BASE_URL: simulator.url,
+      });
+      try {
+        simulator.setLatencyMs(1500);
+        const { jobId } = await producer.enqueue(sampleEmail());
+        await until(() => simulator.stats.sendMailRequests === 1, 15_000);
+        worker.child.kill('SIGTERM');
+
+        expect(await worker.exited).toBe(0);
+        expect(await producer.queue.getJobState(jobId)).toBe('completed');
+        expect(simulator.sent).toHaveLength(1);
+        expect(worker.output()).toContain('shutting down');
+        expect(worker.output()).toContain('STORE=memory');
+      } finally {
+        worker.child.kill('SIGKILL');
+        await events.close();
+        await producer.queue.obliterate({ force: true });
+        await producer.close();
+      }
+    });
+  });
+});

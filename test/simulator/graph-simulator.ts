@@ -1,0 +1,150 @@
+// A local HTTPS stand-in for Entra ID (client credentials) and Graph sendMail, with recorded mail and faults.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { type SimulatorTenant, TenantDirectory } from './directory';
+import { FaultQueue, type SimulatorFault } from './faults';
+import { defaultGraphError, writeGraphError } from './graph-errors';
+import { type Exchange, clientIsGone } from './http-io';
+import { routeRequest } from './router';
+import { type AcceptedMessage, type SimulatorState, type SimulatorStats, emptyStats, resetState } from './simulator-state';
+import { DEFAULT_TLS_DIR, ensureSimulatorCertificate } from './tls';
+
+export type { SimulatorClient, SimulatorMailbox, SimulatorTenant } from './directory';
+export type { SimulatorFault } from './faults';
+export type { AcceptedMessage, SimulatorStats } from './simulator-state';
+
+export interface StartSimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where the certificate lives (created if missing); default DEFAULT_TLS_DIR. */
+  tlsDir?: string;
+  tenants: SimulatorTenant[];
+  /** Added to every sendMail answer; default 0. */
+  latencyMs?: number;
+  /** `expires_in` of issued tokens; default 3599. 0 issues tokens that are already expired. */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface GraphSimulator {
+  /** `https://localhost:${port}`: serves both the login host and the Graph host. */
+  url: string;
+  port: number;
+  /** The certificate to trust (NODE_EXTRA_CA_CERTS). */
+  certPath: string;
+  /** Accepted messages in order of acceptance (live; emptied in place by reset()). */
+  sent: AcceptedMessage[];
+  /** Live counters (zeroed in place by reset()). */
+  stats: SimulatorStats;
+  /** Queues a one-shot fault; faults are FIFO, each used up by the next matching request(s). Throws if invalid. */
+  inject(fault: SimulatorFault): void;
+  /** Delay added to every sendMail answer. */
+  setLatencyMs(ms: number): void;
+  /** Clears sent, stats and faults (latency stays). */
+  reset(): void;
+  /** Stops listening and destroys every connection, keep-alive and mid-request ones too. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+
+/** Starts a simulator; resolves once it is listening. */
+export async function startGraphSimulator(options: StartSimulatorOptions): Promise<GraphSimulator> {
+  const certificate = await ensureSimulatorCertificate(options.tlsDir ?? DEFAULT_TLS_DIR);
+  const shutdown = new AbortController();
+  const state: SimulatorState = {
+    url: '', // known once listening
+    directory: new TenantDirectory(options.tenants),
+    faults: new FaultQueue(),
+    sent: [],
+    stats: emptyStats(),
+    latencyMs: options.latencyMs ?? 0,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+    shutdown: shutdown.signal,
+  };
+
+  const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+    handleRequest(req, res, state);
+  });
+  // Track raw TCP sockets: closeAllConnections() misses those still in the TLS handshake.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  state.url = `https://localhost:${port}`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: state.url,
+    port,
+    certPath: certificate.certPath,
+    sent: state.sent,
+    stats: state.stats,
+    inject: (fault) => state.faults.add(fault),
+    setLatencyMs: (ms) => {
+      state.latencyMs = ms;
+    },
+    reset: () => resetState(state),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+function handleRequest(req: IncomingMessage, res: ServerResponse, state: SimulatorState): void {
+  const requestId = randomUUID();
+  const clientRequestIdHeader = req.headers['client-request-id'];
+  const clientRequestId = typeof clientRequestIdHeader === 'string' ? clientRequestIdHeader : undefined;
+  res.setHeader('request-id', requestId);
+  if (clientRequestId !== undefined) res.setHeader('client-request-id', clientRequestId);
+
+  const url = parseRequestTarget(req.url, state.url);
+  if (!url) {
+    res.writeHead(400, { 'content-length': 0 }).end();
+    return;
+  }
+  const exchange: Exchange = {
+    req,
+    res,
+    url,
+    requestId,
+    ...(clientRequestId === undefined ? {} : { clientRequestId }),
+  };
+  routeRequest(exchange, state).catch((err: unknown) => {
+    // A bug in the simulator must show up in the test that hit it, not crash the process.
+    if (clientIsGone(exchange) || res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    writeGraphError(exchange, { ...defaultGraphError(500), message: `Graph simulator failure: ${detail}` });
+  });
+}
+
+/** Origin-form targets only (`/path?query`); prefixing the origin keeps `//x` from being read as a host. */
+function parseRequestTarget(target: string | undefined, origin: string): URL | undefined {
+  if (target === undefined || !target.startsWith('/')) return undefined;
+  try {
+    return new URL(`${origin}${target}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,68 @@
+// Standalone Graph simulator for the demo and benchmarks: `tsx test/simulator/main.ts [--port 8443] [--config f.json] [--latency-ms 0]`.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DEMO_TENANT } from './demo-tenant';
+import type { SimulatorTenant } from './directory';
+import { startGraphSimulator } from './graph-simulator';
+
+const DEFAULT_PORT = 8443;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: String(DEFAULT_PORT) },
+      config: { type: 'string' },
+      'latency-ms': { type: 'string', default: '0' },
+    },
+  });
+  const port = parseNonNegativeInteger(values.port, '--port');
+  const latencyMs = parseNonNegativeInteger(values['latency-ms'], '--latency-ms');
+  const tenants = values.config === undefined ? [DEMO_TENANT] : await readTenants(values.config);
+
+  const simulator = await startGraphSimulator({ port, tenants, latencyMs });
+  console.log(`Graph simulator listening on ${simulator.url}`);
+  console.log(`Certificate: ${simulator.certPath}`);
+  console.log(`Control API: ${simulator.url}/_simulator/{faults,sent,stats,reset,latency,health}`);
+  console.log('Point the worker at it with:');
+  console.log(`  MS_GRAPH_BASE_URL=${simulator.url}`);
+  console.log(`  MS_LOGIN_BASE_URL=${simulator.url}`);
+  console.log(`  NODE_EXTRA_CA_CERTS=${simulator.certPath}`);
+  for (const tenant of tenants) {
+    const clients = tenant.clients.map((client) => client.clientId).join(', ');
+    console.log(`Tenant ${tenant.tenantId}: clients ${clients}; mailboxes ${tenant.mailboxes.map((m) => m.address).join(', ')}`);
+  }
+
+  const stop = (signal: NodeJS.Signals): void => {
+    console.log(`${signal} received, closing the Graph simulator.`);
+    simulator.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('Could not close the Graph simulator cleanly:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+async function readTenants(configPath: string): Promise<SimulatorTenant[]> {
+  const config: unknown = JSON.parse(await readFile(configPath, 'utf8'));
+  const tenants = typeof config === 'object' && config !== null ? (config as { tenants?: unknown }).tenants : undefined;
+  if (!Array.isArray(tenants)) {
+    throw new Error(`${configPath} must be a JSON object {"tenants": [...]} as described by SimulatorTenant.`);
+  }
+  // Shape beyond the array is trusted: the file is written by us for tests and demos.
+  return tenants as SimulatorTenant[];
+}
+
+function parseNonNegativeInteger(raw: string, flag: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} must be a non-negative integer, got '${raw}'.`);
+  return value;
+}
+
+main().catch((err: unknown) => {
+  console.error('The Graph simulator could not start:', err);
+  process.exitCode = 1;
+});

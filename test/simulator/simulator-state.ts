@@ -1,0 +1,53 @@
+// What one running simulator knows and records, shared by its endpoints.
+import type { TenantDirectory } from './directory';
+import type { FaultQueue } from './faults';
+
+export interface AcceptedMessage {
+  /** Lower-case sender address from the URL. */
+  mailbox: string;
+  /** The Graph `message` JSON as sent. */
+  message: unknown;
+  saveToSentItems: boolean;
+  /** The `request-id` we answered with. */
+  requestId: string;
+  clientRequestId?: string;
+  /** Epoch milliseconds. */
+  receivedAt: number;
+  tenantId: string;
+  appId: string;
+}
+
+export interface SimulatorStats {
+  /** Every POST to a token endpoint. */
+  tokenRequests: number;
+  /** Every POST to a sendMail endpoint. */
+  sendMailRequests: number;
+  /** sendMail requests whose message was recorded (including accept-then-504/reset). */
+  accepted: number;
+  /** sendMail requests answered with an error status. */
+  rejected: number;
+}
+
+export interface SimulatorState {
+  /** `https://localhost:<port>`: both the login host and the Graph host. */
+  url: string;
+  directory: TenantDirectory;
+  faults: FaultQueue;
+  /** Live arrays/objects: reset() empties them in place so references stay valid. */
+  sent: AcceptedMessage[];
+  stats: SimulatorStats;
+  latencyMs: number;
+  tokenLifetimeSeconds: number;
+  /** Aborted by close(): cuts stalls and latency short. */
+  shutdown: AbortSignal;
+}
+
+export function emptyStats(): SimulatorStats {
+  return { tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0 };
+}
+
+export function resetState(state: SimulatorState): void {
+  state.sent.length = 0;
+  Object.assign(state.stats, emptyStats());
+  state.faults.clear();
+}

@@ -1,0 +1,126 @@
+// `npm run demo`: the real worker process, in memory mode, against the Graph simulator; sends a few
+// sample e-mails and prints what happened to each. Needs only Node and Redis (started if missing).
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Job, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createEmailProducer } from '../src/jobs/producer';
+import type { EmailJobInput } from '../src/jobs/email-job';
+import { DEMO_TENANT } from '../test/simulator/demo-tenant';
+import { startGraphSimulator } from '../test/simulator/graph-simulator';
+import { startRedisServer, type TestRedis } from '../test/support/redis-server';
+
+const SETTINGS_FILE = join(__dirname, '../config/demo-settings.json');
+const WORKER_ENTRY = join(__dirname, 'email-worker.ts');
+// The demo hands its own environment on to the worker it starts, so it reads process.env itself.
+const env = process.env;
+
+const SAMPLES: { label: string; email: EmailJobInput }[] = [
+  {
+    label: 'invoice from the account address',
+    email: {
+      accountId: 'acc-demo',
+      to: [{ address: 'customer@example.com', name: 'Fabrikam Purchasing' }],
+      subject: 'Invoice 1042',
+      html: '<p>Please find invoice 1042 attached.</p>',
+      attachments: [{ name: 'invoice-1042.txt', contentType: 'text/plain', contentBase64: Buffer.from('Invoice 1042: 1,250.00 EUR').toString('base64') }],
+      correlation: { documentType: 'invoice', documentId: '1042' },
+      idempotencyKey: 'invoice-1042-email',
+    },
+  },
+  {
+    label: "quote sent as user Anna (her own sender e-mail)",
+    email: { accountId: 'acc-demo', userId: 'user-anna', to: [{ address: 'lead@example.com' }], subject: 'Quote Q-77', text: 'Here is the quote.' },
+  },
+  {
+    label: 'user Bob has no sender e-mail: falls back to the account',
+    email: { accountId: 'acc-demo', userId: 'user-bob', to: [{ address: 'lead@example.com' }], subject: 'Follow-up', text: 'Following up.' },
+  },
+  {
+    label: 'Graph throttles once (429, Retry-After: 1), then it is sent',
+    email: { accountId: 'acc-demo', to: [{ address: 'customer@example.com' }], subject: 'Reminder', text: 'Friendly reminder.' },
+  },
+  {
+    label: 'sender outside the Exchange application access policy',
+    email: { accountId: 'acc-restricted', to: [{ address: 'customer@example.com' }], subject: 'Order confirmation', text: 'Thanks.' },
+  },
+];
+
+async function redisReachable(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  let redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let ownRedis: TestRedis | undefined;
+  if (!(await redisReachable(redisUrl))) {
+    ownRedis = await startRedisServer();
+    console.log(`No Redis at ${redisUrl}; started a throwaway redis-server at ${ownRedis.url}.`);
+    redisUrl = ownRedis.url;
+  }
+  const simulator = await startGraphSimulator({
+    tenants: [{ ...DEMO_TENANT, mailboxes: [...DEMO_TENANT.mailboxes, { address: 'branch@contoso.example', blockedByPolicy: true }] }],
+  });
+  console.log(`Graph simulator (stands in for Microsoft Entra + Graph): ${simulator.url}`);
+
+  const queueName = `omikai-email-demo-${randomUUID().slice(0, 8)}`;
+  const worker = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+    env: {
+      ...env,
+      NODE_ENV: 'development',
+      STORE: 'memory',
+      SETTINGS_FILE,
+      REDIS_URL: redisUrl,
+      EMAIL_QUEUE_NAME: queueName,
+      MS_GRAPH_BASE_URL: simulator.url,
+      MS_LOGIN_BASE_URL: simulator.url,
+      NODE_EXTRA_CA_CERTS: simulator.certPath,
+      RETRY_BASE_DELAY_MS: '500',
+      LOG_LEVEL: env.LOG_LEVEL ?? 'fatal', // LOG_LEVEL=info npm run demo shows the worker's own log lines
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+
+  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
+  const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  try {
+    simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1', mailbox: 'info@contoso.example' });
+    const jobs = await Promise.all(SAMPLES.map(async (sample) => ({ ...sample, ...(await producer.enqueue(sample.email)) })));
+    console.log(`Enqueued ${jobs.length} e-mails on queue ${queueName}; the worker process picks them up.\n`);
+    for (const { label, jobId } of jobs) {
+      const job = await Job.fromId(producer.queue, jobId);
+      try {
+        const result = (await job!.waitUntilFinished(events, 30_000)) as { status: string; sender?: string; graphRequestId?: string };
+        console.log(`  sent     ${label}\n           from ${result.sender ?? '-'}, Graph request-id ${result.graphRequestId ?? '-'}`);
+      } catch {
+        const failed = await Job.fromId(producer.queue, jobId);
+        console.log(`  FAILED   ${label}\n           ${failed?.failedReason}`);
+      }
+    }
+    console.log(`\nThe simulator accepted ${simulator.sent.length} message(s), answered ${simulator.stats.sendMailRequests} sendMail request(s) and ${simulator.stats.tokenRequests} token request(s).`);
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => worker.once('exit', resolve));
+    await events.close();
+    await producer.queue.obliterate({ force: true });
+    await producer.close();
+    await simulator.close();
+    await ownRedis?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('The demo failed:', err);
+  process.exitCode = 1;
+});
