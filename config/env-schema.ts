@@ -3,9 +3,7 @@ import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
-const httpsUrl = z
-  .url({ protocol: /^https$/, error: 'must be an https:// URL' })
-  .transform((url) => url.replace(/\/+$/, ''));
+const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
 export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const;
@@ -16,7 +14,10 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
-  EMAIL_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('omikai-email'),
+  EMAIL_QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+    .default('omikai-email'),
 
   STORE: z.enum(['mongodb', 'memory']).optional(),
   MONGODB_URI: optionalString.pipe(z.string().startsWith('mongodb', 'must start with mongodb:// or mongodb+srv://').optional()),

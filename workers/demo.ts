@@ -24,18 +24,36 @@ const SAMPLES: { label: string; email: EmailJobInput }[] = [
       to: [{ address: 'customer@example.com', name: 'Fabrikam Purchasing' }],
       subject: 'Invoice 1042',
       html: '<p>Please find invoice 1042 attached.</p>',
-      attachments: [{ name: 'invoice-1042.txt', contentType: 'text/plain', contentBase64: Buffer.from('Invoice 1042: 1,250.00 EUR').toString('base64') }],
+      attachments: [
+        {
+          name: 'invoice-1042.txt',
+          contentType: 'text/plain',
+          contentBase64: Buffer.from('Invoice 1042: 1,250.00 EUR').toString('base64'),
+        },
+      ],
       correlation: { documentType: 'invoice', documentId: '1042' },
       idempotencyKey: 'invoice-1042-email',
     },
   },
   {
-    label: "quote sent as user Anna (her own sender e-mail)",
-    email: { accountId: 'acc-demo', userId: 'user-anna', to: [{ address: 'lead@example.com' }], subject: 'Quote Q-77', text: 'Here is the quote.' },
+    label: 'quote sent as user Anna (her own sender e-mail)',
+    email: {
+      accountId: 'acc-demo',
+      userId: 'user-anna',
+      to: [{ address: 'lead@example.com' }],
+      subject: 'Quote Q-77',
+      text: 'Here is the quote.',
+    },
   },
   {
     label: 'user Bob has no sender e-mail: falls back to the account',
-    email: { accountId: 'acc-demo', userId: 'user-bob', to: [{ address: 'lead@example.com' }], subject: 'Follow-up', text: 'Following up.' },
+    email: {
+      accountId: 'acc-demo',
+      userId: 'user-bob',
+      to: [{ address: 'lead@example.com' }],
+      subject: 'Follow-up',
+      text: 'Following up.',
+    },
   },
   {
     label: 'Graph throttles once (429, Retry-After: 1), then it is sent',
@@ -108,7 +126,9 @@ async function main(): Promise<void> {
         console.log(`  FAILED   ${label}\n           ${failed?.failedReason}`);
       }
     }
-    console.log(`\nThe simulator accepted ${simulator.sent.length} message(s), answered ${simulator.stats.sendMailRequests} sendMail request(s) and ${simulator.stats.tokenRequests} token request(s).`);
+    console.log(
+      `\nThe simulator accepted ${simulator.sent.length} message(s), answered ${simulator.stats.sendMailRequests} sendMail request(s) and ${simulator.stats.tokenRequests} token request(s).`,
+    );
   } finally {
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));

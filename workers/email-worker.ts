@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const runtime = startEmailWorker({ config, connection, settings: stores.settings, deliveries: stores.deliveries, logger });
-  logger.info({ queue: config.queueName, concurrency: config.worker.concurrency, cloud: config.cloud.cloud, graph: config.cloud.graphBaseUrl }, 'e-mail worker started');
+  logger.info(
+    { queue: config.queueName, concurrency: config.worker.concurrency, cloud: config.cloud.cloud, graph: config.cloud.graphBaseUrl },
+    'e-mail worker started',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

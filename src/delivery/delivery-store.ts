@@ -81,6 +81,15 @@ export interface DeliveryQuery {
   limit?: number;
 }
 
+/** finishAttempt for a job whose attempt was never started: a bug in the caller, not an outage. */
+export class DeliveryRecordNotFoundError extends Error {
+  override name = 'DeliveryRecordNotFoundError';
+
+  constructor(readonly jobId: string) {
+    super(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
+  }
+}
+
 export interface DeliveryStore {
   /**
    * Called before every attempt. Creates the record on the first call; a record found still
@@ -88,6 +97,8 @@ export interface DeliveryStore {
    * A failed record with the same idempotency key hands the key over to the new job.
    */
   startAttempt(start: AttemptStart): Promise<AttemptStartResult>;
+  /** Records how an attempt ended. A record that already says sent stays sent. */
   finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void>;
+  /** Newest first, at most `limit` (default 100). */
   find(query: DeliveryQuery): Promise<DeliveryRecord[]>;
 }

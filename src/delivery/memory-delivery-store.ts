@@ -1,5 +1,13 @@
 // Delivery records kept in process memory: for demos, tests and benchmarks.
-import type { AttemptOutcome, AttemptStart, AttemptStartResult, DeliveryQuery, DeliveryRecord, DeliveryStore } from './delivery-store';
+import {
+  DeliveryRecordNotFoundError,
+  type AttemptOutcome,
+  type AttemptStart,
+  type AttemptStartResult,
+  type DeliveryQuery,
+  type DeliveryRecord,
+  type DeliveryStore,
+} from './delivery-store';
 
 const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${idempotencyKey}`;
 
@@ -10,7 +18,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
     const existing = this.records.get(start.jobId);
     if (existing) {
-      if (existing.status === 'sent') return { action: 'already-sent', record: { ...existing } };
+      if (existing.status === 'sent') return { action: 'already-sent', record: copyRecord(existing) };
       if (start.status === 'sending') {
         if (existing.status === 'sending') existing.possibleDuplicate = true;
         existing.status = 'sending';
@@ -23,7 +31,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     if (start.idempotencyKey !== undefined) {
       const key = keyOf(start.accountId, start.idempotencyKey);
       const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
-      if (owner && owner.status !== 'failed') return { action: 'duplicate', record: { ...owner } };
+      if (owner && owner.status !== 'failed') return { action: 'duplicate', record: copyRecord(owner) };
       if (owner) delete owner.idempotencyKey;
       this.jobIdByKey.set(key, start.jobId);
     }
@@ -46,24 +54,35 @@ export class MemoryDeliveryStore implements DeliveryStore {
 
   async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {
     const record = this.records.get(jobId);
-    if (!record) throw new Error(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
+    if (!record) throw new DeliveryRecordNotFoundError(jobId);
+    // A late failure report must not undo a send that is already recorded.
+    if (record.status === 'sent' && outcome.status !== 'sent') return;
     const { now, possibleDuplicate, ...fields } = { possibleDuplicate: false, ...outcome };
     Object.assign(record, fields, { updatedAt: now, possibleDuplicate: record.possibleDuplicate || possibleDuplicate });
     if (outcome.status === 'sent') {
       record.sentAt = now;
       delete record.error;
+      delete record.failedAt;
     }
     if (outcome.status === 'failed') record.failedAt = now;
   }
 
   async find(query: DeliveryQuery): Promise<DeliveryRecord[]> {
-    const matches: DeliveryRecord[] = [];
-    for (const record of this.records.values()) {
-      if (matchesQuery(record, query)) matches.push({ ...record });
-      if (matches.length >= (query.limit ?? 100)) break;
-    }
-    return matches;
+    return [...this.records.values()]
+      .filter((record) => matchesQuery(record, query))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+      .slice(0, Math.max(1, query.limit ?? 100))
+      .map(copyRecord);
   }
+}
+
+/** Callers get their own copy: changing a returned record must not change the store. */
+function copyRecord(record: DeliveryRecord): DeliveryRecord {
+  return {
+    ...record,
+    ...(record.correlation ? { correlation: { ...record.correlation } } : {}),
+    ...(record.error ? { error: { ...record.error } } : {}),
+  };
 }
 
 function matchesQuery(record: DeliveryRecord, query: DeliveryQuery): boolean {

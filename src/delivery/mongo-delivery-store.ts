@@ -2,7 +2,16 @@
 // operation, so concurrent workers (and jobs re-added after Redis lost them) follow the same rules
 // as the memory store. Call ensureIndexes() once at startup: duplicate detection relies on them.
 import { Schema, type Connection, type Model, type QueryFilter } from 'mongoose';
-import type { AttemptOutcome, AttemptStart, AttemptStartResult, DeliveryQuery, DeliveryRecord, DeliveryStatus, DeliveryStore } from './delivery-store';
+import {
+  DeliveryRecordNotFoundError,
+  type AttemptOutcome,
+  type AttemptStart,
+  type AttemptStartResult,
+  type DeliveryQuery,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type DeliveryStore,
+} from './delivery-store';
 import type { Failure } from './failure';
 
 const DUPLICATE_KEY = 11000;
@@ -69,6 +78,7 @@ export class MongoDeliveryStore implements DeliveryStore {
       $set.sentAt = outcome.now;
       delete $set.error;
       $unset.error = 1;
+      $unset.failedAt = 1;
     } else if (outcome.possibleDuplicate === true) {
       // Only ever raised: an earlier attempt that may have been sent stays a possible duplicate.
       $set.possibleDuplicate = true;
@@ -76,8 +86,10 @@ export class MongoDeliveryStore implements DeliveryStore {
     if (outcome.status === 'failed') $set.failedAt = outcome.now;
 
     const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
-    const result = await this.model.updateOne({ _id: jobId }, update);
-    if (result.matchedCount === 0) throw new Error(`No delivery record for job ${jobId}: finishAttempt without startAttempt`);
+    // A late failure report must not undo a send that is already recorded.
+    const filter = outcome.status === 'sent' ? { _id: jobId } : { _id: jobId, status: { $ne: 'sent' as const } };
+    const result = await this.model.updateOne(filter, update);
+    if (result.matchedCount === 0 && (await this.model.countDocuments({ _id: jobId })) === 0) throw new DeliveryRecordNotFoundError(jobId);
   }
 
   async find(query: DeliveryQuery): Promise<DeliveryRecord[]> {
@@ -92,11 +104,11 @@ export class MongoDeliveryStore implements DeliveryStore {
       }
       filter[`correlation.${field}`] = value;
     }
-    // Oldest first, as the memory store returns them; {accountId, createdAt} serves this order.
+    // Newest first, as the memory store returns them; {accountId, createdAt} serves this order.
     // The memory store returns at least one record even for limit 0, and limit(0) would mean "no limit" here.
     const records = await this.model
       .find(filter as QueryFilter<StoredDelivery>)
-      .sort({ createdAt: 1 })
+      .sort({ createdAt: -1 })
       .limit(Math.max(1, Math.ceil(query.limit ?? DEFAULT_FIND_LIMIT)))
       .lean<StoredDelivery[]>();
     return records.map(toDeliveryRecord);

@@ -102,7 +102,11 @@ export function classifySendResult(result: GraphSendResult, sender: string, now:
     if (/CERT|SELF_SIGNED|TLS|SSL/.test(result.code)) {
       return {
         kind: 'failed',
-        failure: { category: 'unknown', code: result.code, reason: `The Graph host's TLS certificate is not trusted (${result.code}); check MS_GRAPH_BASE_URL and NODE_EXTRA_CA_CERTS.` },
+        failure: {
+          category: 'unknown',
+          code: result.code,
+          reason: `The Graph host's TLS certificate is not trusted (${result.code}); check MS_GRAPH_BASE_URL and NODE_EXTRA_CA_CERTS.`,
+        },
       };
     }
     const category: FailureCategory = result.requestSent ? 'unknown-outcome' : 'transient';

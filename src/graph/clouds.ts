@@ -17,10 +17,7 @@ const NATIONAL_CLOUDS: Record<CloudName, { loginBaseUrl: string; graphBaseUrl: s
 };
 
 /** The hosts for a cloud; the overrides point the worker somewhere else (a proxy, or the simulator). */
-export function resolveCloudEndpoints(
-  cloud: CloudName,
-  overrides: { loginBaseUrl?: string; graphBaseUrl?: string } = {},
-): CloudEndpoints {
+export function resolveCloudEndpoints(cloud: CloudName, overrides: { loginBaseUrl?: string; graphBaseUrl?: string } = {}): CloudEndpoints {
   const hosts = NATIONAL_CLOUDS[cloud];
   const graphBaseUrl = overrides.graphBaseUrl ?? hosts.graphBaseUrl;
   return {

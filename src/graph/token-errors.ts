@@ -24,8 +24,7 @@ const AADSTS_REASONS: Record<string, (clientId: string, tenantId: string) => str
     `"Grant admin consent", which creates it.`,
   '700027': () =>
     `Entra could not verify the certificate's signature (AADSTS700027). Upload the certificate in ${SECRET_PAGE} and check the thumbprint and private key in ${ERP_SETTINGS}.`,
-  '700024': () =>
-    `Entra rejected the certificate assertion as expired or not yet valid (AADSTS700024). Check this server's clock (NTP).`,
+  '700024': () => `Entra rejected the certificate assertion as expired or not yet valid (AADSTS700024). Check this server's clock (NTP).`,
 };
 
 interface MsalLikeError {
@@ -37,7 +36,13 @@ interface MsalLikeError {
 
 /** Sign-in errors Entra itself calls transient (AADSTS90033 "A transient error has occurred", 50196 server loop). */
 const TRANSIENT_AADSTS = new Set(['90033', '50196']);
-const TRANSIENT_ERROR_CODES = new Set(['network_error', 'TokenTimeout', 'temporarily_unavailable', 'service_unavailable', 'endpoints_resolution_error']);
+const TRANSIENT_ERROR_CODES = new Set([
+  'network_error',
+  'TokenTimeout',
+  'temporarily_unavailable',
+  'service_unavailable',
+  'endpoints_resolution_error',
+]);
 
 const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
 
@@ -60,10 +65,20 @@ export function classifyTokenError(err: unknown, credentials: { clientId: string
 
   const known = aadsts ? AADSTS_REASONS[aadsts] : undefined;
   if (known && aadsts) {
-    return { category: 'credentials', code: `AADSTS${aadsts}`, reason: known(credentials.clientId, credentials.tenantId), ...(status ? { httpStatus: status } : {}) };
+    return {
+      category: 'credentials',
+      code: `AADSTS${aadsts}`,
+      reason: known(credentials.clientId, credentials.tenantId),
+      ...(status ? { httpStatus: status } : {}),
+    };
   }
   if (status === 429) {
-    return { category: 'throttled', code: errorCode ?? 'TokenThrottled', httpStatus: status, reason: 'Microsoft Entra is throttling token requests; retrying later.' };
+    return {
+      category: 'throttled',
+      code: errorCode ?? 'TokenThrottled',
+      httpStatus: status,
+      reason: 'Microsoft Entra is throttling token requests; retrying later.',
+    };
   }
   // MSAL replays a throttled error without its status until Retry-After has passed: the codes still tell.
   const transient =

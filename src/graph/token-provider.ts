@@ -53,7 +53,10 @@ export class MsalTokenProvider implements TokenProvider {
     this.tokenRequests += 1;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('Token request timed out'), { errorCode: 'TokenTimeout' })), this.options.timeoutMs);
+      timer = setTimeout(
+        () => reject(Object.assign(new Error('Token request timed out'), { errorCode: 'TokenTimeout' })),
+        this.options.timeoutMs,
+      );
     });
     try {
       const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [this.options.cloud.scope] }), timeout]);

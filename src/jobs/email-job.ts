@@ -58,7 +58,10 @@ export const emailJobInputSchema = z
     saveToSentItems: z.boolean().default(true),
     idempotencyKey: z.string().min(1).max(256).optional(),
     correlation: z
-      .record(z.string().min(1).max(64), z.string().max(256))
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'correlation field names use letters, digits, _ and - (at most 64)'),
+        z.string().max(256),
+      )
       .refine((correlation) => Object.keys(correlation).length <= 10, 'at most 10 correlation fields')
       .optional(),
     sendAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T08:00:00Z' }).optional(),
@@ -71,7 +74,11 @@ export const emailJobSchema = emailJobInputSchema
   .superRefine((job, ctx) => {
     const recipientCount = countRecipients(job);
     if (recipientCount < 1 || recipientCount > MAX_RECIPIENTS) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients (got ${recipientCount})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients (got ${recipientCount})`,
+      });
     }
     if (job.html === undefined && job.text === undefined) {
       ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or both)' });

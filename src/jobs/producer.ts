@@ -63,7 +63,12 @@ function toBulkJob(input: EmailJobInput, now: number): BulkJob {
   return { name: SEND_EMAIL_JOB_NAME, data, opts };
 }
 
-export function createEmailProducer({ connection, queueName = EMAIL_QUEUE_NAME, jobOptions, now = Date.now }: EmailProducerOptions): EmailProducer {
+export function createEmailProducer({
+  connection,
+  queueName = EMAIL_QUEUE_NAME,
+  jobOptions,
+  now = Date.now,
+}: EmailProducerOptions): EmailProducer {
   const queue = new Queue<EmailJob>(queueName, {
     connection,
     defaultJobOptions: { ...DEFAULT_EMAIL_JOB_OPTIONS, ...jobOptions },

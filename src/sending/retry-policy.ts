@@ -36,7 +36,10 @@ export function decideRetry(failure: Failure, policy: RetryPolicy, { attempt, ma
     };
   }
   if (attempt >= maxAttempts) {
-    return { action: 'fail', failure: { ...failure, reason: `Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${failure.reason}` } };
+    return {
+      action: 'fail',
+      failure: { ...failure, reason: `Gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${failure.reason}` },
+    };
   }
   if (failure.retryAfterMs !== undefined) {
     return { action: 'retry', delayMs: Math.round(failure.retryAfterMs + Math.min(failure.retryAfterMs * 0.1, 1000) * random) };

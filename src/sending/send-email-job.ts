@@ -51,7 +51,11 @@ export function describeFailure(failure: Failure): string {
 /** Errors that were not already turned into a Failure: the store or something unforeseen; retried. */
 function unexpectedFailure(err: unknown): Failure {
   const error = toError(err);
-  return { category: 'transient', code: error.name, reason: `Could not complete the attempt (${error.name}: ${error.message}); retrying later.` };
+  return {
+    category: 'transient',
+    code: error.name,
+    reason: `Could not complete the attempt (${error.name}: ${error.message}); retrying later.`,
+  };
 }
 
 export function createSendEmailProcessor(deps: SendEmailDependencies) {
@@ -133,13 +137,20 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     await deliveries.finishAttempt(jobId, {
       status: decision.action === 'retry' ? 'retrying' : 'failed',
       error: finalFailure,
-      ...(route ? { sender: route.sender, senderSource: route.senderSource } : {}),
-      ...(route?.fallbackReason ? { senderFallbackReason: route.fallbackReason } : {}),
+      ...(route ? { sender: route.sender, senderSource: route.senderSource, senderFallbackReason: route.fallbackReason } : {}),
       clientRequestId,
       possibleDuplicate: failure.category === 'unknown-outcome',
       now: new Date(now()),
     });
-    const logFields = { jobId, accountId: email.accountId, sender: route?.sender, attempt, category: failure.category, code: failure.code, graphRequestId: failure.graphRequestId };
+    const logFields = {
+      jobId,
+      accountId: email.accountId,
+      sender: route?.sender,
+      attempt,
+      category: failure.category,
+      code: failure.code,
+      graphRequestId: failure.graphRequestId,
+    };
     if (decision.action === 'retry') {
       logger.warn({ ...logFields, retryInMs: decision.delayMs }, 'send failed; will retry');
       throw new RetryLaterError(failure, decision.delayMs);
@@ -162,7 +173,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
         status: 'sent',
         sender: route.sender,
         senderSource: route.senderSource,
-        ...(route.fallbackReason ? { senderFallbackReason: route.fallbackReason } : {}),
+        senderFallbackReason: route.fallbackReason,
         ...(graphRequestId ? { graphRequestId } : {}),
         clientRequestId,
         now: new Date(now()),
@@ -176,6 +187,12 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       { jobId, sender: route.sender, senderSource: route.senderSource, graphRequestId, attempt, durationMs: now() - startedAtMs },
       'e-mail sent',
     );
-    return { status: 'sent', sender: route.sender, senderSource: route.senderSource, ...(graphRequestId ? { graphRequestId } : {}), deliveryRecorded };
+    return {
+      status: 'sent',
+      sender: route.sender,
+      senderSource: route.senderSource,
+      ...(graphRequestId ? { graphRequestId } : {}),
+      deliveryRecorded,
+    };
   }
 }

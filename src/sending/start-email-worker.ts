@@ -53,7 +53,10 @@ export function startEmailWorker({ config, connection, settings, deliveries, log
     });
     const closed = worker.close().then(() => 'closed' as const);
     if ((await Promise.race([closed, deadline])) === 'deadline') {
-      logger.warn({ timeoutMs }, 'in-flight sends did not finish before the shutdown deadline; stopping anyway (they will be retried as stalled jobs)');
+      logger.warn(
+        { timeoutMs },
+        'in-flight sends did not finish before the shutdown deadline; stopping anyway (they will be retried as stalled jobs)',
+      );
       await worker.close(true);
     }
     clearTimeout(timer);

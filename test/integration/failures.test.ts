@@ -31,15 +31,40 @@ const withAccount = (overrides: Record<string, unknown>) => ({ accounts: [accoun
 
 describe('permanent failures end after exactly one attempt, with a reason a person can act on', () => {
   it.each([
-    ['a wrong client secret (the Secret ID pasted)', withAccount({ clientSecret: 'the-secret-id-not-the-value' }), 'credentials', 'copy the Value column (not the Secret ID)'],
+    [
+      'a wrong client secret (the Secret ID pasted)',
+      withAccount({ clientSecret: 'the-secret-id-not-the-value' }),
+      'credentials',
+      'copy the Value column (not the Secret ID)',
+    ],
     ['an expired client secret', withAccount(CLIENT_WITH_EXPIRED_SECRET), 'credentials', 'client secret has expired (AADSTS7000222)'],
     ['an unknown client id', withAccount({ clientId: 'c0000000-0000-4000-8000-00000000dead' }), 'credentials', 'AADSTS700016'],
     ['an unknown tenant', withAccount({ tenantId: 'dddddddd-0000-4000-8000-000000000009' }), 'credentials', 'AADSTS90002'],
     ['a tenant that is not a GUID or known domain', withAccount({ tenantId: 'not-a-tenant' }), 'credentials', 'AADSTS900023'],
-    ['Mail.Send missing as an application permission', withAccount(CLIENT_WITHOUT_MAIL_SEND), 'permission', 'Delegated instead of an Application permission'],
-    ['a sender outside the application access policy', withAccount({ senderEmail: 'blocked@contoso.example' }), 'policy-denied', 'Sender blocked@contoso.example is blocked by an Exchange application access policy'],
-    ['a sender that is not a user of the tenant', withAccount({ senderEmail: 'ghost@contoso.example' }), 'sender-mailbox', 'is not a user in this Microsoft 365 tenant'],
-    ['a mailbox not enabled for REST', withAccount({ senderEmail: 'inactive@contoso.example' }), 'sender-mailbox', 'inactive, soft-deleted, unlicensed or on-premises'],
+    [
+      'Mail.Send missing as an application permission',
+      withAccount(CLIENT_WITHOUT_MAIL_SEND),
+      'permission',
+      'Delegated instead of an Application permission',
+    ],
+    [
+      'a sender outside the application access policy',
+      withAccount({ senderEmail: 'blocked@contoso.example' }),
+      'policy-denied',
+      'Sender blocked@contoso.example is blocked by an Exchange application access policy',
+    ],
+    [
+      'a sender that is not a user of the tenant',
+      withAccount({ senderEmail: 'ghost@contoso.example' }),
+      'sender-mailbox',
+      'is not a user in this Microsoft 365 tenant',
+    ],
+    [
+      'a mailbox not enabled for REST',
+      withAccount({ senderEmail: 'inactive@contoso.example' }),
+      'sender-mailbox',
+      'inactive, soft-deleted, unlicensed or on-premises',
+    ],
     ['a missing client secret in the settings', withAccount({ clientSecret: '' }), 'settings', 'missing Client secret'],
     ['an account that does not exist', { accounts: [], users: [] }, 'settings', 'Account acc-1 was not found'],
   ])('%s', async (_case, documents, category, reasonPart) => {
@@ -57,12 +82,23 @@ describe('permanent failures end after exactly one attempt, with a reason a pers
 
   it('an invalid recipient reported by Graph keeps the Graph request-id on the record', async () => {
     pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 400, code: 'ErrorInvalidRecipients', message: 'At least one recipient is not valid.' });
+    simulator.inject({
+      on: 'sendMail',
+      kind: 'status',
+      status: 400,
+      code: 'ErrorInvalidRecipients',
+      message: 'At least one recipient is not valid.',
+    });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
     expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 1 } });
     const [record] = await pipeline.deliveries.find({ jobId });
-    expect(record?.error).toMatchObject({ category: 'invalid-recipient', code: 'ErrorInvalidRecipients', httpStatus: 400, graphRequestId: expect.any(String) });
+    expect(record?.error).toMatchObject({
+      category: 'invalid-recipient',
+      code: 'ErrorInvalidRecipients',
+      httpStatus: 400,
+      graphRequestId: expect.any(String),
+    });
   });
 });
 
@@ -129,7 +165,11 @@ describe('a 504 after Graph accepted the message (outcome unknown)', () => {
     expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 1 } });
     expect(end.state === 'failed' && end.reason).toMatch(/^\[unknown-outcome\] .*may have been sent.*Not retried, to avoid a duplicate/);
     expect(simulator.sent).toHaveLength(1);
-    expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({ status: 'failed', possibleDuplicate: true, error: { category: 'unknown-outcome' } });
+    expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({
+      status: 'failed',
+      possibleDuplicate: true,
+      error: { category: 'unknown-outcome' },
+    });
   });
 
   it('treats a connection reset after the request as an unknown outcome too', async () => {
@@ -143,7 +183,13 @@ describe('a 504 after Graph accepted the message (outcome unknown)', () => {
 
 describe('secrets and content stay out of logs', () => {
   it('never logs the client secret, the access token or the message body, in success or failure', async () => {
-    pipeline = await startTestPipeline({ simulator, documents: { accounts: [accountDocument('acc-1'), accountDocument('acc-bad', { clientSecret: 'wrong-secret-Value~XYZ' })], users: [] } });
+    pipeline = await startTestPipeline({
+      simulator,
+      documents: {
+        accounts: [accountDocument('acc-1'), accountDocument('acc-bad', { clientSecret: 'wrong-secret-Value~XYZ' })],
+        users: [],
+      },
+    });
     const body = '<p>Confidential salary statement 4711</p>';
     const ok = await pipeline.producer.enqueue(sampleEmail({ html: body }));
     const bad = await pipeline.producer.enqueue(sampleEmail({ accountId: 'acc-bad', html: body }));

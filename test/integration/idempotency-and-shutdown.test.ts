@@ -47,8 +47,14 @@ describe('idempotency', () => {
     pipeline = await startTestPipeline({ simulator });
     const first = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'k-1' }));
     await pipeline.waitForEnd(first.jobId);
-    const raw = await pipeline.queue.add(SEND_EMAIL_JOB_NAME, { ...sampleEmail({ idempotencyKey: 'k-1' }), schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
-    expect(await pipeline.waitForEnd(raw.id!)).toMatchObject({ state: 'completed', result: { status: 'duplicate', duplicateOfJobId: first.jobId } });
+    const raw = await pipeline.queue.add(SEND_EMAIL_JOB_NAME, {
+      ...sampleEmail({ idempotencyKey: 'k-1' }),
+      schemaVersion: EMAIL_JOB_SCHEMA_VERSION,
+    });
+    expect(await pipeline.waitForEnd(raw.id!)).toMatchObject({
+      state: 'completed',
+      result: { status: 'duplicate', duplicateOfJobId: first.jobId },
+    });
     expect(simulator.sent).toHaveLength(1);
   });
 
@@ -75,7 +81,13 @@ describe('jobs written by any BullMQ client', () => {
 
   it('fails a malformed job at once with the bad fields named, and keeps working', async () => {
     pipeline = await startTestPipeline({ simulator });
-    const bad = await pipeline.queue.add('send-email', { schemaVersion: 1, accountId: 'acc-1', to: 'customer@example.com', subject: 7, extra: true } as never);
+    const bad = await pipeline.queue.add('send-email', {
+      schemaVersion: 1,
+      accountId: 'acc-1',
+      to: 'customer@example.com',
+      subject: 7,
+      extra: true,
+    } as never);
     const good = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(bad.id!);
     expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 1 } });
@@ -86,7 +98,11 @@ describe('jobs written by any BullMQ client', () => {
   it('waits for sendAt when the producer did not delay the job', async () => {
     pipeline = await startTestPipeline({ simulator });
     const sendAt = Date.now() + 2000;
-    const job = await pipeline.queue.add('send-email', { ...sampleEmail({ sendAt: new Date(sendAt).toISOString() }), schemaVersion: 1 }, { attempts: 3 });
+    const job = await pipeline.queue.add(
+      'send-email',
+      { ...sampleEmail({ sendAt: new Date(sendAt).toISOString() }), schemaVersion: 1 },
+      { attempts: 3 },
+    );
     await new Promise((resolve) => pipeline!.runtime.worker.once('active', resolve));
     expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed' });
     expect(simulator.sent[0]!.receivedAt).toBeGreaterThanOrEqual(sendAt);

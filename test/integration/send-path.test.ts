@@ -26,7 +26,11 @@ afterEach(async () => {
 
 const documents = {
   accounts: [accountDocument('acc-1')],
-  users: [userDocument('anna', 'acc-1', 'anna@contoso.example'), userDocument('bob', 'acc-1', undefined), userDocument('carl', 'acc-1', 'carl@contoso.example', 'smtp')],
+  users: [
+    userDocument('anna', 'acc-1', 'anna@contoso.example'),
+    userDocument('bob', 'acc-1', undefined),
+    userDocument('carl', 'acc-1', 'carl@contoso.example', 'smtp'),
+  ],
 };
 
 describe('sending', () => {
@@ -39,7 +43,10 @@ describe('sending', () => {
     expect(simulator.sent).toHaveLength(1);
     const [message] = simulator.sent;
     expect(message).toMatchObject({ mailbox: 'info@contoso.example', saveToSentItems: true });
-    expect(message?.message).toMatchObject({ subject: 'Invoice 1042', toRecipients: [{ emailAddress: { address: 'customer@example.com', name: 'Customer' } }] });
+    expect(message?.message).toMatchObject({
+      subject: 'Invoice 1042',
+      toRecipients: [{ emailAddress: { address: 'customer@example.com', name: 'Customer' } }],
+    });
 
     const [record] = await pipeline.deliveries.find({ jobId });
     expect(record).toMatchObject({
@@ -60,7 +67,10 @@ describe('sending', () => {
   it("sends as a user with the account's credentials when the user has a Graph sender", async () => {
     pipeline = await startTestPipeline({ simulator, documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId: 'anna' }));
-    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', result: { sender: 'anna@contoso.example', senderSource: 'user' } });
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({
+      state: 'completed',
+      result: { sender: 'anna@contoso.example', senderSource: 'user' },
+    });
     expect(simulator.sent.map((m) => m.mailbox)).toEqual(['anna@contoso.example']);
   });
 
@@ -70,7 +80,10 @@ describe('sending', () => {
   ])('falls back to the account sender for user %s and records why', async (userId, why) => {
     pipeline = await startTestPipeline({ simulator, documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId }));
-    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', result: { sender: 'info@contoso.example', senderSource: 'account' } });
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({
+      state: 'completed',
+      result: { sender: 'info@contoso.example', senderSource: 'account' },
+    });
     const [record] = await pipeline.deliveries.find({ jobId });
     expect(record?.senderFallbackReason).toContain(why);
   });
@@ -97,10 +110,12 @@ describe('sending', () => {
 describe('validation at enqueue', () => {
   it('refuses a bad payload with every bad field named, and queues nothing', async () => {
     pipeline = await startTestPipeline({ simulator, documents });
-    await expect(pipeline.producer.enqueue(sampleEmail({ to: [{ address: 'nobody' }], subject: undefined as unknown as string }))).rejects.toThrow(
-      /Invalid e-mail job: .*to\[0\]\.address: must be an e-mail address.*subject:/,
+    await expect(
+      pipeline.producer.enqueue(sampleEmail({ to: [{ address: 'nobody' }], subject: undefined as unknown as string })),
+    ).rejects.toThrow(/Invalid e-mail job: .*to\[0\]\.address: must be an e-mail address.*subject:/);
+    await expect(pipeline.producer.enqueueMany([sampleEmail(), sampleEmail({ to: [] })])).rejects.toThrow(
+      /\[1\]\.to: to, cc and bcc together must hold 1 to 500/,
     );
-    await expect(pipeline.producer.enqueueMany([sampleEmail(), sampleEmail({ to: [] })])).rejects.toThrow(/\[1\]\.to: to, cc and bcc together must hold 1 to 500/);
     expect(await pipeline.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0 });
   });
 });

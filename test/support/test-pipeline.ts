@@ -41,7 +41,12 @@ export function accountDocument(id: string, overrides: Record<string, unknown> =
   };
 }
 
-export function userDocument(id: string, accountId: string, senderEmail?: string, emailProvider = 'microsoft-graph'): Record<string, unknown> {
+export function userDocument(
+  id: string,
+  accountId: string,
+  senderEmail?: string,
+  emailProvider = 'microsoft-graph',
+): Record<string, unknown> {
   return { _id: id, accountId, emailProvider, microsoftGraph: senderEmail === undefined ? {} : { senderEmail } };
 }
 

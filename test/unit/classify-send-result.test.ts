@@ -3,14 +3,15 @@ import type { GraphSendResult } from '../../src/graph/graph-mail-client';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
 const sender = 'info@contoso.example';
-const response = (status: number, errorCode?: string, errorMessage?: string, extra: Partial<GraphSendResult> = {}): GraphSendResult => ({
-  kind: 'response',
-  status,
-  requestId: 'req-1',
-  ...(errorCode ? { errorCode } : {}),
-  ...(errorMessage ? { errorMessage } : {}),
-  ...extra,
-} as GraphSendResult);
+const response = (status: number, errorCode?: string, errorMessage?: string, extra: Partial<GraphSendResult> = {}): GraphSendResult =>
+  ({
+    kind: 'response',
+    status,
+    requestId: 'req-1',
+    ...(errorCode ? { errorCode } : {}),
+    ...(errorMessage ? { errorMessage } : {}),
+    ...extra,
+  }) as GraphSendResult;
 
 describe('retryAfterMs', () => {
   it('reads seconds and HTTP dates, and ignores what it cannot read', () => {
@@ -24,7 +25,10 @@ describe('retryAfterMs', () => {
 
 describe('classifySendResult', () => {
   it('treats 202 as sent and keeps the request-id, even when a Retry-After came with it', () => {
-    expect(classifySendResult(response(202, undefined, undefined, { retryAfter: '5' }), sender, now)).toEqual({ kind: 'sent', graphRequestId: 'req-1' });
+    expect(classifySendResult(response(202, undefined, undefined, { retryAfter: '5' }), sender, now)).toEqual({
+      kind: 'sent',
+      graphRequestId: 'req-1',
+    });
   });
 
   it.each([
@@ -74,7 +78,15 @@ describe('classifySendResult', () => {
   });
 
   it('fails an untrusted TLS certificate at once with a hint about the CA', () => {
-    const tls: GraphSendResult = { kind: 'no-response', requestSent: false, code: 'DEPTH_ZERO_SELF_SIGNED_CERT', message: 'x', cause: null };
-    expect(classifySendResult(tls, sender, now)).toMatchObject({ failure: { category: 'unknown', reason: expect.stringContaining('NODE_EXTRA_CA_CERTS') } });
+    const tls: GraphSendResult = {
+      kind: 'no-response',
+      requestSent: false,
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      message: 'x',
+      cause: null,
+    };
+    expect(classifySendResult(tls, sender, now)).toMatchObject({
+      failure: { category: 'unknown', reason: expect.stringContaining('NODE_EXTRA_CA_CERTS') },
+    });
   });
 });

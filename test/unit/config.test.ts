@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { envSchema } from '../../config/env-schema';
 import { ConfigError, loadConfig } from '../../config/load-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -38,12 +40,25 @@ describe('loadConfig', () => {
   });
 
   it('lets the base URL overrides point both hosts elsewhere, and the scope follows Graph', () => {
-    const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', MS_GRAPH_BASE_URL: 'https://localhost:8443/', MS_LOGIN_BASE_URL: 'https://localhost:8443' });
-    expect(config.cloud).toMatchObject({ graphBaseUrl: 'https://localhost:8443', loginBaseUrl: 'https://localhost:8443', scope: 'https://localhost:8443/.default' });
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://db/x',
+      MS_GRAPH_BASE_URL: 'https://localhost:8443/',
+      MS_LOGIN_BASE_URL: 'https://localhost:8443',
+    });
+    expect(config.cloud).toMatchObject({
+      graphBaseUrl: 'https://localhost:8443',
+      loginBaseUrl: 'https://localhost:8443',
+      scope: 'https://localhost:8443/.default',
+    });
   });
 
   it('reports one line per bad variable with its name, problem and an example', () => {
-    const problems = problemsOf({ MONGODB_URI: 'mongodb://db/x', MS_GRAPH_CLOUD: 'eu', WORKER_CONCURRENCY: 'many', MS_GRAPH_BASE_URL: 'http://localhost' });
+    const problems = problemsOf({
+      MONGODB_URI: 'mongodb://db/x',
+      MS_GRAPH_CLOUD: 'eu',
+      WORKER_CONCURRENCY: 'many',
+      MS_GRAPH_BASE_URL: 'http://localhost',
+    });
     expect(problems).toHaveLength(3);
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -60,13 +75,24 @@ describe('loadConfig', () => {
 
   it('needs SETTINGS_FILE for the memory store and refuses memory in production', () => {
     expect(problemsOf({ STORE: 'memory' })).toEqual([expect.stringMatching(/^SETTINGS_FILE: is required when STORE=memory/)]);
-    expect(problemsOf({ STORE: 'memory', SETTINGS_FILE: 'x.json', NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^STORE: memory .* refused with NODE_ENV=production/)]);
+    expect(problemsOf({ STORE: 'memory', SETTINGS_FILE: 'x.json', NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^STORE: memory .* refused with NODE_ENV=production/),
+    ]);
   });
 
   it('merges SETTINGS_FIELDS over the default document paths and rejects unknown keys', () => {
     const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', SETTINGS_FIELDS: '{"account.senderEmail":"mail.from"}' });
     expect(config.settings.shape.fields['account.senderEmail']).toBe('mail.from');
     expect(config.settings.shape.fields['account.tenantId']).toBe('microsoftGraph.tenantId');
-    expect(problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_FIELDS: '{"account.password":"x"}' })).toEqual([expect.stringMatching(/^SETTINGS_FIELDS:/)]);
+    expect(problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_FIELDS: '{"account.password":"x"}' })).toEqual([
+      expect.stringMatching(/^SETTINGS_FIELDS:/),
+    ]);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable of the schema', () => {
+    const example = readFileSync(`${__dirname}/../../.env.example`, 'utf8');
+    for (const name of Object.keys(envSchema.shape)) expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
   });
 });

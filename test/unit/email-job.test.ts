@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { EmailJobValidationError, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
 import { buildSendMailBody } from '../../src/graph/send-mail-body';
+import { JSON_SCHEMA_PATH, renderEmailJobJsonSchema } from '../../src/jobs/json-schema';
 
 const valid: EmailJobInput = {
   accountId: 'acc-1',
@@ -27,14 +29,20 @@ describe('the e-mail job contract', () => {
   it('names each bad field in one error', () => {
     const problems = problemsOf({ ...valid, to: [{ address: 'not-an-address' }], importance: 'urgent', subject: 5 });
     expect(problems).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^to\[0\]\.address: must be an e-mail address/), expect.stringMatching(/^importance:/), expect.stringMatching(/^subject:/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^to\[0\]\.address: must be an e-mail address/),
+        expect.stringMatching(/^importance:/),
+        expect.stringMatching(/^subject:/),
+      ]),
     );
   });
 
   it('requires 1 to 500 recipients across to, cc and bcc', () => {
     expect(problemsOf({ ...valid, to: [] })).toEqual([expect.stringContaining('1 to 500 recipients (got 0)')]);
     const many = Array.from({ length: 250 }, (_, i) => ({ address: `r${i}@example.com` }));
-    expect(problemsOf({ ...valid, to: many, cc: many, bcc: [{ address: 'one-more@example.com' }] })).toEqual([expect.stringContaining('(got 501)')]);
+    expect(problemsOf({ ...valid, to: many, cc: many, bcc: [{ address: 'one-more@example.com' }] })).toEqual([
+      expect.stringContaining('(got 501)'),
+    ]);
     expect(parse({ ...valid, to: many, cc: many }).to).toHaveLength(250);
   });
 
@@ -55,7 +63,9 @@ describe('the e-mail job contract', () => {
     const problems = problemsOf({ ...valid, attachments: [{ name: 'big.pdf', contentType: 'application/pdf', contentBase64: threeMb }] });
     expect(problems).toEqual([expect.stringMatching(/^attachments: the Graph sendMail request would be 4\.\d MB; the limit is 4 MB/)]);
     const twoMb = Buffer.alloc(2_000_000, 1).toString('base64');
-    expect(parse({ ...valid, attachments: [{ name: 'ok.pdf', contentType: 'application/pdf', contentBase64: twoMb }] }).attachments).toHaveLength(1);
+    expect(
+      parse({ ...valid, attachments: [{ name: 'ok.pdf', contentType: 'application/pdf', contentBase64: twoMb }] }).attachments,
+    ).toHaveLength(1);
   });
 
   it('refuses attachment content that is not base64', () => {
@@ -66,14 +76,22 @@ describe('the e-mail job contract', () => {
 
   it('requires html or text, and a sendAt with a time zone', () => {
     expect(problemsOf({ accountId: 'a', to: valid.to, subject: 's' })).toEqual([expect.stringContaining('html: give html or text')]);
-    expect(problemsOf({ ...valid, sendAt: '2026-12-01 08:00' })).toEqual([expect.stringContaining('sendAt: must be an ISO 8601 date-time')]);
+    expect(problemsOf({ ...valid, sendAt: '2026-12-01 08:00' })).toEqual([
+      expect.stringContaining('sendAt: must be an ISO 8601 date-time'),
+    ]);
   });
 });
 
 describe('buildSendMailBody', () => {
   it('maps the job to the Graph message, leaving out empty header lists', () => {
     const body = buildSendMailBody(
-      parse({ ...valid, cc: [{ address: 'cc@example.com' }], importance: 'high', saveToSentItems: false, attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: 'aGk=' }] }),
+      parse({
+        ...valid,
+        cc: [{ address: 'cc@example.com' }],
+        importance: 'high',
+        saveToSentItems: false,
+        attachments: [{ name: 'a.txt', contentType: 'text/plain', contentBase64: 'aGk=' }],
+      }),
     );
     expect(body).toEqual({
       message: {
@@ -93,5 +111,17 @@ describe('buildSendMailBody', () => {
     const body = buildSendMailBody(parse({ ...valid, html: undefined, text: 'Hello', headers: { 'x-omikai-document': 'INV-1042' } }));
     expect(body.message.body).toEqual({ contentType: 'Text', content: 'Hello' });
     expect(body.message.internetMessageHeaders).toEqual([{ name: 'x-omikai-document', value: 'INV-1042' }]);
+  });
+});
+
+describe('the published JSON Schema', () => {
+  it('is the one generated from the zod schema (run npm run schema after changing the contract)', () => {
+    expect(readFileSync(JSON_SCHEMA_PATH, 'utf8')).toBe(renderEmailJobJsonSchema());
+  });
+
+  it('requires schemaVersion, accountId and subject and forbids unknown fields', () => {
+    const schema = JSON.parse(renderEmailJobJsonSchema()) as { required: string[]; additionalProperties: boolean };
+    expect(schema.required).toEqual(expect.arrayContaining(['schemaVersion', 'accountId', 'subject']));
+    expect(schema.additionalProperties).toBe(false);
   });
 });

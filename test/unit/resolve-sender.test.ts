@@ -42,7 +42,11 @@ describe('resolveSender', () => {
 
   it.each([
     ['the user is unknown', null, 'user u-1 was not found'],
-    ['the user uses another provider', { userId: 'u-1', emailProvider: 'smtp', senderEmail: 'anna@contoso.example' }, 'does not use Microsoft Graph'],
+    [
+      'the user uses another provider',
+      { userId: 'u-1', emailProvider: 'smtp', senderEmail: 'anna@contoso.example' },
+      'does not use Microsoft Graph',
+    ],
     ['the user has no sender e-mail', { userId: 'u-1', emailProvider: 'microsoft-graph' }, 'has no Sender e-mail'],
   ])('falls back to the account when %s, and says why', (_case, user, why) => {
     const route = resolveSender({ ...base, userId: 'u-1', user });

@@ -28,8 +28,15 @@ describe('decideRetry', () => {
   });
 
   it('gives up on the last attempt and says how many were made', () => {
-    const decision = decideRetry({ category: 'transient', reason: 'Graph had a problem.' }, policy, { attempt: 4, maxAttempts: 4, random: 0 });
-    expect(decision).toMatchObject({ action: 'fail', failure: { category: 'transient', reason: 'Gave up after 4 attempts: Graph had a problem.' } });
+    const decision = decideRetry({ category: 'transient', reason: 'Graph had a problem.' }, policy, {
+      attempt: 4,
+      maxAttempts: 4,
+      random: 0,
+    });
+    expect(decision).toMatchObject({
+      action: 'fail',
+      failure: { category: 'transient', reason: 'Gave up after 4 attempts: Graph had a problem.' },
+    });
   });
 
   it('retries an unknown outcome by default and fails it for a person to decide when configured', () => {

@@ -1,7 +1,11 @@
 import { checkTenantId, classifyTokenError } from '../../src/graph/token-errors';
 
 const credentials = { clientId: 'c1', tenantId: 't1' };
-const entraError = (code: number, status: number) => ({ errorCode: 'invalid_client', errorMessage: `AADSTS${code}: something.\r\nTrace ID: x`, status });
+const entraError = (code: number, status: number) => ({
+  errorCode: 'invalid_client',
+  errorMessage: `AADSTS${code}: something.\r\nTrace ID: x`,
+  status,
+});
 
 describe('classifyTokenError', () => {
   it.each([
@@ -22,7 +26,9 @@ describe('classifyTokenError', () => {
   it('retries network errors, timeouts and 5xx from the token endpoint', () => {
     expect(classifyTokenError({ errorCode: 'network_error', errorMessage: 'fetch failed' }, credentials).category).toBe('transient');
     expect(classifyTokenError({ errorCode: 'TokenTimeout', message: 'Token request timed out' }, credentials).category).toBe('transient');
-    expect(classifyTokenError({ errorCode: 'temporarily_unavailable', errorMessage: 'x', status: 503 }, credentials).category).toBe('transient');
+    expect(classifyTokenError({ errorCode: 'temporarily_unavailable', errorMessage: 'x', status: 503 }, credentials).category).toBe(
+      'transient',
+    );
     expect(classifyTokenError({ errorCode: 'x', errorMessage: 'x', status: 429 }, credentials).category).toBe('throttled');
   });
 
@@ -43,7 +49,10 @@ describe('checkTenantId', () => {
 
 describe('classifyTokenError on errors MSAL replays while it throttles', () => {
   it('keeps a transient AADSTS90033 transient even without an HTTP status', () => {
-    const replayed = { errorCode: 'temporarily_unavailable', errorMessage: 'AADSTS90033: A transient error has occurred. Please try again.' };
+    const replayed = {
+      errorCode: 'temporarily_unavailable',
+      errorMessage: 'AADSTS90033: A transient error has occurred. Please try again.',
+    };
     expect(classifyTokenError(replayed, credentials).category).toBe('transient');
     expect(classifyTokenError({ errorCode: 'x', errorMessage: 'AADSTS90033: transient' }, credentials).category).toBe('transient');
   });

@@ -1,0 +1,17 @@
+// The package entry: what ERP code imports to queue e-mails, and the contract they follow.
+export { createEmailProducer, idempotentJobId, DEFAULT_EMAIL_JOB_OPTIONS, GRAPH_BACKOFF_TYPE } from './jobs/producer';
+export type { EmailProducer, EmailProducerOptions, EnqueuedEmail } from './jobs/producer';
+export {
+  EMAIL_QUEUE_NAME,
+  SEND_EMAIL_JOB_NAME,
+  EMAIL_JOB_SCHEMA_VERSION,
+  MAX_RECIPIENTS,
+  emailJobInputSchema,
+  emailJobSchema,
+  parseEmailJob,
+  EmailJobValidationError,
+} from './jobs/email-job';
+export type { EmailJob, EmailJobInput, FieldProblem } from './jobs/email-job';
+export { emailJobJsonSchema } from './jobs/json-schema';
+export type { DeliveryRecord, DeliveryStatus, DeliveryQuery } from './delivery/delivery-store';
+export type { Failure, FailureCategory } from './delivery/failure';

@@ -1,0 +1,29 @@
+// The job payload as JSON Schema, generated from the zod schema, for producers in other languages.
+// `npm run schema` writes docs/email-job.schema.json; a test keeps that file in step with the code.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { EMAIL_QUEUE_NAME, SEND_EMAIL_JOB_NAME, emailJobSchema } from './email-job';
+
+export const JSON_SCHEMA_PATH = join(__dirname, '../../docs/email-job.schema.json');
+
+export function emailJobJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(emailJobSchema, { io: 'input', target: 'draft-2020-12' }),
+    title: 'Omikai e-mail job (schemaVersion 1)',
+    description:
+      `Data of a BullMQ job named "${SEND_EMAIL_JOB_NAME}" on the queue "${EMAIL_QUEUE_NAME}" (configurable). ` +
+      'Rules JSON Schema cannot express, checked by the worker: to + cc + bcc hold 1 to 500 recipients; html or text is given; ' +
+      'the Graph request (attachments as base64 included) stays under 4,000,000 bytes; at most 5 headers, named x-…. ' +
+      'The sender and credentials never come from the job: they come from the account and user settings.',
+  };
+}
+
+export function renderEmailJobJsonSchema(): string {
+  return `${JSON.stringify(emailJobJsonSchema(), null, 2)}\n`;
+}
+
+if (require.main === module) {
+  writeFileSync(JSON_SCHEMA_PATH, renderEmailJobJsonSchema());
+  console.log(`wrote ${JSON_SCHEMA_PATH}`);
+}
