@@ -1,5 +1,8 @@
 // The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
 import { z } from 'zod';
+import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
+import { flowEnvExamples, flowEnvSchema } from './flow-env';
+import { opsEnvExamples, opsEnvSchema } from './ops-env';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -9,7 +12,8 @@ const optionalString = z.preprocess((value) => (value === '' ? undefined : value
 export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const;
 export type CloudName = (typeof CLOUD_NAMES)[number];
 
-export const envSchema = z.object({
+/** The variables of the send path; each later concern adds its own from config/<concern>-env.ts. */
+export const coreEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -41,10 +45,11 @@ export const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
 });
 
+export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnvSchema.shape).extend(credentialsEnvSchema.shape);
+
 export type Env = z.infer<typeof envSchema>;
 
-/** One example per variable, printed next to its error so the fix is obvious. */
-export const envExamples: Record<keyof Env, string> = {
+const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',
   REDIS_URL: 'redis://127.0.0.1:6379',
@@ -68,3 +73,6 @@ export const envExamples: Record<keyof Env, string> = {
   OUTCOME_UNKNOWN_POLICY: 'retry',
   SHUTDOWN_TIMEOUT_MS: '30000',
 };
+
+/** One example per variable, printed next to its error so the fix is obvious. */
+export const envExamples: Record<keyof Env, string> = { ...coreEnvExamples, ...flowEnvExamples, ...opsEnvExamples, ...credentialsEnvExamples };

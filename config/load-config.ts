@@ -3,7 +3,10 @@
 import { z } from 'zod';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
 import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
+import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
 import { envExamples, envSchema, type Env } from './env-schema';
+import { readFlowConfig, type FlowConfig } from './flow-env';
+import { readOpsConfig, type OpsConfig } from './ops-env';
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
@@ -20,6 +23,9 @@ export interface Config {
     retry: { baseDelayMs: number; maxDelayMs: number; outcomeUnknown: 'retry' | 'fail' };
     shutdownTimeoutMs: number;
   };
+  flow: FlowConfig;
+  ops: OpsConfig;
+  credentials: CredentialsConfig;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +84,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push(problem('SETTINGS_FILE', 'is required when STORE=memory: a JSON file {"accounts": [...], "users": [...]}'));
   }
   const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
+  const flow = readFlowConfig(e, problems);
+  const ops = readOpsConfig(e, problems);
+  const credentials = readCredentialsConfig(e, problems);
   if (problems.length > 0 || !store) throw new ConfigError(problems);
 
   return {
@@ -106,6 +115,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retry: { baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS, outcomeUnknown: e.OUTCOME_UNKNOWN_POLICY },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    flow,
+    ops,
+    credentials,
   };
 }
 

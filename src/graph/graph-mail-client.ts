@@ -2,6 +2,7 @@
 // The SDK's RetryHandler is left out on purpose: it retries 429/503/504 POSTs, and a retried 504
 // can deliver the same e-mail several times. The queue schedules retries instead.
 import { Client, GraphClientError, ResponseType, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import type { SendRoute } from '../settings/resolve-sender';
 import type { SendMailBody } from './send-mail-body';
 
 export type GraphSendResult =
@@ -70,11 +71,16 @@ export class GraphMailClient {
   }
 
   /** POST /users/{sender}/sendMail. Never throws for an HTTP or network failure: it returns it. */
-  async sendMail(sender: string, body: SendMailBody, accessToken: string, clientRequestId: string): Promise<GraphSendResult> {
+  async sendMail(
+    route: Pick<SendRoute, 'sender' | 'credentials'>,
+    body: SendMailBody,
+    accessToken: string,
+    clientRequestId: string,
+  ): Promise<GraphSendResult> {
     let response: Response;
     try {
       response = await this.client
-        .api(`/users/${encodeURIComponent(sender)}/sendMail`)
+        .api(`/users/${encodeURIComponent(route.sender)}/sendMail`)
         .header('Authorization', `Bearer ${accessToken}`)
         .header('client-request-id', clientRequestId)
         .responseType(ResponseType.RAW)

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DeliveryStore } from '../delivery/delivery-store';
-import { DeliveryError, toError, type Failure } from '../delivery/failure';
+import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import { buildSendMailBody } from '../graph/send-mail-body';
@@ -14,6 +14,23 @@ import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
 import { decideRetry, type RetryPolicy } from './retry-policy';
 
+/** What one attempt came to, for metrics and other observers; never carries message content. */
+export interface AttemptReport {
+  jobId: string;
+  accountId: string;
+  sender?: string;
+  outcome: 'sent' | 'retry' | 'failed' | 'skipped';
+  category?: FailureCategory;
+  /** From the start of the attempt to its outcome (settings, token and sendMail). */
+  durationMs: number;
+  /** For 'retry': how long until the next attempt. */
+  retryInMs?: number;
+}
+
+export interface SendObserver {
+  onAttempt(report: AttemptReport): void;
+}
+
 export interface SendEmailDependencies {
   settings: SettingsStore;
   graphProviderValue: string;
@@ -22,6 +39,7 @@ export interface SendEmailDependencies {
   deliveries: DeliveryStore;
   retryPolicy: RetryPolicy;
   logger: Logger;
+  observer?: SendObserver;
   now?: () => number;
   random?: () => number;
 }
@@ -58,6 +76,16 @@ function unexpectedFailure(err: unknown): Failure {
   };
 }
 
+interface SentAttempt {
+  jobId: string;
+  accountId: string;
+  route: SendRoute;
+  graphRequestId: string | undefined;
+  clientRequestId: string;
+  attempt: number;
+  startedAtMs: number;
+}
+
 export function createSendEmailProcessor(deps: SendEmailDependencies) {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
@@ -66,6 +94,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
   async function failInvalidPayload(job: Job, err: unknown): Promise<never> {
     const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
     logger.error({ jobId: job.id, reason: failure.reason }, 'e-mail job does not match the job contract');
+    deps.observer?.onAttempt({ jobId: job.id ?? '', accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });
     throw new UnrecoverableError(describeFailure(failure));
   }
 
@@ -105,6 +134,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     }
 
     const start = await deliveries.startAttempt({ ...attemptStart, status: 'sending', now: new Date(now()) });
+    if (start.action !== 'send') deps.observer?.onAttempt({ jobId, accountId: email.accountId, outcome: 'skipped', durationMs: 0 });
     if (start.action === 'already-sent') {
       logger.info({ jobId }, 'delivery record already says sent; not sending again');
       return { status: 'already-sent', ...(start.record.graphRequestId ? { graphRequestId: start.record.graphRequestId } : {}) };
@@ -122,10 +152,18 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     try {
       route = await resolveRoute(email);
       const accessToken = await deps.tokens.getAccessToken(route.credentials);
-      const result = await deps.graph.sendMail(route.sender, buildSendMailBody(email), accessToken, clientRequestId);
+      const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, clientRequestId);
       const classification = classifySendResult(result, route.sender, now());
       if (classification.kind === 'sent') {
-        return await recordSent(jobId, route, classification.graphRequestId, clientRequestId, attempt, startedAtMs);
+        return await recordSent({
+          jobId,
+          accountId: email.accountId,
+          route,
+          graphRequestId: classification.graphRequestId,
+          clientRequestId,
+          attempt,
+          startedAtMs,
+        });
       }
       failure = classification.failure;
     } catch (err: unknown) {
@@ -151,22 +189,32 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       code: failure.code,
       graphRequestId: failure.graphRequestId,
     };
+    const report = {
+      jobId,
+      accountId: email.accountId,
+      sender: route?.sender,
+      category: failure.category,
+      durationMs: now() - startedAtMs,
+    };
     if (decision.action === 'retry') {
+      deps.observer?.onAttempt({ ...report, outcome: 'retry', retryInMs: decision.delayMs });
       logger.warn({ ...logFields, retryInMs: decision.delayMs }, 'send failed; will retry');
       throw new RetryLaterError(failure, decision.delayMs);
     }
+    deps.observer?.onAttempt({ ...report, outcome: 'failed' });
     logger.error({ ...logFields, reason: finalFailure.reason }, 'send failed');
     throw new UnrecoverableError(describeFailure(finalFailure));
   };
 
-  async function recordSent(
-    jobId: string,
-    route: SendRoute,
-    graphRequestId: string | undefined,
-    clientRequestId: string,
-    attempt: number,
-    startedAtMs: number,
-  ): Promise<SendEmailResult> {
+  async function recordSent({
+    jobId,
+    accountId,
+    route,
+    graphRequestId,
+    clientRequestId,
+    attempt,
+    startedAtMs,
+  }: SentAttempt): Promise<SendEmailResult> {
     let deliveryRecorded = true;
     try {
       await deliveries.finishAttempt(jobId, {
@@ -183,6 +231,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       deliveryRecorded = false;
       logger.error({ jobId, err: toError(err), graphRequestId }, 'e-mail sent but the delivery record could not be updated');
     }
+    deps.observer?.onAttempt({ jobId, accountId, sender: route.sender, outcome: 'sent', durationMs: now() - startedAtMs });
     logger.info(
       { jobId, sender: route.sender, senderSource: route.senderSource, graphRequestId, attempt, durationMs: now() - startedAtMs },
       'e-mail sent',

@@ -10,7 +10,7 @@ import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
 import { createEmailWorker } from './email-worker';
-import { createSendEmailProcessor, type SendEmailResult } from './send-email-job';
+import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
 
 export interface EmailWorkerRuntime {
   worker: Worker<unknown, SendEmailResult>;
@@ -25,9 +25,17 @@ export interface StartEmailWorkerOptions {
   settings: SettingsStore;
   deliveries: DeliveryStore;
   logger: Logger;
+  observer?: SendObserver;
 }
 
-export function startEmailWorker({ config, connection, settings, deliveries, logger }: StartEmailWorkerOptions): EmailWorkerRuntime {
+export function startEmailWorker({
+  config,
+  connection,
+  settings,
+  deliveries,
+  logger,
+  observer,
+}: StartEmailWorkerOptions): EmailWorkerRuntime {
   const tokens = new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs });
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
@@ -37,6 +45,7 @@ export function startEmailWorker({ config, connection, settings, deliveries, log
     deliveries,
     retryPolicy: config.worker.retry,
     logger,
+    ...(observer ? { observer } : {}),
   });
   const worker = createEmailWorker(processor, {
     queueName: config.queueName,
