@@ -1,6 +1,7 @@
 // Decides what a sendMail answer means: sent, or which kind of failure, with a reason for people.
 // Branches on Graph's error.code, not on its message (except where Graph gives no distinct code).
 import type { Failure, FailureCategory } from '../delivery/failure';
+import type { SendRoute } from '../settings/resolve-sender';
 import type { GraphSendResult } from './graph-mail-client';
 
 export type SendClassification = { kind: 'sent'; graphRequestId?: string } | { kind: 'failed'; failure: Failure };
@@ -97,7 +98,12 @@ function categoryFor(status: number, code: string | undefined, message: string):
   return 'unknown';
 }
 
-export function classifySendResult(result: GraphSendResult, sender: string, now: number): SendClassification {
+export function classifySendResult(
+  result: GraphSendResult,
+  route: Pick<SendRoute, 'sender' | 'credentials'>,
+  now: number,
+): SendClassification {
+  const { sender } = route;
   if (result.kind === 'no-response') {
     if (/CERT|SELF_SIGNED|TLS|SSL/.test(result.code)) {
       return {

@@ -153,7 +153,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       route = await resolveRoute(email);
       const accessToken = await deps.tokens.getAccessToken(route.credentials);
       const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, clientRequestId);
-      const classification = classifySendResult(result, route.sender, now());
+      const classification = classifySendResult(result, route, now());
       if (classification.kind === 'sent') {
         return await recordSent({
           jobId,

@@ -2,7 +2,7 @@ import { classifySendResult, retryAfterMs } from '../../src/graph/classify-send-
 import type { GraphSendResult } from '../../src/graph/graph-mail-client';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
-const sender = 'info@contoso.example';
+const sender = { sender: 'info@contoso.example', credentials: { tenantId: 't', clientId: 'c', clientSecret: 's' } };
 const response = (status: number, errorCode?: string, errorMessage?: string, extra: Partial<GraphSendResult> = {}): GraphSendResult =>
   ({
     kind: 'response',
