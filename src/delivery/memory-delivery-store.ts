@@ -11,9 +11,14 @@ import {
 
 const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${idempotencyKey}`;
 
+/** Memory mode is for demos and benchmarks: keep the newest records, not every one since start. */
+export const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
+
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly records = new Map<string, DeliveryRecord>();
   private readonly jobIdByKey = new Map<string, string>();
+
+  constructor(private readonly maxRecords = DEFAULT_MAX_MEMORY_RECORDS) {}
 
   async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
     const existing = this.records.get(start.jobId);
@@ -35,6 +40,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
       if (owner) delete owner.idempotencyKey;
       this.jobIdByKey.set(key, start.jobId);
     }
+    this.forgetOldestBeyond(this.maxRecords - 1);
     this.records.set(start.jobId, {
       jobId: start.jobId,
       accountId: start.accountId,
@@ -50,6 +56,14 @@ export class MemoryDeliveryStore implements DeliveryStore {
       updatedAt: start.now,
     });
     return { action: 'send', possibleDuplicate: false };
+  }
+
+  private forgetOldestBeyond(limit: number): void {
+    for (const [jobId, record] of this.records) {
+      if (this.records.size <= limit) return;
+      this.records.delete(jobId);
+      if (record.idempotencyKey !== undefined) this.jobIdByKey.delete(keyOf(record.accountId, record.idempotencyKey));
+    }
   }
 
   async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {

@@ -13,8 +13,9 @@ export function emailJobJsonSchema(): Record<string, unknown> {
     title: 'Omikai e-mail job (schemaVersion 1)',
     description:
       `Data of a BullMQ job named "${SEND_EMAIL_JOB_NAME}" on the queue "${EMAIL_QUEUE_NAME}" (configurable). ` +
-      'Rules JSON Schema cannot express, checked by the worker: to + cc + bcc hold 1 to 500 recipients; html or text is given; ' +
-      'the Graph request (attachments as base64 included) stays under 4,000,000 bytes; at most 5 headers, named x-…. ' +
+      'Rules JSON Schema cannot express: to + cc + bcc hold 1 to 500 recipients; html or text is given; at most 5 headers, named x-… ' +
+      '(all checked by the worker); the Graph request (attachments as base64 included) stays under 4,000,000 bytes (checked by enqueue(); ' +
+      'Graph itself refuses larger requests with 413). ' +
       'The sender and credentials never come from the job: they come from the account and user settings.',
   };
 }

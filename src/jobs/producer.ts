@@ -6,6 +6,7 @@ import {
   EMAIL_QUEUE_NAME,
   EmailJobValidationError,
   SEND_EMAIL_JOB_NAME,
+  graphRequestSizeProblem,
   parseEmailJob,
   type EmailJob,
   type EmailJobInput,
@@ -57,6 +58,8 @@ interface BulkJob {
 
 function toBulkJob(input: EmailJobInput, now: number): BulkJob {
   const data = parseEmailJob({ ...input, schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
+  const tooLarge = graphRequestSizeProblem(data);
+  if (tooLarge) throw new EmailJobValidationError([tooLarge]);
   const opts: JobsOptions = {};
   if (data.idempotencyKey !== undefined) opts.jobId = idempotentJobId(data.accountId, data.idempotencyKey);
   if (data.sendAt !== undefined) opts.delay = Math.max(0, Date.parse(data.sendAt) - now);

@@ -2,24 +2,20 @@
 // paths below are a safety net, the first rule is not to log payloads at all.
 import pino, { type DestinationStream, type Logger } from 'pino';
 
+// Top-level keys plus one level down for credentials: every path costs time on every log call
+// (the full wildcard list tripled the cost of a log line in bench/), and payloads are never logged.
 export const REDACTED_PATHS = [
   'clientSecret',
-  '*.clientSecret',
-  '*.*.clientSecret',
   'accessToken',
-  '*.accessToken',
   'authorization',
-  '*.authorization',
-  '*.headers.authorization',
+  'privateKey',
   'html',
-  '*.html',
   'text',
-  '*.text',
-  'contentBase64',
-  '*.contentBase64',
-  '*.attachments',
+  'attachments',
   'data',
-  '*.data',
+  '*.clientSecret',
+  '*.accessToken',
+  '*.authorization',
 ];
 
 export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {

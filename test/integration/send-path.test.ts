@@ -119,3 +119,14 @@ describe('validation at enqueue', () => {
     expect(await pipeline.queue.getJobCounts()).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 0 });
   });
 });
+
+describe('size limit at enqueue', () => {
+  it('refuses an e-mail whose Graph request would exceed 4 MB, naming attachments', async () => {
+    pipeline = await startTestPipeline({ simulator, documents });
+    const big = { name: 'scan.pdf', contentType: 'application/pdf', contentBase64: Buffer.alloc(3_100_000, 7).toString('base64') };
+    await expect(pipeline.producer.enqueue(sampleEmail({ attachments: [big] }))).rejects.toThrow(
+      /attachments: the Graph sendMail request would be 4\.\d MB/,
+    );
+    expect(await pipeline.queue.getJobCounts()).toMatchObject({ waiting: 0 });
+  });
+});

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EmailJobValidationError, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
+import { EmailJobValidationError, graphRequestSizeProblem, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
 import { buildSendMailBody } from '../../src/graph/send-mail-body';
 import { JSON_SCHEMA_PATH, renderEmailJobJsonSchema } from '../../src/jobs/json-schema';
 
@@ -58,14 +58,17 @@ describe('the e-mail job contract', () => {
     expect(problemsOf({ ...valid, headers: six })).toEqual([expect.stringContaining('at most 5 custom headers')]);
   });
 
-  it('refuses attachments that would push the Graph request over 4 MB, and says so', () => {
+  it('finds attachments that would push the Graph request over 4 MB, and says so', () => {
     const threeMb = Buffer.alloc(3_100_000, 1).toString('base64');
-    const problems = problemsOf({ ...valid, attachments: [{ name: 'big.pdf', contentType: 'application/pdf', contentBase64: threeMb }] });
-    expect(problems).toEqual([expect.stringMatching(/^attachments: the Graph sendMail request would be 4\.\d MB; the limit is 4 MB/)]);
+    const big = parse({ ...valid, attachments: [{ name: 'big.pdf', contentType: 'application/pdf', contentBase64: threeMb }] });
+    expect(graphRequestSizeProblem(big)).toEqual({
+      path: 'attachments',
+      message: expect.stringMatching(/^the Graph sendMail request would be 4\.\d MB; the limit is 4 MB/),
+    });
     const twoMb = Buffer.alloc(2_000_000, 1).toString('base64');
     expect(
-      parse({ ...valid, attachments: [{ name: 'ok.pdf', contentType: 'application/pdf', contentBase64: twoMb }] }).attachments,
-    ).toHaveLength(1);
+      graphRequestSizeProblem(parse({ ...valid, attachments: [{ name: 'ok.pdf', contentType: 'application/pdf', contentBase64: twoMb }] })),
+    ).toBeUndefined();
   });
 
   it('refuses attachment content that is not base64', () => {
@@ -123,5 +126,13 @@ describe('the published JSON Schema', () => {
     const schema = JSON.parse(renderEmailJobJsonSchema()) as { required: string[]; additionalProperties: boolean };
     expect(schema.required).toEqual(expect.arrayContaining(['schemaVersion', 'accountId', 'subject']));
     expect(schema.additionalProperties).toBe(false);
+  });
+});
+
+describe('graphRequestSizeProblem bound', () => {
+  it('agrees with the exact size for bodies full of characters JSON must escape', () => {
+    const escaped = '"\u0001'.repeat(700_000);
+    expect(graphRequestSizeProblem(parse({ ...valid, html: escaped }))).toMatchObject({ path: 'attachments' });
+    expect(graphRequestSizeProblem(parse({ ...valid, html: '"'.repeat(1_000_000) }))).toBeUndefined();
   });
 });

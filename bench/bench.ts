@@ -1,0 +1,148 @@
+// `npm run bench [-- --jobs N --concurrency C]`: what our pipeline costs on top of BullMQ and one
+// HTTPS call, measured in one run on one Redis. Prints a table, then one JSON line (the last line).
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startRedisServer } from '../test/support/redis-server';
+import { startSimulatorProcess } from './simulator-process';
+import { runBare, runBareHttps, runEnqueue, runPipeline, type BenchContext, type DrainResult, type PipelineResult } from './scenarios';
+
+const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000b001';
+const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000b001', clientSecret: 'bench-secret' };
+const LATENCY_MS = 100;
+const LATENCY_CONCURRENCY = 200;
+
+async function fetchToken(simulatorUrl: string): Promise<string> {
+  const response = await fetch(`${simulatorUrl}/${TENANT_ID}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      scope: `${simulatorUrl}/.default`,
+    }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { jobs: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '50' }, rounds: { type: 'string', default: '2' } },
+  });
+  const jobs = Number(values.jobs);
+  const rounds = Math.max(1, Number(values.rounds));
+  const concurrency = Number(values.concurrency);
+  const workDir = await mkdtemp(join(tmpdir(), 'omikai-bench-'));
+  const redis = await startRedisServer();
+  const simulator = await startSimulatorProcess(
+    [{ tenantId: TENANT_ID, clients: [CLIENT], mailboxes: [{ address: 'info@contoso.example' }] }],
+    workDir,
+  );
+  const ctx: BenchContext = {
+    redisUrl: redis.url,
+    simulatorUrl: simulator.url,
+    concurrency,
+    documents: {
+      accounts: [
+        {
+          _id: 'acc-bench',
+          emailProvider: 'microsoft-graph',
+          microsoftGraph: { tenantId: TENANT_ID, ...CLIENT, senderEmail: 'info@contoso.example' },
+        },
+      ],
+      users: [],
+    },
+    email: {
+      accountId: 'acc-bench',
+      to: [{ address: 'customer@example.com', name: 'Customer' }],
+      subject: 'Invoice 1042',
+      html: `<p>${'Please find your invoice attached. '.repeat(8)}</p>`,
+      correlation: { documentType: 'invoice', documentId: '1042' },
+    },
+  };
+  const queue = () => `bench-${randomUUID()}`;
+  try {
+    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.log(`Jobs: ${jobs}, concurrency: ${concurrency}, rounds: ${rounds} (best round of each scenario)\n`);
+
+    // The machine is shared and noisy: alternate the scenarios and keep each one's best round.
+    const accessToken = await fetchToken(simulator.url);
+    const best = <T extends DrainResult>(results: T[]): T => results.reduce((a, b) => (b.jobsPerSec > a.jobsPerSec ? b : a));
+    const bareRounds: DrainResult[] = [];
+    const bareHttpsRounds: DrainResult[] = [];
+    const pipelineRounds: PipelineResult[] = [];
+    let tokenRequests = 0;
+    for (let round = 0; round < rounds; round += 1) {
+      bareRounds.push(await runBare(ctx, queue(), jobs));
+      await simulator.reset();
+      bareHttpsRounds.push(await runBareHttps(ctx, queue(), jobs, accessToken));
+      await simulator.reset();
+      pipelineRounds.push(await runPipeline(ctx, queue(), jobs));
+      tokenRequests = Math.max(tokenRequests, (await simulator.stats()).tokenRequests);
+      await simulator.reset();
+    }
+    const [bare, bareHttps, pipeline] = [best(bareRounds), best(bareHttpsRounds), best(pipelineRounds)];
+    const redisAfterPipelineMb = pipeline.redisUsedMemoryMb;
+
+    await simulator.setLatencyMs(LATENCY_MS);
+    const latency = best([await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY), await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY)]);
+    await simulator.setLatencyMs(0);
+    const idealJobsPerSec = LATENCY_CONCURRENCY / (LATENCY_MS / 1000);
+
+    const enqueueRounds = [await runEnqueue(ctx, queue(), jobs), await runEnqueue(ctx, queue(), jobs)];
+    const enqueue = {
+      enqueueManySeconds: Math.min(...enqueueRounds.map((r) => r.enqueueManySeconds)),
+      addBulkSeconds: Math.min(...enqueueRounds.map((r) => r.addBulkSeconds)),
+    };
+
+    const rows: [string, string][] = [
+      ['bare BullMQ (no-op)', `${round(bare.jobsPerSec, 0)} jobs/s`],
+      ['bare + HTTPS sendMail', `${round(bareHttps.jobsPerSec, 0)} jobs/s`],
+      ['pipeline (ours)', `${round(pipeline.jobsPerSec, 0)} jobs/s`],
+      ['  ratio to bare', `${round(pipeline.jobsPerSec / bare.jobsPerSec)}`],
+      ['  ratio to bare + HTTPS', `${round(pipeline.jobsPerSec / bareHttps.jobsPerSec)}`],
+      [
+        `pipeline at ${LATENCY_MS} ms latency, c=${LATENCY_CONCURRENCY}`,
+        `${round(latency.jobsPerSec, 0)} jobs/s of ideal ${idealJobsPerSec}`,
+      ],
+      ['enqueueMany / addBulk', `${round(enqueue.enqueueManySeconds, 2)} s / ${round(enqueue.addBulkSeconds, 2)} s`],
+      ['token requests (simulator)', `${tokenRequests}`],
+      ['settings reads', `${pipeline.settingsReads}`],
+      ['worker RSS before → after', `${round(pipeline.rssBeforeMb, 0)} → ${round(pipeline.rssAfterMb, 0)} MB`],
+      ['Redis used_memory after pipeline', `${round(redisAfterPipelineMb, 1)} MB`],
+    ];
+    for (const [name, value] of rows) console.log(`${name.padEnd(44)} ${value}`);
+
+    console.log(
+      JSON.stringify({
+        jobs,
+        concurrency,
+        bareJobsPerSec: round(bare.jobsPerSec, 0),
+        bareHttpsJobsPerSec: round(bareHttps.jobsPerSec, 0),
+        pipelineJobsPerSec: round(pipeline.jobsPerSec, 0),
+        ratioToBare: round(pipeline.jobsPerSec / bare.jobsPerSec),
+        ratioToBareHttps: round(pipeline.jobsPerSec / bareHttps.jobsPerSec),
+        latencyEfficiency: round(latency.jobsPerSec / idealJobsPerSec),
+        enqueueRatio: round(enqueue.addBulkSeconds / enqueue.enqueueManySeconds),
+        tokenRequests,
+        settingsReads: pipeline.settingsReads,
+        rssGrowthMb: round(pipeline.rssAfterMb - pipeline.rssBeforeMb, 1),
+        redisUsedMemoryMb: round(redisAfterPipelineMb, 1),
+      }),
+    );
+  } finally {
+    await simulator.stop();
+    await redis.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('benchmark failed:', err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,205 @@
+// The benchmark's scenarios: the same N jobs drained by a no-op worker, by a worker that only POSTs
+// to the simulator, and by the real pipeline; plus enqueueMany against raw addBulk.
+import { Agent, request } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { loadConfig } from '../config/load-config';
+import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
+import { buildSendMailBody } from '../src/graph/send-mail-body';
+import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../src/jobs/email-job';
+import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../src/jobs/producer';
+import { createLogger } from '../src/logging/logger';
+import { MemorySettingsStore, type SettingsDocuments } from '../src/settings/memory-settings-store';
+import type { AccountSettings, SettingsStore, UserSettings } from '../src/settings/settings-store';
+import { startEmailWorker } from '../src/sending/start-email-worker';
+
+export interface BenchContext {
+  redisUrl: string;
+  simulatorUrl: string;
+  concurrency: number;
+  documents: SettingsDocuments;
+  email: EmailJobInput;
+}
+
+export interface DrainResult {
+  jobs: number;
+  seconds: number;
+  jobsPerSec: number;
+}
+
+const CHUNK = 500;
+
+function jobData(email: EmailJobInput) {
+  return { ...email, saveToSentItems: true, schemaVersion: EMAIL_JOB_SCHEMA_VERSION };
+}
+
+/** Queues `n` copies of the e-mail with the producer's job options, as raw BullMQ jobs. */
+export async function fillQueue(queue: Queue, email: EmailJobInput, n: number): Promise<void> {
+  const data = jobData(email);
+  for (let i = 0; i < n; i += CHUNK) {
+    const size = Math.min(CHUNK, n - i);
+    await queue.addBulk(Array.from({ length: size }, () => ({ name: SEND_EMAIL_JOB_NAME, data, opts: DEFAULT_EMAIL_JOB_OPTIONS })));
+  }
+}
+
+/** Starts the (not yet running) worker and resolves with the time until `n` jobs completed. */
+export function drain(worker: Worker, n: number): Promise<DrainResult> {
+  return new Promise((resolve, reject) => {
+    let completed = 0;
+    const started = performance.now();
+    worker.on('completed', () => {
+      completed += 1;
+      if (completed === n) {
+        const seconds = (performance.now() - started) / 1000;
+        resolve({ jobs: n, seconds, jobsPerSec: n / seconds });
+      }
+    });
+    worker.on('failed', (job, err) => reject(new Error(`job ${job?.id} failed during the benchmark: ${err.message}`)));
+    void worker.run();
+  });
+}
+
+export async function runBare(ctx: BenchContext, queueName: string, n: number): Promise<DrainResult> {
+  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
+  await fillQueue(queue, ctx.email, n);
+  const worker = new Worker(queueName, async () => undefined, {
+    connection: { url: ctx.redisUrl },
+    concurrency: ctx.concurrency,
+    autorun: false,
+  });
+  const result = await drain(worker, n);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return result;
+}
+
+export async function runBareHttps(ctx: BenchContext, queueName: string, n: number, accessToken: string): Promise<DrainResult> {
+  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
+  await fillQueue(queue, ctx.email, n);
+  const body = JSON.stringify(buildSendMailBody(jobData(ctx.email)));
+  const url = new URL(`${ctx.simulatorUrl}/v1.0/users/info%40contoso.example/sendMail`);
+  const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  // The essential work with the cheapest keep-alive client Node has: node:https and one agent.
+  const agent = new Agent({ keepAlive: true, maxSockets: ctx.concurrency });
+  const post = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(url, { method: 'POST', headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`sendMail answered ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const worker = new Worker(queueName, post, { connection: { url: ctx.redisUrl }, concurrency: ctx.concurrency, autorun: false });
+  const result = await drain(worker, n);
+  await worker.close();
+  agent.destroy();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return result;
+}
+
+/** Counts reads that reach the store (after the worker's own cache). */
+export class CountingSettingsStore implements SettingsStore {
+  reads = 0;
+  constructor(private readonly store: SettingsStore) {}
+  findAccount(accountId: string): Promise<AccountSettings | null> {
+    this.reads += 1;
+    return this.store.findAccount(accountId);
+  }
+  findUser(userId: string): Promise<UserSettings | null> {
+    this.reads += 1;
+    return this.store.findUser(userId);
+  }
+}
+
+export interface PipelineResult extends DrainResult {
+  settingsReads: number;
+  tokenRequests: number;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  /** Redis used_memory once the queue is drained (completed jobs kept per the retention options). */
+  redisUsedMemoryMb: number;
+}
+
+export async function redisUsedMemoryMb(redisUrl: string): Promise<number> {
+  const client = new Redis(redisUrl);
+  const info = await client.info('memory');
+  await client.quit();
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1_048_576;
+}
+
+export async function runPipeline(ctx: BenchContext, queueName: string, n: number, concurrency = ctx.concurrency): Promise<PipelineResult> {
+  const config = loadConfig({
+    STORE: 'memory',
+    SETTINGS_FILE: '(bench documents)',
+    REDIS_URL: ctx.redisUrl,
+    EMAIL_QUEUE_NAME: queueName,
+    MS_GRAPH_BASE_URL: ctx.simulatorUrl,
+    MS_LOGIN_BASE_URL: ctx.simulatorUrl,
+    WORKER_CONCURRENCY: String(concurrency),
+    LOG_LEVEL: 'info',
+  });
+  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
+  await fillQueue(queue, ctx.email, n);
+
+  const settings = new CountingSettingsStore(new MemorySettingsStore(ctx.documents, config.settings.shape));
+  const logger = createLogger({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const started = performance.now();
+  const runtime = startEmailWorker({ config, connection, settings, deliveries: new MemoryDeliveryStore(), logger });
+  const result = await new Promise<DrainResult>((resolve, reject) => {
+    let completed = 0;
+    runtime.worker.on('completed', () => {
+      completed += 1;
+      if (completed === n) {
+        const seconds = (performance.now() - started) / 1000;
+        resolve({ jobs: n, seconds, jobsPerSec: n / seconds });
+      }
+    });
+    runtime.worker.on('failed', (job, err) => reject(new Error(`job ${job?.id} failed during the benchmark: ${err.message}`)));
+  });
+  await runtime.close();
+  globalThis.gc?.();
+  const rssAfter = process.memoryUsage().rss;
+  await connection.quit();
+  const redisMb = await redisUsedMemoryMb(ctx.redisUrl);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return {
+    ...result,
+    redisUsedMemoryMb: redisMb,
+    settingsReads: settings.reads,
+    tokenRequests: runtime.tokens.tokenRequests,
+    rssBeforeMb: rssBefore / 1_048_576,
+    rssAfterMb: rssAfter / 1_048_576,
+  };
+}
+
+/** Time to queue n e-mails with enqueueMany, and with raw addBulk of the same data, in equal chunks. */
+export async function runEnqueue(
+  ctx: BenchContext,
+  queueName: string,
+  n: number,
+): Promise<{ enqueueManySeconds: number; addBulkSeconds: number }> {
+  const producer = createEmailProducer({ connection: { url: ctx.redisUrl }, queueName: `${queueName}-producer` });
+  const raw = new Queue(`${queueName}-raw`, { connection: { url: ctx.redisUrl } });
+  const inputs = Array.from({ length: CHUNK }, () => ctx.email);
+
+  let started = performance.now();
+  await fillQueue(raw, ctx.email, n);
+  const addBulkSeconds = (performance.now() - started) / 1000;
+
+  started = performance.now();
+  for (let i = 0; i < n; i += CHUNK) await producer.enqueueMany(inputs.slice(0, Math.min(CHUNK, n - i)));
+  const enqueueManySeconds = (performance.now() - started) / 1000;
+
+  await Promise.all([producer.queue.obliterate({ force: true }), raw.obliterate({ force: true })]);
+  await Promise.all([producer.close(), raw.close()]);
+  return { enqueueManySeconds, addBulkSeconds };
+}

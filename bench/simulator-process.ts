@@ -1,0 +1,54 @@
+// Runs the Graph simulator in its own process (so its CPU is not ours) and drives it over its control API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SimulatorStats, SimulatorTenant } from '../test/simulator/graph-simulator';
+import { freePort } from '../test/support/redis-server';
+
+export interface SimulatorProcess {
+  url: string;
+  stats(): Promise<SimulatorStats>;
+  reset(): Promise<void>;
+  setLatencyMs(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSimulatorProcess(tenants: SimulatorTenant[], workDir: string): Promise<SimulatorProcess> {
+  const port = await freePort();
+  const configPath = join(workDir, 'simulator-tenants.json');
+  await writeFile(configPath, JSON.stringify({ tenants }));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--require', 'tsx/cjs', join(__dirname, '../test/simulator/main.ts'), '--port', String(port), '--config', configPath],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening on')) resolve();
+    });
+  });
+  child.stdout!.resume();
+  const url = `https://localhost:${port}`;
+  const control = async (method: string, path: string, body?: unknown): Promise<Response> => {
+    const response = await fetch(`${url}/_simulator/${path}`, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    if (!response.ok) throw new Error(`simulator control ${method} ${path} answered ${response.status}`);
+    return response;
+  };
+  return {
+    url,
+    stats: async () => (await (await control('GET', 'stats')).json()) as SimulatorStats,
+    reset: async () => void (await control('POST', 'reset')),
+    setLatencyMs: async (ms) => void (await control('PUT', 'latency', { ms })),
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit');
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
