@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { envSchema } from '../../config/env-schema';
+import { coreEnvSchema, envSchema } from '../../config/env-schema';
 import { ConfigError, loadConfig } from '../../config/load-config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -94,5 +94,12 @@ describe('.env.example', () => {
   it('documents every variable of the schema', () => {
     const example = readFileSync(`${__dirname}/../../.env.example`, 'utf8');
     for (const name of Object.keys(envSchema.shape)) expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+});
+
+describe('README', () => {
+  it('has a row for every variable of the send path', () => {
+    const readme = readFileSync(`${__dirname}/../../README.md`, 'utf8');
+    for (const name of Object.keys(coreEnvSchema.shape)) expect(readme).toContain(`\`${name}\``);
   });
 });
