@@ -1,16 +1,47 @@
 // Environment variables for per-mailbox flow control (issue 4). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
+import { EXCHANGE_LIMITS, type MailboxLimits } from '../src/flow/flow-policy';
 
-export const flowEnvSchema = z.object({});
+const positiveInt = z.coerce.number().int().positive();
+const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const flowEnvSchema = z.object({
+  FLOW_ENABLED: boolean.default(true),
+  FLOW_MAILBOX_MESSAGES: positiveInt.default(EXCHANGE_LIMITS.messagesPerWindow),
+  FLOW_MAILBOX_WINDOW_MS: positiveInt.default(EXCHANGE_LIMITS.windowMs),
+  FLOW_MAILBOX_CONCURRENCY: positiveInt.default(EXCHANGE_LIMITS.concurrentSends),
+  FLOW_MAILBOX_RECIPIENTS_PER_DAY: z.coerce.number().int().nonnegative().default(EXCHANGE_LIMITS.recipientsPerDay),
+  FLOW_MAX_THROTTLE_DEFERRALS: positiveInt.default(EXCHANGE_LIMITS.maxThrottleDeferrals),
+  FLOW_TENANT_PAUSE_AFTER_MAILBOXES: positiveInt.default(EXCHANGE_LIMITS.tenantPauseAfterMailboxes),
+});
 
 export type FlowEnv = z.infer<typeof flowEnvSchema>;
 
-export const flowEnvExamples: Record<keyof FlowEnv, string> = {};
+export const flowEnvExamples: Record<keyof FlowEnv, string> = {
+  FLOW_ENABLED: 'true',
+  FLOW_MAILBOX_MESSAGES: '30',
+  FLOW_MAILBOX_WINDOW_MS: '60000',
+  FLOW_MAILBOX_CONCURRENCY: '4',
+  FLOW_MAILBOX_RECIPIENTS_PER_DAY: '10000',
+  FLOW_MAX_THROTTLE_DEFERRALS: '20',
+  FLOW_TENANT_PAUSE_AFTER_MAILBOXES: '3',
+};
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by its issue
-export interface FlowConfig {}
+export interface FlowConfig {
+  /** undefined: flow control is off (FLOW_ENABLED=false); throttles are then ordinary retries. */
+  limits: MailboxLimits | undefined;
+}
 
-/** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
-export function readFlowConfig(_env: object, _problems: string[]): FlowConfig {
-  return {};
+export function readFlowConfig(env: FlowEnv, _problems: string[]): FlowConfig {
+  if (!env.FLOW_ENABLED) return { limits: undefined };
+  return {
+    limits: {
+      messagesPerWindow: env.FLOW_MAILBOX_MESSAGES,
+      windowMs: env.FLOW_MAILBOX_WINDOW_MS,
+      concurrentSends: env.FLOW_MAILBOX_CONCURRENCY,
+      recipientsPerDay: env.FLOW_MAILBOX_RECIPIENTS_PER_DAY,
+      maxThrottleDeferrals: env.FLOW_MAX_THROTTLE_DEFERRALS,
+      tenantPauseAfterMailboxes: env.FLOW_TENANT_PAUSE_AFTER_MAILBOXES,
+    },
+  };
 }

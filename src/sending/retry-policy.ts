@@ -6,9 +6,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** What to do when Graph may have sent the e-mail but did not say so (504, timeout, reset). */
   outcomeUnknown: 'retry' | 'fail';
+  /** With flow control, a throttled job waits without using an attempt, at most this many times. */
+  maxThrottleDeferrals?: number;
 }
 
-export type RetryDecision = { action: 'retry'; delayMs: number } | { action: 'fail'; failure: Failure };
+export type RetryDecision =
+  | { action: 'retry'; delayMs: number }
+  /** Wait without using an attempt (flow control has paused the mailbox). */
+  | { action: 'defer'; delayMs: number }
+  | { action: 'fail'; failure: Failure };
 
 export interface AttemptContext {
   /** 1 for the first attempt. */
@@ -16,14 +22,34 @@ export interface AttemptContext {
   maxAttempts: number;
   /** A number in [0, 1), injected so tests are exact. */
   random: number;
+  /** Set when flow control paused the mailbox after this throttle: how long, and how often this job was deferred. */
+  throttlePause?: { waitMs: number; deferrals: number };
 }
 
 /**
  * Retry-After is honoured as given (plus up to 10% jitter, at most 1 s, so a crowd of jobs does
  * not return at the same instant); without it the delay doubles per attempt, with jitter.
  */
-export function decideRetry(failure: Failure, policy: RetryPolicy, { attempt, maxAttempts, random }: AttemptContext): RetryDecision {
+export function decideRetry(
+  failure: Failure,
+  policy: RetryPolicy,
+  { attempt, maxAttempts, random, throttlePause }: AttemptContext,
+): RetryDecision {
   if (!RETRYABLE_CATEGORIES.has(failure.category)) return { action: 'fail', failure };
+  if (failure.category === 'throttled' && throttlePause && policy.maxThrottleDeferrals !== undefined) {
+    if (throttlePause.deferrals > policy.maxThrottleDeferrals) {
+      return {
+        action: 'fail',
+        failure: {
+          ...failure,
+          reason:
+            `Graph kept throttling this sender: deferred ${policy.maxThrottleDeferrals} times without success (FLOW_MAX_THROTTLE_DEFERRALS). ` +
+            `Check the mailbox's sending limits, then retry the job. Last: ${failure.reason}`,
+        },
+      };
+    }
+    return { action: 'defer', delayMs: Math.round(throttlePause.waitMs + Math.min(throttlePause.waitMs * 0.1, 1000) * random) };
+  }
   if (failure.category === 'unknown-outcome' && policy.outcomeUnknown === 'fail') {
     return {
       action: 'fail',

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
@@ -12,6 +12,8 @@ import type { TokenProvider } from '../graph/token-provider';
 import { countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
+import { throttleScope } from '../flow/flow-policy';
+import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
 import { decideRetry, type RetryPolicy } from './retry-policy';
 
 /** What one attempt came to, for metrics and other observers; never carries message content. */
@@ -39,6 +41,8 @@ export interface SendEmailDependencies {
   deliveries: DeliveryStore;
   retryPolicy: RetryPolicy;
   logger: Logger;
+  /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
+  flow?: FlowGate;
   observer?: SendObserver;
   now?: () => number;
   random?: () => number;
@@ -76,14 +80,15 @@ function unexpectedFailure(err: unknown): Failure {
   };
 }
 
-interface SentAttempt {
+interface AttemptState {
   jobId: string;
-  accountId: string;
-  route: SendRoute;
-  graphRequestId: string | undefined;
-  clientRequestId: string;
-  attempt: number;
+  email: EmailJob;
+  /** 1 for the first attempt. */
+  number: number;
   startedAtMs: number;
+  clientRequestId: string;
+  route?: SendRoute;
+  begun?: boolean;
 }
 
 export function createSendEmailProcessor(deps: SendEmailDependencies) {
@@ -114,7 +119,10 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     } catch (err: unknown) {
       return failInvalidPayload(job, err);
     }
-
+    const defer = async (untilMs: number): Promise<never> => {
+      await job.moveToDelayed(untilMs, lockToken);
+      throw new DelayedError();
+    };
     const attemptStart = {
       jobId,
       accountId: email.accountId,
@@ -129,54 +137,91 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
     if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
       await deliveries.startAttempt({ ...attemptStart, status: 'queued', now: new Date(now()) });
-      await job.moveToDelayed(sendAtMs, lockToken);
-      throw new DelayedError();
+      return defer(sendAtMs);
     }
 
+    const attempt: AttemptState = { jobId, email, number: job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
+    let release = async () => {};
+    let failure: Failure;
+    try {
+      attempt.route = await resolveRoute(email);
+      const ticket = ticketFor(attempt);
+      if (deps.flow && ticket) {
+        // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
+        const admission = await deps.flow.admit(ticket, now());
+        if (admission.kind === 'wait') return await defer(admission.untilMs);
+        release = admission.release;
+      }
+      const skipped = await beginAttempt(attempt, attemptStart);
+      if (skipped) return skipped;
+      const accessToken = await deps.tokens.getAccessToken(attempt.route.credentials);
+      const result = await deps.graph.sendMail(attempt.route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
+      const classification = classifySendResult(result, attempt.route, now());
+      if (classification.kind === 'sent') return await recordSent(attempt, attempt.route, classification.graphRequestId);
+      failure = classification.failure;
+    } catch (err: unknown) {
+      if (err instanceof DelayedError) throw err;
+      failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
+      // A settings problem is found before the record exists; it still needs one.
+      if (!attempt.begun) {
+        const skipped = await beginAttempt(attempt, attemptStart);
+        if (skipped) return skipped;
+      }
+    } finally {
+      await release();
+    }
+    return settleFailure(job, attempt, failure, defer);
+  };
+
+  /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
+  async function beginAttempt(
+    attempt: AttemptState,
+    attemptStart: Omit<AttemptStart, 'status' | 'now'>,
+  ): Promise<SendEmailResult | undefined> {
     const start = await deliveries.startAttempt({ ...attemptStart, status: 'sending', now: new Date(now()) });
-    if (start.action !== 'send') deps.observer?.onAttempt({ jobId, accountId: email.accountId, outcome: 'skipped', durationMs: 0 });
+    const { jobId } = attemptStart;
+    if (start.action === 'send') {
+      attempt.begun = true;
+      return undefined;
+    }
+    deps.observer?.onAttempt({ jobId, accountId: attemptStart.accountId, outcome: 'skipped', durationMs: 0 });
     if (start.action === 'already-sent') {
       logger.info({ jobId }, 'delivery record already says sent; not sending again');
       return { status: 'already-sent', ...(start.record.graphRequestId ? { graphRequestId: start.record.graphRequestId } : {}) };
     }
-    if (start.action === 'duplicate') {
-      logger.info({ jobId, duplicateOfJobId: start.record.jobId }, 'same idempotency key as another job; not sending');
-      return { status: 'duplicate', duplicateOfJobId: start.record.jobId };
-    }
+    logger.info({ jobId, duplicateOfJobId: start.record.jobId }, 'same idempotency key as another job; not sending');
+    return { status: 'duplicate', duplicateOfJobId: start.record.jobId };
+  }
 
-    const attempt = job.attemptsMade + 1;
-    const startedAtMs = now();
-    const clientRequestId = randomUUID();
-    let route: SendRoute | undefined;
-    let failure: Failure;
-    try {
-      route = await resolveRoute(email);
-      const accessToken = await deps.tokens.getAccessToken(route.credentials);
-      const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, clientRequestId);
-      const classification = classifySendResult(result, route, now());
-      if (classification.kind === 'sent') {
-        return await recordSent({
-          jobId,
-          accountId: email.accountId,
-          route,
-          graphRequestId: classification.graphRequestId,
-          clientRequestId,
-          attempt,
-          startedAtMs,
-        });
-      }
-      failure = classification.failure;
-    } catch (err: unknown) {
-      failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
-    }
+  function ticketFor({ jobId, email, route }: AttemptState): SendTicket | undefined {
+    return route && { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: countRecipients(email) };
+  }
 
-    const decision = decideRetry(failure, deps.retryPolicy, { attempt, maxAttempts: job.opts.attempts ?? 1, random: random() });
+  /** Records a failed attempt and tells BullMQ what to do next: wait, retry, or give up. */
+  async function settleFailure(
+    job: Job,
+    attempt: AttemptState,
+    failure: Failure,
+    defer: (untilMs: number) => Promise<never>,
+  ): Promise<never> {
+    const { jobId, email, route } = attempt;
+    const ticket = ticketFor(attempt);
+    const throttlePause =
+      failure.category === 'throttled' && deps.flow && ticket
+        ? await deps.flow.throttled(ticket, throttleScope(failure), failure.retryAfterMs ?? deps.retryPolicy.baseDelayMs, now())
+        : undefined;
+    const decision = decideRetry(failure, deps.retryPolicy, {
+      attempt: attempt.number,
+      maxAttempts: job.opts.attempts ?? 1,
+      random: random(),
+      ...(throttlePause ? { throttlePause: { waitMs: throttlePause.retryAtMs - now(), deferrals: throttlePause.deferrals } } : {}),
+    });
     const finalFailure = decision.action === 'fail' ? decision.failure : failure;
     await deliveries.finishAttempt(jobId, {
-      status: decision.action === 'retry' ? 'retrying' : 'failed',
+      status: decision.action === 'fail' ? 'failed' : 'retrying',
       error: finalFailure,
       ...(route ? { sender: route.sender, senderSource: route.senderSource, senderFallbackReason: route.fallbackReason } : {}),
-      clientRequestId,
+      clientRequestId: attempt.clientRequestId,
       possibleDuplicate: failure.category === 'unknown-outcome',
       now: new Date(now()),
     });
@@ -184,7 +229,7 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       jobId,
       accountId: email.accountId,
       sender: route?.sender,
-      attempt,
+      attempt: attempt.number,
       category: failure.category,
       code: failure.code,
       graphRequestId: failure.graphRequestId,
@@ -194,27 +239,25 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       accountId: email.accountId,
       sender: route?.sender,
       category: failure.category,
-      durationMs: now() - startedAtMs,
+      durationMs: now() - attempt.startedAtMs,
     };
-    if (decision.action === 'retry') {
-      deps.observer?.onAttempt({ ...report, outcome: 'retry', retryInMs: decision.delayMs });
-      logger.warn({ ...logFields, retryInMs: decision.delayMs }, 'send failed; will retry');
-      throw new RetryLaterError(failure, decision.delayMs);
+    if (decision.action === 'fail') {
+      deps.observer?.onAttempt({ ...report, outcome: 'failed' });
+      logger.error({ ...logFields, reason: finalFailure.reason }, 'send failed');
+      throw new UnrecoverableError(describeFailure(finalFailure));
     }
-    deps.observer?.onAttempt({ ...report, outcome: 'failed' });
-    logger.error({ ...logFields, reason: finalFailure.reason }, 'send failed');
-    throw new UnrecoverableError(describeFailure(finalFailure));
-  };
+    deps.observer?.onAttempt({ ...report, outcome: 'retry', retryInMs: decision.delayMs });
+    logger.warn({ ...logFields, retryInMs: decision.delayMs, pausedScope: throttlePause?.scope }, 'send failed; will retry');
+    if (decision.action === 'defer') return defer(now() + decision.delayMs);
+    throw new RetryLaterError(failure, decision.delayMs);
+  }
 
-  async function recordSent({
-    jobId,
-    accountId,
-    route,
-    graphRequestId,
-    clientRequestId,
-    attempt,
-    startedAtMs,
-  }: SentAttempt): Promise<SendEmailResult> {
+  async function recordSent(
+    { jobId, email, number: attemptNumber, clientRequestId, startedAtMs }: AttemptState,
+    route: SendRoute,
+    graphRequestId?: string,
+  ): Promise<SendEmailResult> {
+    const accountId = email.accountId;
     let deliveryRecorded = true;
     try {
       await deliveries.finishAttempt(jobId, {
@@ -233,7 +276,14 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
     }
     deps.observer?.onAttempt({ jobId, accountId, sender: route.sender, outcome: 'sent', durationMs: now() - startedAtMs });
     logger.info(
-      { jobId, sender: route.sender, senderSource: route.senderSource, graphRequestId, attempt, durationMs: now() - startedAtMs },
+      {
+        jobId,
+        sender: route.sender,
+        senderSource: route.senderSource,
+        graphRequestId,
+        attempt: attemptNumber,
+        durationMs: now() - startedAtMs,
+      },
       'e-mail sent',
     );
     return {

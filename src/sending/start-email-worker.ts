@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { GraphMailClient } from '../graph/graph-mail-client';
+import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
@@ -20,7 +21,7 @@ export interface EmailWorkerRuntime {
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker'>;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'>;
   connection: Redis;
   settings: SettingsStore;
   deliveries: DeliveryStore;
@@ -37,14 +38,21 @@ export function startEmailWorker({
   observer,
 }: StartEmailWorkerOptions): EmailWorkerRuntime {
   const tokens = new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs });
+  const { limits } = config.flow;
+  // Flow state lives in Redis so the limits hold across every worker process; its own connection,
+  // because the worker's is used for blocking commands.
+  const flowRedis = limits ? connection.duplicate() : undefined;
+  const flow =
+    flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, `${config.queueName}:flow:`, 2 * config.worker.sendTimeoutMs) : undefined;
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
     tokens,
     graph: new GraphMailClient({ graphBaseUrl: config.cloud.graphBaseUrl, timeoutMs: config.worker.sendTimeoutMs }),
     deliveries,
-    retryPolicy: config.worker.retry,
+    retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,
+    ...(flow ? { flow } : {}),
     ...(observer ? { observer } : {}),
   });
   const worker = createEmailWorker(processor, {
@@ -55,7 +63,10 @@ export function startEmailWorker({
     logger,
   });
 
-  async function close(timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> {
+  let closing: Promise<void> | undefined;
+  const close = (timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> => (closing ??= shutDown(timeoutMs));
+
+  async function shutDown(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
@@ -69,6 +80,7 @@ export function startEmailWorker({
       await worker.close(true);
     }
     clearTimeout(timer);
+    await flowRedis?.quit();
   }
 
   return { worker, tokens, close };

@@ -109,13 +109,23 @@ describe('retries', () => {
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
 
-    expect(end).toMatchObject({ state: 'completed', result: { status: 'sent' }, job: { attemptsMade: 2 } });
+    // Flow control paused the mailbox and deferred the job: no attempt was used up.
+    expect(end).toMatchObject({ state: 'completed', result: { status: 'sent' }, job: { attemptsMade: 1 } });
     expect(simulator.stats.sendMailRequests).toBe(2);
     expect(simulator.sent).toHaveLength(1);
     const [record] = await pipeline.deliveries.find({ jobId });
     expect(record).toMatchObject({ status: 'sent', attempts: 2 });
     // The first attempt starts before its request; the accepted retry came at least 2 s after it.
     expect(simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('without flow control a 429 is an ordinary retry that uses an attempt, still after Retry-After', async () => {
+    pipeline = await startTestPipeline({ simulator, env: { FLOW_ENABLED: 'false' } });
+    simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1' });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail());
+    expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', job: { attemptsMade: 2 } });
+    const [record] = await pipeline.deliveries.find({ jobId });
+    expect(simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(1000);
   });
 
   it('a 503 is retried with backoff and then sent', async () => {

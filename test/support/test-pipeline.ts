@@ -99,6 +99,10 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
     RETRY_BASE_DELAY_MS: '200',
     WORKER_CONCURRENCY: '10',
     SEND_TIMEOUT_MS: '5000',
+    // Flow control on, with limits no test of the send path reaches (test/flow/ tests the limits).
+    FLOW_MAILBOX_MESSAGES: '100000',
+    FLOW_MAILBOX_WINDOW_MS: '1000',
+    FLOW_MAILBOX_CONCURRENCY: '100',
     ...env,
   });
 

@@ -47,3 +47,34 @@ describe('decideRetry', () => {
     expect(decision.action === 'fail' && decision.failure.reason).toMatch(/Not retried, to avoid a duplicate/);
   });
 });
+
+describe('decideRetry with flow control', () => {
+  const flowPolicy: RetryPolicy = { ...policy, maxThrottleDeferrals: 3 };
+
+  it('defers a throttled job for the pause without using an attempt', () => {
+    expect(
+      decideRetry(throttled, flowPolicy, { attempt: 5, maxAttempts: 5, random: 0, throttlePause: { waitMs: 2000, deferrals: 1 } }),
+    ).toEqual({
+      action: 'defer',
+      delayMs: 2000,
+    });
+  });
+
+  it('fails with a clear reason once the deferrals exceed the bound', () => {
+    const decision = decideRetry(throttled, flowPolicy, {
+      attempt: 1,
+      maxAttempts: 5,
+      random: 0,
+      throttlePause: { waitMs: 2000, deferrals: 4 },
+    });
+    expect(decision.action).toBe('fail');
+    expect(decision.action === 'fail' && decision.failure.reason).toMatch(/^Graph kept throttling this sender: deferred 3 times/);
+  });
+
+  it('still retries other transient failures with attempts', () => {
+    expect(decideRetry({ category: 'transient', reason: 'x' }, flowPolicy, { attempt: 1, maxAttempts: 5, random: 0 })).toEqual({
+      action: 'retry',
+      delayMs: 500,
+    });
+  });
+});

@@ -1,0 +1,161 @@
+// Holds every mailbox inside its limits across all worker processes, with state in Redis:
+// evenly spaced send slots (reserved, so a backlog waits once instead of polling), a concurrency
+// semaphore, optional daily recipients, and pauses after Graph throttles.
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Semaphore } from 'redis-semaphore';
+import { sendIntervalMs, type MailboxLimits } from './flow-policy';
+
+export interface SendTicket {
+  jobId: string;
+  mailbox: string;
+  tenantId: string;
+  recipients: number;
+}
+
+export type Admission =
+  | { kind: 'go'; release(): Promise<void> }
+  | { kind: 'wait'; untilMs: number; reason: 'rate' | 'paused' | 'concurrency' | 'daily-recipients' };
+
+export interface ThrottleResult {
+  retryAtMs: number;
+  /** How many times this job has now been deferred by throttling. */
+  deferrals: number;
+  scope: 'mailbox' | 'tenant';
+}
+
+export interface FlowGate {
+  admit(ticket: SendTicket, now: number): Promise<Admission>;
+  throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult>;
+}
+
+/**
+ * Reserves the next free send slot of a mailbox (a job keeps its slot until it sends), honouring
+ * pauses. Lua because the read-max-add must be atomic across processes; rate-limiter-flexible only
+ * says "not now", which would make a backlog of thousands poll every window instead of waiting once.
+ * KEYS: next-slot, this job's slot, mailbox pause, tenant pause. ARGV: now, interval, slack.
+ */
+const RESERVE_SLOT = `
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local slack = tonumber(ARGV[3])
+local paused = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0'))
+local held = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if held >= paused and held >= 0 then return held end
+local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now, paused)
+redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
+redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
+return slot
+`;
+
+/** How early a job may start before its slot: the round trip back from the delayed set. */
+const SLOT_GRACE_MS = 50;
+const CONCURRENCY_RETRY_MS = 250;
+const KEY_SLACK_MS = 10 * 60_000;
+
+type RedisWithFlow = Redis & {
+  reserveSendSlot(
+    nextSlot: string,
+    jobSlot: string,
+    mailboxPause: string,
+    tenantPause: string,
+    now: number,
+    interval: number,
+    slack: number,
+  ): Promise<number>;
+};
+
+export class RedisMailboxGate implements FlowGate {
+  private readonly redis: RedisWithFlow;
+  private readonly dailyRecipients: RateLimiterRedis | undefined;
+  private readonly intervalMs: number;
+
+  constructor(
+    redis: Redis,
+    private readonly limits: MailboxLimits,
+    private readonly prefix: string,
+    private readonly lockTimeoutMs: number,
+  ) {
+    redis.defineCommand('reserveSendSlot', { numberOfKeys: 4, lua: RESERVE_SLOT });
+    this.redis = redis as RedisWithFlow;
+    this.intervalMs = sendIntervalMs(limits);
+    this.dailyRecipients =
+      limits.recipientsPerDay > 0
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `${prefix}recipients`,
+            points: limits.recipientsPerDay,
+            duration: 24 * 3600,
+          })
+        : undefined;
+  }
+
+  private key(kind: string, id: string): string {
+    return `${this.prefix}${kind}:${id.toLowerCase()}`;
+  }
+
+  async admit(ticket: SendTicket, now: number): Promise<Admission> {
+    const slotAt = Number(
+      await this.redis.reserveSendSlot(
+        this.key('next', ticket.mailbox),
+        this.key('slot', ticket.jobId),
+        this.key('pause', ticket.mailbox),
+        this.key('tenant-pause', ticket.tenantId),
+        now,
+        this.intervalMs,
+        KEY_SLACK_MS,
+      ),
+    );
+    if (slotAt > now + SLOT_GRACE_MS) return { kind: 'wait', untilMs: slotAt, reason: 'rate' };
+
+    const semaphore = new Semaphore(this.redis, this.key('sending', ticket.mailbox), this.limits.concurrentSends, {
+      lockTimeout: this.lockTimeoutMs,
+      refreshInterval: 0,
+    });
+    if (!(await semaphore.tryAcquire())) return { kind: 'wait', untilMs: now + CONCURRENCY_RETRY_MS, reason: 'concurrency' };
+
+    if (this.dailyRecipients) {
+      try {
+        await this.dailyRecipients.consume(ticket.mailbox.toLowerCase(), ticket.recipients);
+      } catch (err: unknown) {
+        await semaphore.release();
+        if (err instanceof RateLimiterRes) return { kind: 'wait', untilMs: now + err.msBeforeNext, reason: 'daily-recipients' };
+        throw err;
+      }
+    }
+    return {
+      kind: 'go',
+      release: async () => {
+        await Promise.all([semaphore.release(), this.redis.del(this.key('slot', ticket.jobId))]);
+      },
+    };
+  }
+
+  async throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult> {
+    const until = now + retryAfterMs;
+    const throttledMailboxes = this.key('throttled', ticket.tenantId);
+    const results = await this.redis
+      .multi()
+      .set(
+        this.key(scope === 'mailbox' ? 'pause' : 'tenant-pause', scope === 'mailbox' ? ticket.mailbox : ticket.tenantId),
+        String(until),
+        'PX',
+        retryAfterMs + 1,
+      )
+      .incr(this.key('deferrals', ticket.jobId))
+      .pexpire(this.key('deferrals', ticket.jobId), 24 * 3600_000)
+      .sadd(throttledMailboxes, ticket.mailbox.toLowerCase())
+      .pexpire(throttledMailboxes, 60_000)
+      .scard(throttledMailboxes)
+      .exec();
+    const deferrals = Number(results?.[1]?.[1] ?? 1);
+    const throttledCount = Number(results?.[5]?.[1] ?? 0);
+    let effectiveScope = scope;
+    // Several mailboxes of one tenant throttled within a minute: the app is over its limit, pause it all.
+    if (scope === 'mailbox' && throttledCount >= this.limits.tenantPauseAfterMailboxes) {
+      await this.redis.set(this.key('tenant-pause', ticket.tenantId), String(until), 'PX', Math.ceil(retryAfterMs) + 1);
+      effectiveScope = 'tenant';
+    }
+    return { retryAtMs: until, deferrals, scope: effectiveScope };
+  }
+}
