@@ -43,6 +43,10 @@ export const coreEnvSchema = z.object({
   RETRY_MAX_DELAY_MS: positiveInt.default(15 * 60_000),
   OUTCOME_UNKNOWN_POLICY: z.enum(['retry', 'fail']).default('retry'),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(30_000),
+  // A job whose worker died is taken back after its lock lapses; after this many stalls it fails.
+  WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
+  WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+  WORKER_MAX_STALLED_COUNT: nonNegativeInt.default(3),
 });
 
 export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnvSchema.shape).extend(credentialsEnvSchema.shape);
@@ -72,7 +76,15 @@ const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
   RETRY_MAX_DELAY_MS: '900000',
   OUTCOME_UNKNOWN_POLICY: 'retry',
   SHUTDOWN_TIMEOUT_MS: '30000',
+  WORKER_LOCK_DURATION_MS: '30000',
+  WORKER_STALLED_INTERVAL_MS: '30000',
+  WORKER_MAX_STALLED_COUNT: '3',
 };
 
 /** One example per variable, printed next to its error so the fix is obvious. */
-export const envExamples: Record<keyof Env, string> = { ...coreEnvExamples, ...flowEnvExamples, ...opsEnvExamples, ...credentialsEnvExamples };
+export const envExamples: Record<keyof Env, string> = {
+  ...coreEnvExamples,
+  ...flowEnvExamples,
+  ...opsEnvExamples,
+  ...credentialsEnvExamples,
+};

@@ -22,6 +22,9 @@ export interface Config {
     sendTimeoutMs: number;
     retry: { baseDelayMs: number; maxDelayMs: number; outcomeUnknown: 'retry' | 'fail' };
     shutdownTimeoutMs: number;
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    maxStalledCount: number;
   };
   flow: FlowConfig;
   ops: OpsConfig;
@@ -114,6 +117,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sendTimeoutMs: e.SEND_TIMEOUT_MS,
       retry: { baseDelayMs: e.RETRY_BASE_DELAY_MS, maxDelayMs: e.RETRY_MAX_DELAY_MS, outcomeUnknown: e.OUTCOME_UNKNOWN_POLICY },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: e.WORKER_MAX_STALLED_COUNT,
     },
     flow,
     ops,

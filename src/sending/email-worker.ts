@@ -10,18 +10,34 @@ export interface EmailWorkerOptions {
   concurrency: number;
   /** Used when an attempt failed with something other than a classified, retryable failure. */
   fallbackDelayMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
   logger: Logger;
   autorun?: boolean;
 }
 
 export function createEmailWorker(
   processor: ConstructorParameters<typeof Worker<unknown, SendEmailResult>>[1],
-  { queueName, connection, concurrency, fallbackDelayMs, logger, autorun = true }: EmailWorkerOptions,
+  {
+    queueName,
+    connection,
+    concurrency,
+    fallbackDelayMs,
+    lockDurationMs,
+    stalledIntervalMs,
+    maxStalledCount,
+    logger,
+    autorun = true,
+  }: EmailWorkerOptions,
 ): Worker<unknown, SendEmailResult> {
   const worker = new Worker<unknown, SendEmailResult>(queueName, processor, {
     connection,
     concurrency,
     autorun,
+    lockDuration: lockDurationMs,
+    stalledInterval: stalledIntervalMs,
+    maxStalledCount,
     settings: {
       backoffStrategy: (attemptsMade, type, err) => {
         if (err instanceof RetryLaterError) return err.delayMs;

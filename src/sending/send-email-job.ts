@@ -1,10 +1,11 @@
-// What a worker does with one e-mail job: resolve the sender, get a token, send, record the result,
-// and tell BullMQ whether to retry. Every I/O dependency is passed in.
+// What a worker does with one e-mail job: resolve the sender, wait for the mailbox's turn, get a
+// token, send, record the result, and tell BullMQ what comes next. Every I/O dependency is passed in.
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
+import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import { buildSendMailBody } from '../graph/send-mail-body';
@@ -12,9 +13,11 @@ import type { TokenProvider } from '../graph/token-provider';
 import { countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
-import { throttleScope } from '../flow/flow-policy';
-import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
-import { decideRetry, type RetryPolicy } from './retry-policy';
+import { describeFailure, finishPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
+import type { RetryPolicy } from './retry-policy';
+import { guardStore, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
+
+export { describeFailure, RetryLaterError } from './attempt-outcome';
 
 /** What one attempt came to, for metrics and other observers; never carries message content. */
 export interface AttemptReport {
@@ -49,28 +52,14 @@ export interface SendEmailDependencies {
 }
 
 export type SendEmailResult =
-  | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string; deliveryRecorded: boolean }
+  | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
   | { status: 'already-sent'; graphRequestId?: string }
   | { status: 'duplicate'; duplicateOfJobId: string };
 
-/** Thrown for a retryable failure; the worker's backoff strategy reads `delayMs`. */
-export class RetryLaterError extends DeliveryError {
-  override name = 'RetryLaterError';
+export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer'>> &
+  Pick<SendEmailDependencies, 'flow' | 'observer'>;
 
-  constructor(
-    failure: Failure,
-    readonly delayMs: number,
-  ) {
-    super(failure);
-  }
-}
-
-/** The text BullMQ stores as the job's failedReason: category first, then the reason for people. */
-export function describeFailure(failure: Failure): string {
-  return `[${failure.category}] ${failure.reason}${failure.graphRequestId ? ` (Graph request-id ${failure.graphRequestId})` : ''}`;
-}
-
-/** Errors that were not already turned into a Failure: the store or something unforeseen; retried. */
+/** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
 function unexpectedFailure(err: unknown): Failure {
   const error = toError(err);
   return {
@@ -80,50 +69,36 @@ function unexpectedFailure(err: unknown): Failure {
   };
 }
 
-interface AttemptState {
-  jobId: string;
-  email: EmailJob;
-  /** 1 for the first attempt. */
-  number: number;
-  startedAtMs: number;
-  clientRequestId: string;
-  route?: SendRoute;
-  begun?: boolean;
-}
-
-export function createSendEmailProcessor(deps: SendEmailDependencies) {
-  const now = deps.now ?? Date.now;
-  const random = deps.random ?? Math.random;
-  const { deliveries, logger } = deps;
-
-  async function failInvalidPayload(job: Job, err: unknown): Promise<never> {
-    const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
-    logger.error({ jobId: job.id, reason: failure.reason }, 'e-mail job does not match the job contract');
-    deps.observer?.onAttempt({ jobId: job.id ?? '', accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });
-    throw new UnrecoverableError(describeFailure(failure));
-  }
+export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
+  const deps: ResolvedDependencies = { now: Date.now, random: Math.random, ...dependencies };
+  const { deliveries, logger, now } = deps;
 
   async function resolveRoute(email: EmailJob): Promise<SendRoute> {
-    const [account, user] = await Promise.all([
-      deps.settings.findAccount(email.accountId),
-      email.userId === undefined ? null : deps.settings.findUser(email.userId),
-    ]);
+    const [account, user] = await guardStore('settings', () =>
+      Promise.all([deps.settings.findAccount(email.accountId), email.userId === undefined ? null : deps.settings.findUser(email.userId)]),
+    );
     return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
   }
 
-  return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
-    const jobId = job.id ?? '';
-    let email: EmailJob;
-    try {
-      email = parseEmailJob(job.data);
-    } catch (err: unknown) {
-      return failInvalidPayload(job, err);
+  /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
+  async function beginAttempt(attempt: AttemptState, start: Omit<AttemptStart, 'status' | 'now'>): Promise<SendEmailResult | undefined> {
+    const begun = await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
+    if (begun.action === 'send') {
+      attempt.begun = true;
+      return undefined;
     }
-    const defer = async (untilMs: number): Promise<never> => {
-      await job.moveToDelayed(untilMs, lockToken);
-      throw new DelayedError();
-    };
-    const attemptStart = {
+    deps.observer?.onAttempt({ jobId: start.jobId, accountId: start.accountId, outcome: 'skipped', durationMs: 0 });
+    if (begun.action === 'already-sent') {
+      logger.info({ jobId: start.jobId }, 'delivery record already says sent; not sending again');
+      return { status: 'already-sent', ...(begun.record.graphRequestId ? { graphRequestId: begun.record.graphRequestId } : {}) };
+    }
+    logger.info({ jobId: start.jobId, duplicateOfJobId: begun.record.jobId }, 'same idempotency key as another job; not sending');
+    return { status: 'duplicate', duplicateOfJobId: begun.record.jobId };
+  }
+
+  async function attemptSend(control: JobControl, email: EmailJob): Promise<SendEmailResult> {
+    const { jobId } = control;
+    const start = {
       jobId,
       accountId: email.accountId,
       ...(email.userId !== undefined ? { userId: email.userId } : {}),
@@ -132,166 +107,75 @@ export function createSendEmailProcessor(deps: SendEmailDependencies) {
       ...(email.correlation ? { correlation: email.correlation } : {}),
       ...(email.idempotencyKey !== undefined ? { idempotencyKey: email.idempotencyKey } : {}),
     };
-
     // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
     if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
-      await deliveries.startAttempt({ ...attemptStart, status: 'queued', now: new Date(now()) });
-      return defer(sendAtMs);
+      await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      return control.defer(sendAtMs);
     }
 
-    const attempt: AttemptState = { jobId, email, number: job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
+    const attempt: AttemptState = { jobId, email, number: control.job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
     let release = async () => {};
     let failure: Failure;
     try {
-      attempt.route = await resolveRoute(email);
-      const ticket = ticketFor(attempt);
-      if (deps.flow && ticket) {
+      const route = await resolveRoute(email);
+      attempt.route = route;
+      const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
+      if (deps.flow) {
         // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
         const admission = await deps.flow.admit(ticket, now());
-        if (admission.kind === 'wait') return await defer(admission.untilMs);
+        if (admission.kind === 'wait') return await control.defer(admission.untilMs);
         release = admission.release;
       }
-      const skipped = await beginAttempt(attempt, attemptStart);
+      const skipped = await beginAttempt(attempt, start);
       if (skipped) return skipped;
-      const accessToken = await deps.tokens.getAccessToken(attempt.route.credentials);
-      const result = await deps.graph.sendMail(attempt.route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
-      const classification = classifySendResult(result, attempt.route, now());
-      if (classification.kind === 'sent') return await recordSent(attempt, attempt.route, classification.graphRequestId);
+      const accessToken = await deps.tokens.getAccessToken(route.credentials);
+      const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
+      const classification = classifySendResult(result, route, now());
+      if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
       failure = classification.failure;
     } catch (err: unknown) {
-      if (err instanceof DelayedError) throw err;
+      if (err instanceof DelayedError || err instanceof StoreUnavailableError) throw err;
       failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
       // A settings problem is found before the record exists; it still needs one.
       if (!attempt.begun) {
-        const skipped = await beginAttempt(attempt, attemptStart);
+        const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
       }
     } finally {
       await release();
     }
-    return settleFailure(job, attempt, failure, defer);
-  };
-
-  /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
-  async function beginAttempt(
-    attempt: AttemptState,
-    attemptStart: Omit<AttemptStart, 'status' | 'now'>,
-  ): Promise<SendEmailResult | undefined> {
-    const start = await deliveries.startAttempt({ ...attemptStart, status: 'sending', now: new Date(now()) });
-    const { jobId } = attemptStart;
-    if (start.action === 'send') {
-      attempt.begun = true;
-      return undefined;
-    }
-    deps.observer?.onAttempt({ jobId, accountId: attemptStart.accountId, outcome: 'skipped', durationMs: 0 });
-    if (start.action === 'already-sent') {
-      logger.info({ jobId }, 'delivery record already says sent; not sending again');
-      return { status: 'already-sent', ...(start.record.graphRequestId ? { graphRequestId: start.record.graphRequestId } : {}) };
-    }
-    logger.info({ jobId, duplicateOfJobId: start.record.jobId }, 'same idempotency key as another job; not sending');
-    return { status: 'duplicate', duplicateOfJobId: start.record.jobId };
+    return settleFailure(deps, control, attempt, failure);
   }
 
-  function ticketFor({ jobId, email, route }: AttemptState): SendTicket | undefined {
-    return route && { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: countRecipients(email) };
-  }
-
-  /** Records a failed attempt and tells BullMQ what to do next: wait, retry, or give up. */
-  async function settleFailure(
-    job: Job,
-    attempt: AttemptState,
-    failure: Failure,
-    defer: (untilMs: number) => Promise<never>,
-  ): Promise<never> {
-    const { jobId, email, route } = attempt;
-    const ticket = ticketFor(attempt);
-    const throttlePause =
-      failure.category === 'throttled' && deps.flow && ticket
-        ? await deps.flow.throttled(ticket, throttleScope(failure), failure.retryAfterMs ?? deps.retryPolicy.baseDelayMs, now())
-        : undefined;
-    const decision = decideRetry(failure, deps.retryPolicy, {
-      attempt: attempt.number,
-      maxAttempts: job.opts.attempts ?? 1,
-      random: random(),
-      ...(throttlePause ? { throttlePause: { waitMs: throttlePause.retryAtMs - now(), deferrals: throttlePause.deferrals } } : {}),
-    });
-    const finalFailure = decision.action === 'fail' ? decision.failure : failure;
-    await deliveries.finishAttempt(jobId, {
-      status: decision.action === 'fail' ? 'failed' : 'retrying',
-      error: finalFailure,
-      ...(route ? { sender: route.sender, senderSource: route.senderSource, senderFallbackReason: route.fallbackReason } : {}),
-      clientRequestId: attempt.clientRequestId,
-      possibleDuplicate: failure.category === 'unknown-outcome',
-      now: new Date(now()),
-    });
-    const logFields = {
-      jobId,
-      accountId: email.accountId,
-      sender: route?.sender,
-      attempt: attempt.number,
-      category: failure.category,
-      code: failure.code,
-      graphRequestId: failure.graphRequestId,
-    };
-    const report = {
-      jobId,
-      accountId: email.accountId,
-      sender: route?.sender,
-      category: failure.category,
-      durationMs: now() - attempt.startedAtMs,
-    };
-    if (decision.action === 'fail') {
-      deps.observer?.onAttempt({ ...report, outcome: 'failed' });
-      logger.error({ ...logFields, reason: finalFailure.reason }, 'send failed');
-      throw new UnrecoverableError(describeFailure(finalFailure));
-    }
-    deps.observer?.onAttempt({ ...report, outcome: 'retry', retryInMs: decision.delayMs });
-    logger.warn({ ...logFields, retryInMs: decision.delayMs, pausedScope: throttlePause?.scope }, 'send failed; will retry');
-    if (decision.action === 'defer') return defer(now() + decision.delayMs);
-    throw new RetryLaterError(failure, decision.delayMs);
-  }
-
-  async function recordSent(
-    { jobId, email, number: attemptNumber, clientRequestId, startedAtMs }: AttemptState,
-    route: SendRoute,
-    graphRequestId?: string,
-  ): Promise<SendEmailResult> {
-    const accountId = email.accountId;
-    let deliveryRecorded = true;
+  return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
+    const jobId = job.id ?? '';
+    let email: EmailJob;
     try {
-      await deliveries.finishAttempt(jobId, {
-        status: 'sent',
-        sender: route.sender,
-        senderSource: route.senderSource,
-        senderFallbackReason: route.fallbackReason,
-        ...(graphRequestId ? { graphRequestId } : {}),
-        clientRequestId,
-        now: new Date(now()),
-      });
+      email = parseEmailJob(job.data);
     } catch (err: unknown) {
-      // The e-mail is out: failing the job now would send it again. The job's result keeps the facts.
-      deliveryRecorded = false;
-      logger.error({ jobId, err: toError(err), graphRequestId }, 'e-mail sent but the delivery record could not be updated');
+      const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
+      logger.error({ jobId, reason: failure.reason }, 'e-mail job does not match the job contract');
+      deps.observer?.onAttempt({ jobId, accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });
+      throw new UnrecoverableError(describeFailure(failure));
     }
-    deps.observer?.onAttempt({ jobId, accountId, sender: route.sender, outcome: 'sent', durationMs: now() - startedAtMs });
-    logger.info(
-      {
-        jobId,
-        sender: route.sender,
-        senderSource: route.senderSource,
-        graphRequestId,
-        attempt: attemptNumber,
-        durationMs: now() - startedAtMs,
+    const control: JobControl = {
+      job,
+      jobId,
+      defer: async (untilMs) => {
+        await job.moveToDelayed(untilMs, lockToken);
+        throw new DelayedError();
       },
-      'e-mail sent',
-    );
-    return {
-      status: 'sent',
-      sender: route.sender,
-      senderSource: route.senderSource,
-      ...(graphRequestId ? { graphRequestId } : {}),
-      deliveryRecorded,
     };
-  }
+    try {
+      return (await finishPendingRecord(deps, control)) ?? (await attemptSend(control, email));
+    } catch (err: unknown) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      // MongoDB is down: the job waits for it, using no attempt; /readyz shows the outage.
+      const waits = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);
+      const delayMs = storeRetryDelayMs(waits, deps.random());
+      logger.warn({ jobId, store: err.store, err: toError(err.cause), retryInMs: delayMs }, 'store unavailable; the job waits');
+      return control.defer(now() + delayMs);
+    }
+  };
 }

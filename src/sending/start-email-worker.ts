@@ -60,6 +60,9 @@ export function startEmailWorker({
     connection,
     concurrency: config.worker.concurrency,
     fallbackDelayMs: config.worker.retry.baseDelayMs,
+    lockDurationMs: config.worker.lockDurationMs,
+    stalledIntervalMs: config.worker.stalledIntervalMs,
+    maxStalledCount: config.worker.maxStalledCount,
     logger,
   });
 

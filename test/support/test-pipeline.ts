@@ -11,6 +11,7 @@ import type { EmailJobInput } from '../../src/jobs/email-job';
 import { createLogger } from '../../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
+import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
 import type { GraphSimulator, SimulatorTenant } from '../simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -67,6 +68,9 @@ export interface TestPipeline {
   queueName: string;
   producer: EmailProducer;
   deliveries: MemoryDeliveryStore;
+  /** The stores the worker uses: the memory ones behind switches that simulate an outage. */
+  flakyDeliveries: FlakyDeliveryStore;
+  flakySettings: FlakySettingsStore;
   runtime: EmailWorkerRuntime;
   queue: Queue;
   logs: () => string;
@@ -116,10 +120,13 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
       },
     }),
   );
-  const settings = new MemorySettingsStore(documents ?? { accounts: [accountDocument('acc-1')], users: [] }, config.settings.shape);
+  const flakySettings = new FlakySettingsStore(
+    new MemorySettingsStore(documents ?? { accounts: [accountDocument('acc-1')], users: [] }, config.settings.shape),
+  );
   const deliveries = new MemoryDeliveryStore();
+  const flakyDeliveries = new FlakyDeliveryStore(deliveries);
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const runtime = startEmailWorker({ config, connection, settings, deliveries, logger });
+  const runtime = startEmailWorker({ config, connection, settings: flakySettings, deliveries: flakyDeliveries, logger });
   const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, jobOptions: { attempts: 5 } });
   producer.queue.setMaxListeners(200); // waitForEnd listens on the queue once per waited job
   const queueEvents = new QueueEvents(queueName, { connection: { url: redisUrl } });
@@ -131,6 +138,8 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
     queueName,
     producer,
     deliveries,
+    flakyDeliveries,
+    flakySettings,
     runtime,
     queue: producer.queue,
     logs: () => logChunks.join(''),
