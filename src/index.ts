@@ -1,5 +1,11 @@
 // The package entry: what ERP code imports to queue e-mails, and the contract they follow.
-export { createEmailProducer, idempotentJobId, DEFAULT_EMAIL_JOB_OPTIONS, GRAPH_BACKOFF_TYPE } from './jobs/producer';
+export {
+  createEmailProducer,
+  idempotentJobId,
+  DEFAULT_EMAIL_JOB_OPTIONS,
+  GRAPH_BACKOFF_TYPE,
+  QueueUnavailableError,
+} from './jobs/producer';
 export type { EmailProducer, EmailProducerOptions, EnqueuedEmail } from './jobs/producer';
 export {
   EMAIL_QUEUE_NAME,

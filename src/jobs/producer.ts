@@ -27,6 +27,8 @@ export const DEFAULT_EMAIL_JOB_OPTIONS = {
 export interface EmailProducerOptions {
   connection: ConnectionOptions;
   queueName?: string;
+  /** How long enqueue() waits for Redis before it throws QueueUnavailableError (default 5 s). */
+  enqueueTimeoutMs?: number;
   jobOptions?: Pick<JobsOptions, 'attempts' | 'removeOnComplete' | 'removeOnFail' | 'priority'>;
   now?: () => number;
 }
@@ -43,6 +45,19 @@ export interface EmailProducer {
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing. */
   readonly queue: Queue;
+}
+
+/** Redis did not take the e-mail in time: the caller learns at once instead of hanging. */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      `Redis did not accept the e-mail within ${timeoutMs} ms, so it may not be queued. Check that Redis is up (REDIS_URL), ` +
+        'then enqueue again; with an idempotencyKey a repeat is never sent twice.',
+      options,
+    );
+  }
 }
 
 /** The job id for an idempotency key: BullMQ ignores a second job with the same id while the first is in Redis. */
@@ -70,18 +85,36 @@ export function createEmailProducer({
   connection,
   queueName = EMAIL_QUEUE_NAME,
   jobOptions,
+  enqueueTimeoutMs = 5_000,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
   const queue = new Queue<EmailJob>(queueName, {
     connection,
     defaultJobOptions: { ...DEFAULT_EMAIL_JOB_OPTIONS, ...jobOptions },
   });
+  // Without a listener an unreachable Redis would crash the ERP's process; enqueue() reports it instead.
+  queue.on('error', () => {});
+
+  async function withinTimeout<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(enqueueTimeoutMs)), enqueueTimeoutMs);
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } catch (err: unknown) {
+      if (err instanceof QueueUnavailableError) throw err;
+      throw new QueueUnavailableError(enqueueTimeoutMs, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   return {
     queue,
     async enqueue(input) {
       const job = toBulkJob(input, now());
-      const added = await queue.add(job.name, job.data, job.opts);
+      const added = await withinTimeout(queue.add(job.name, job.data, job.opts));
       return { jobId: added.id! };
     },
     async enqueueMany(inputs) {
@@ -97,9 +130,12 @@ export function createEmailProducer({
         }
       });
       if (problems.length > 0) throw new EmailJobValidationError(problems);
-      const added = await queue.addBulk(jobs);
+      const added = await withinTimeout(queue.addBulk(jobs));
       return added.map((job) => ({ jobId: job.id! }));
     },
-    close: () => queue.close(),
+    async close() {
+      // A Redis that is down would hold close() forever; drop the connection instead.
+      await withinTimeout(queue.close()).catch(() => queue.disconnect());
+    },
   };
 }

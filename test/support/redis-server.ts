@@ -45,9 +45,9 @@ async function waitUntilReady(port: number, child: ChildProcess, timeoutMs: numb
   }
 }
 
-/** Starts `redis-server` from PATH. `extraArgs` e.g. ['--appendonly', 'yes', '--dir', dir]. */
-export async function startRedisServer(extraArgs: string[] = []): Promise<TestRedis> {
-  const port = await freePort();
+/** Starts `redis-server` from PATH. `extraArgs` e.g. ['--appendonly', 'yes', '--dir', dir]; `port` to restart one in place. */
+export async function startRedisServer(extraArgs: string[] = [], port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
     stdio: 'ignore',
   });
