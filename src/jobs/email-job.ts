@@ -12,7 +12,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 const emailAddress = z
   .object({
-    address: z.email({ error: 'must be an e-mail address' }).max(320),
+    // The HTML5 (browser) rule: what people type in forms, which the ERP's forms check too.
+    address: z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320),
     name: z.string().max(256).optional(),
   })
   .strict();
@@ -83,7 +84,24 @@ export const emailJobSchema = emailJobInputSchema
     if (job.html === undefined && job.text === undefined) {
       ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or both)' });
     }
+    for (const field of ['subject', 'html', 'text'] as const) {
+      const value = job[field];
+      if (value !== undefined && !isWellFormedText(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'is not valid UTF-8 text (it holds replacement characters or lone surrogates)',
+        });
+      }
+    }
   });
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Bytes that were not UTF-8 arrive as U+FFFD; a lone surrogate cannot be encoded at all. */
+function isWellFormedText(value: string): boolean {
+  return !value.includes('\uFFFD') && !LONE_SURROGATE.test(value);
+}
 
 /**
  * The producer's extra check: the whole Graph request must stay under 4 MB. The worker does not

@@ -65,13 +65,14 @@ export function idempotentJobId(accountId: string, idempotencyKey: string): stri
   return `email-${createHash('sha256').update(`${accountId}\0${idempotencyKey}`).digest('hex').slice(0, 40)}`;
 }
 
-interface BulkJob {
+export interface PreparedEmailJob {
   name: string;
   data: EmailJob;
   opts: JobsOptions;
 }
 
-function toBulkJob(input: EmailJobInput, now: number): BulkJob {
+/** Validates an e-mail and turns it into a BullMQ job; throws only EmailJobValidationError. */
+export function prepareEmailJob(input: EmailJobInput, now: number): PreparedEmailJob {
   const data = parseEmailJob({ ...input, schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
   const tooLarge = graphRequestSizeProblem(data);
   if (tooLarge) throw new EmailJobValidationError([tooLarge]);
@@ -113,17 +114,17 @@ export function createEmailProducer({
   return {
     queue,
     async enqueue(input) {
-      const job = toBulkJob(input, now());
+      const job = prepareEmailJob(input, now());
       const added = await withinTimeout(queue.add(job.name, job.data, job.opts));
       return { jobId: added.id! };
     },
     async enqueueMany(inputs) {
       const problems: EmailJobValidationError['problems'] = [];
-      const jobs: BulkJob[] = [];
+      const jobs: PreparedEmailJob[] = [];
       const at = now();
       inputs.forEach((input, index) => {
         try {
-          jobs.push(toBulkJob(input, at));
+          jobs.push(prepareEmailJob(input, at));
         } catch (err: unknown) {
           if (!(err instanceof EmailJobValidationError)) throw err;
           problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));

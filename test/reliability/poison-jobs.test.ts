@@ -1,0 +1,62 @@
+// Bad input written straight to the queue never crashes a worker and never blocks the queue: each
+// bad job fails at once with a reason naming the problem, and good jobs behind it are sent.
+import { Redis } from 'ioredis';
+import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { PIPELINE_TENANTS, openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
+
+let simulator: GraphSimulator;
+let pipeline: TestPipeline | undefined;
+
+beforeAll(async () => {
+  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
+});
+afterAll(() => simulator.close());
+beforeEach(() => simulator.reset());
+afterEach(async () => {
+  await pipeline?.close();
+  pipeline = undefined;
+  expect(openPipelineCount()).toBe(0);
+});
+
+const valid = { ...sampleEmail(), schemaVersion: 1 };
+
+describe('poison jobs', () => {
+  it.each<[string, unknown, RegExp]>([
+    ['an old schema version', { ...valid, schemaVersion: 0 }, /schemaVersion: must be 1/],
+    ['a future schema version', { ...valid, schemaVersion: 2, newField: 'x' }, /schemaVersion: must be 1/],
+    ['an unknown field', { ...valid, from: 'ceo@contoso.example' }, /Unrecognized key.*from/],
+    ['a 5 MB subject', { ...valid, subject: 'x'.repeat(5_000_000) }, /subject: .*998/],
+    ['wrong types', { ...valid, to: 'customer@example.com', saveToSentItems: 'yes' }, /to: .*saveToSentItems: /],
+    ['no data at all', null, /Invalid e-mail job: \(job\): /],
+    ['an array instead of an object', [valid], /Invalid e-mail job/],
+    ['a lone surrogate in the subject', { ...valid, subject: 'Invoice \uD800' }, /subject: is not valid UTF-8 text/],
+  ])('%s fails at once with [invalid-payload] and the reason', async (_case, data, reason) => {
+    pipeline = await startTestPipeline({ simulator });
+    const bad = await pipeline.queue.add('send-email', data as never, { attempts: 5 });
+    const good = await pipeline.producer.enqueue(sampleEmail());
+    const end = await pipeline.waitForEnd(bad.id!);
+    expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 1 } });
+    expect(end.state === 'failed' && end.reason).toMatch(/^\[invalid-payload\] /);
+    expect(end.state === 'failed' && end.reason).toMatch(reason);
+    expect(await pipeline.waitForEnd(good.jobId)).toMatchObject({ state: 'completed' });
+    expect(simulator.sent).toHaveLength(1);
+  });
+
+  it('bytes that are not UTF-8, written with a raw Redis client, fail with a clear reason', async () => {
+    pipeline = await startTestPipeline({ simulator });
+    const job = await pipeline.queue.add('send-email', valid, { attempts: 5, delay: 60_000 });
+    const raw = new Redis(process.env.REDIS_URL!);
+    // Put two bytes that are not UTF-8 inside the subject string: "subject":"Invoice <ff fe>".
+    const data = Buffer.from(JSON.stringify({ ...valid, subject: 'Invoice __' }));
+    const at = data.indexOf('__');
+    data[at] = 0xff;
+    data[at + 1] = 0xfe;
+    await raw.hset(`bull:${pipeline.queueName}:${job.id}`, 'data', data);
+    raw.disconnect();
+    await job.promote();
+
+    const end = await pipeline.waitForEnd(job.id!);
+    expect(end.state === 'failed' && end.reason).toMatch(/^\[invalid-payload\] .*subject: is not valid UTF-8 text/);
+    expect(simulator.sent).toHaveLength(0);
+  });
+});
