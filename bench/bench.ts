@@ -32,7 +32,11 @@ const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { jobs: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '50' }, rounds: { type: 'string', default: '2' } },
+    options: {
+      jobs: { type: 'string', default: '20000' },
+      concurrency: { type: 'string', default: '50' },
+      rounds: { type: 'string', default: '2' },
+    },
   });
   const jobs = Number(values.jobs);
   const rounds = Math.max(1, Number(values.rounds));
@@ -90,7 +94,10 @@ async function main(): Promise<void> {
     const redisAfterPipelineMb = pipeline.redisUsedMemoryMb;
 
     await simulator.setLatencyMs(LATENCY_MS);
-    const latency = best([await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY), await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY)]);
+    const latency = best([
+      await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY),
+      await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY),
+    ]);
     await simulator.setLatencyMs(0);
     const idealJobsPerSec = LATENCY_CONCURRENCY / (LATENCY_MS / 1000);
 

@@ -81,7 +81,11 @@ export async function runBareHttps(ctx: BenchContext, queueName: string, n: numb
   await fillQueue(queue, ctx.email, n);
   const body = JSON.stringify(buildSendMailBody(jobData(ctx.email)));
   const url = new URL(`${ctx.simulatorUrl}/v1.0/users/info%40contoso.example/sendMail`);
-  const headers = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  const headers = {
+    authorization: `Bearer ${accessToken}`,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+  };
   // The essential work with the cheapest keep-alive client Node has: node:https and one agent.
   const agent = new Agent({ keepAlive: true, maxSockets: ctx.concurrency });
   const post = () =>

@@ -1,16 +1,65 @@
 // Environment variables for the dashboard, health and metrics endpoints (issue 5). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
+import { parseDashboardUsers, type DashboardUser } from '../src/dashboard/dashboard-users';
 
-export const opsEnvSchema = z.object({});
+const port = z.coerce.number().int().min(1).max(65535);
+/** 0 turns the server off. */
+const portOrOff = z.coerce.number().int().min(0).max(65535);
+const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+
+export const opsEnvSchema = z.object({
+  DASHBOARD_USERS: optionalString,
+  DASHBOARD_PORT: port.default(3000),
+  DASHBOARD_BASE_PATH: z
+    .string()
+    .regex(/^\/(?:[A-Za-z0-9._~-]+\/?)*$/, 'must be a URL path such as / or /email-dashboard')
+    .default('/'),
+  DASHBOARD_METRICS_PORT: portOrOff.default(9465),
+  WORKER_METRICS_PORT: portOrOff.default(9464),
+  OPS_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+});
 
 export type OpsEnv = z.infer<typeof opsEnvSchema>;
 
-export const opsEnvExamples: Record<keyof OpsEnv, string> = {};
+export const opsEnvExamples: Record<keyof OpsEnv, string> = {
+  DASHBOARD_USERS: 'anna:operator:<hash from npm run ops -- hash-password>,ben:viewer:<hash>',
+  DASHBOARD_PORT: '3000',
+  DASHBOARD_BASE_PATH: '/email-dashboard',
+  DASHBOARD_METRICS_PORT: '9465',
+  WORKER_METRICS_PORT: '9464',
+  OPS_HTTP_HOST: '0.0.0.0',
+};
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by its issue
-export interface OpsConfig {}
+export interface OpsConfig {
+  /** The address the dashboard and the /healthz, /readyz, /metrics servers listen on. */
+  httpHost: string;
+  dashboard: {
+    /** Empty unless DASHBOARD_USERS is set; the dashboard refuses to start without users. */
+    users: DashboardUser[];
+    port: number;
+    /** Without a trailing slash, except for the root path '/'. */
+    basePath: string;
+    /** undefined: no health/metrics server. */
+    metricsPort: number | undefined;
+  };
+  worker: { metricsPort: number | undefined };
+}
 
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
-export function readOpsConfig(_env: object, _problems: string[]): OpsConfig {
-  return {};
+export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
+  const { users, problems: userProblems } = parseDashboardUsers(env.DASHBOARD_USERS ?? '');
+  for (const problem of userProblems) {
+    problems.push(`DASHBOARD_USERS: ${problem} (example: DASHBOARD_USERS=${opsEnvExamples.DASHBOARD_USERS})`);
+  }
+  const basePath = env.DASHBOARD_BASE_PATH === '/' ? '/' : env.DASHBOARD_BASE_PATH.replace(/\/+$/, '');
+  return {
+    httpHost: env.OPS_HTTP_HOST,
+    dashboard: {
+      users,
+      port: env.DASHBOARD_PORT,
+      basePath,
+      metricsPort: env.DASHBOARD_METRICS_PORT === 0 ? undefined : env.DASHBOARD_METRICS_PORT,
+    },
+    worker: { metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT },
+  };
 }

@@ -1,7 +1,9 @@
 // Entry point of the e-mail worker process: reads config, wires the pieces, handles signals.
 import { Redis } from 'ioredis';
 import { loadConfigOrExit } from '../config/load-config';
+import { startCredentialExpiryChecks } from '../src/diagnostics/expiry-monitor';
 import { createLogger } from '../src/logging/logger';
+import { createWorkerOps } from '../src/ops/worker-ops';
 import { startEmailWorker } from '../src/sending/start-email-worker';
 import { openStores } from '../src/storage/open-stores';
 
@@ -12,18 +14,42 @@ async function main(): Promise<void> {
   // BullMQ workers need maxRetriesPerRequest: null so a Redis blip pauses them instead of failing jobs.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const runtime = startEmailWorker({ config, connection, settings: stores.settings, deliveries: stores.deliveries, logger });
+  const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, logger });
+  const opsUrl = await ops.serve();
+  const runtime = startEmailWorker({
+    config,
+    connection,
+    settings: stores.settings,
+    deliveries: stores.deliveries,
+    logger,
+    observer: ops.observer,
+  });
+  const expiry = startCredentialExpiryChecks({
+    settings: stores.settings,
+    logger,
+    warningDays: config.credentials.expiryWarningDays,
+    intervalMs: config.credentials.expiryCheckIntervalMs,
+  });
+  let stopping = false;
+  ops.attach({ tokenRequests: () => runtime.tokens.tokenRequests, isRunning: () => !stopping, credentialDaysLeft: expiry.daysLeft });
   logger.info(
-    { queue: config.queueName, concurrency: config.worker.concurrency, cloud: config.cloud.cloud, graph: config.cloud.graphBaseUrl },
+    {
+      queue: config.queueName,
+      concurrency: config.worker.concurrency,
+      cloud: config.cloud.cloud,
+      graph: config.cloud.graphBaseUrl,
+      ops: opsUrl,
+    },
     'e-mail worker started',
   );
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: taking no new jobs, finishing in-flight sends');
+    expiry.stop();
     await runtime.close();
+    await ops.close();
     await stores.close();
     await connection.quit();
     logger.info('stopped');

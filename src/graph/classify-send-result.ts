@@ -17,13 +17,28 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
-function policyDeniedReason(sender: string): string {
-  return (
-    `Sender ${sender} is blocked by an Exchange application access policy (Graph: "Access to OData is disabled"). ` +
-    `Ask IT to allow this mailbox for the app: add ${sender} to the policy's mail-enabled security group ` +
-    `(check with Test-ApplicationAccessPolicy -Identity ${sender} -AppId <Client ID>), or with RBAC for Applications ` +
-    `add it to the management scope (Test-ServicePrincipalAuthorization -Identity ${sender}). Changes can take 30 minutes.`
-  );
+/**
+ * The sender mailbox is outside what Exchange lets this app use. The reason shows IT the commands
+ * for both ways of restricting an app (Exchange Online PowerShell), with the mailbox and app filled in.
+ * One line on purpose: the dashboard and the job's stack trace show only the first line of a reason.
+ */
+export function policyDeniedReason(sender: string, clientId: string): string {
+  const scope = 'Omikai ERP senders';
+  return [
+    `Sender ${sender} is blocked by an Exchange application access policy (Graph: "Access to OData is disabled."): ` +
+      `app ${clientId} may only send as the mailboxes IT allowed, and ${sender} is not one of them. ` +
+      `Ask IT to allow it in Exchange Online PowerShell (Connect-ExchangeOnline). Changes take up to 30 minutes.`,
+    `Legacy application access policy: find the policy's group with: Get-ApplicationAccessPolicy | Where-Object AppId -eq '${clientId}' ` +
+      `| Format-List Identity,AccessRight,ScopeIdentity; add the mailbox to that mail-enabled security group: ` +
+      `Add-DistributionGroupMember -Identity "<ScopeIdentity>" -Member ${sender}; or create a policy for a group that contains it: ` +
+      `New-ApplicationAccessPolicy -AppId ${clientId} -PolicyScopeGroupId "<group e-mail address>" -AccessRight RestrictAccess -Description "${scope}" ` +
+      `(Set-ApplicationAccessPolicy -Identity "<policy Identity>" -Description "..." only edits the description). ` +
+      `Check: Test-ApplicationAccessPolicy -Identity ${sender} -AppId ${clientId} (AccessCheckResult must be Granted).`,
+    `RBAC for Applications: New-ManagementScope -Name "${scope}" -RecipientRestrictionFilter "PrimarySmtpAddress -eq '${sender}'"; ` +
+      `New-ManagementRoleAssignment -App ${clientId} -Role "Application Mail.Send" -CustomResourceScope "${scope}" ` +
+      `(once per tenant first: New-ServicePrincipal -AppId ${clientId} -ObjectId "<Enterprise applications > Object ID>"). ` +
+      `Check: Test-ServicePrincipalAuthorization -Identity ${clientId} -Resource ${sender} (InScope must be True).`,
+  ].join(' ');
 }
 
 function reasonFor(category: FailureCategory, code: string | undefined, sender: string, graphMessage: string): string {
@@ -125,7 +140,10 @@ export function classifySendResult(
   const graphMessage = result.errorMessage ?? `HTTP ${status}`;
   const category = categoryFor(status, errorCode, graphMessage);
   const waitMs = retryAfterMs(result.retryAfter, now);
-  const reason = category === 'policy-denied' ? policyDeniedReason(sender) : reasonFor(category, errorCode, sender, graphMessage);
+  const reason =
+    category === 'policy-denied'
+      ? policyDeniedReason(sender, route.credentials.clientId)
+      : reasonFor(category, errorCode, sender, graphMessage);
   return {
     kind: 'failed',
     failure: {

@@ -16,6 +16,10 @@ const NATIONAL_CLOUDS: Record<CloudName, { loginBaseUrl: string; graphBaseUrl: s
   china: { loginBaseUrl: 'https://login.chinacloudapi.cn', graphBaseUrl: 'https://microsoftgraph.chinacloudapi.cn' },
 };
 
+export function isCloudName(value: string): value is CloudName {
+  return Object.hasOwn(NATIONAL_CLOUDS, value);
+}
+
 /** The hosts for a cloud; the overrides point the worker somewhere else (a proxy, or the simulator). */
 export function resolveCloudEndpoints(cloud: CloudName, overrides: { loginBaseUrl?: string; graphBaseUrl?: string } = {}): CloudEndpoints {
   const hosts = NATIONAL_CLOUDS[cloud];
@@ -26,4 +30,19 @@ export function resolveCloudEndpoints(cloud: CloudName, overrides: { loginBaseUr
     graphBaseUrl,
     scope: `${graphBaseUrl}/.default`,
   };
+}
+
+/**
+ * The endpoints for one account. The configured ones (MS_GRAPH_CLOUD with its base-URL overrides)
+ * serve every account of that cloud; an account in another cloud goes to that cloud's own hosts,
+ * because the overrides are meant for the configured cloud and tokens do not cross clouds.
+ */
+export function endpointsForAccount(configured: CloudEndpoints, accountCloud: CloudName | undefined): CloudEndpoints {
+  return accountCloud === undefined || accountCloud === configured.cloud ? configured : resolveCloudEndpoints(accountCloud);
+}
+
+/** The cloud whose Microsoft Graph host a base URL is, if it is one. */
+export function cloudOfGraphBaseUrl(graphBaseUrl: string): CloudName | undefined {
+  const normalized = graphBaseUrl.replace(/\/+$/, '');
+  return (Object.keys(NATIONAL_CLOUDS) as CloudName[]).find((cloud) => NATIONAL_CLOUDS[cloud].graphBaseUrl === normalized);
 }

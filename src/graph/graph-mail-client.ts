@@ -2,7 +2,10 @@
 // The SDK's RetryHandler is left out on purpose: it retries 429/503/504 POSTs, and a retried 504
 // can deliver the same e-mail several times. The queue schedules retries instead.
 import { Client, GraphClientError, ResponseType, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import type { CloudName } from '../../config/env-schema';
 import type { SendRoute } from '../settings/resolve-sender';
+import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
+import { HttpsFetchError } from './https-fetch';
 import type { SendMailBody } from './send-mail-body';
 
 export type GraphSendResult =
@@ -38,9 +41,11 @@ class GraphTransportError extends GraphClientError {
 
 /** The last link of our middleware chain: plain fetch (keep-alive), nothing retried. */
 class FetchHandler implements Middleware {
+  constructor(private readonly fetchImpl: typeof fetch) {}
+
   async execute(context: Context): Promise<void> {
     try {
-      context.response = await fetch(context.request, context.options);
+      context.response = await this.fetchImpl(context.request, context.options);
     } catch (err: unknown) {
       throw new GraphTransportError(err);
     }
@@ -55,19 +60,41 @@ function transportCode(err: unknown): string {
 }
 
 export interface GraphMailClientOptions {
+  /** The configured Graph host (MS_GRAPH_CLOUD, or MS_GRAPH_BASE_URL). */
   graphBaseUrl: string;
   timeoutMs: number;
+  /** The cloud graphBaseUrl belongs to (MS_GRAPH_CLOUD); default: read from the URL, else global. */
+  cloud?: CloudName;
+  /** Default the global fetch; tests pass one that records the hosts used. */
+  fetch?: typeof fetch;
 }
 
 export class GraphMailClient {
-  private readonly client: Client;
+  /** One SDK client per Graph host: the configured one, and any national cloud an account names. */
+  private readonly clients = new Map<string, Client>();
+  private readonly configuredCloud: CloudName;
 
   constructor(private readonly options: GraphMailClientOptions) {
-    this.client = Client.initWithMiddleware({
-      middleware: new FetchHandler(),
-      baseUrl: `${options.graphBaseUrl}/`,
-      defaultVersion: 'v1.0',
-    });
+    this.configuredCloud = options.cloud ?? cloudOfGraphBaseUrl(options.graphBaseUrl) ?? 'global';
+  }
+
+  /** The Graph host for a route: the configured one unless the account names another cloud. */
+  graphBaseUrlFor(route: Pick<SendRoute, 'credentials'>): string {
+    const { cloud } = route.credentials;
+    return cloud === undefined || cloud === this.configuredCloud ? this.options.graphBaseUrl : resolveCloudEndpoints(cloud).graphBaseUrl;
+  }
+
+  private clientFor(graphBaseUrl: string): Client {
+    let client = this.clients.get(graphBaseUrl);
+    if (!client) {
+      client = Client.initWithMiddleware({
+        middleware: new FetchHandler(this.options.fetch ?? fetch),
+        baseUrl: `${graphBaseUrl}/`,
+        defaultVersion: 'v1.0',
+      });
+      this.clients.set(graphBaseUrl, client);
+    }
+    return client;
   }
 
   /** POST /users/{sender}/sendMail. Never throws for an HTTP or network failure: it returns it. */
@@ -77,22 +104,31 @@ export class GraphMailClient {
     accessToken: string,
     clientRequestId: string,
   ): Promise<GraphSendResult> {
-    let response: Response;
+    // A plain controller and timer: AbortSignal.timeout() costs noticeably more per request.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
     try {
-      response = await this.client
-        .api(`/users/${encodeURIComponent(route.sender)}/sendMail`)
-        .header('Authorization', `Bearer ${accessToken}`)
-        .header('client-request-id', clientRequestId)
-        .responseType(ResponseType.RAW)
-        .option('signal', AbortSignal.timeout(this.options.timeoutMs))
-        .post(body);
-    } catch (err: unknown) {
-      const cause = err instanceof GraphTransportError ? err.transportCause : err;
-      const code = transportCode(cause);
-      const requestSent = !NOT_SENT_CODES.has(code) && !TLS_CODE.test(code);
-      return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+      let response: Response;
+      try {
+        response = await this.clientFor(this.graphBaseUrlFor(route))
+          .api(`/users/${encodeURIComponent(route.sender)}/sendMail`)
+          .header('Authorization', `Bearer ${accessToken}`)
+          .header('client-request-id', clientRequestId)
+          .responseType(ResponseType.RAW)
+          .option('signal', controller.signal)
+          .post(body);
+      } catch (err: unknown) {
+        const cause = err instanceof GraphTransportError ? err.transportCause : err;
+        const code = transportCode(cause);
+        // Our https transport knows whether the request was written; otherwise judge by the error code.
+        const requestSent =
+          cause instanceof HttpsFetchError ? cause.requestSent && !TLS_CODE.test(code) : !NOT_SENT_CODES.has(code) && !TLS_CODE.test(code);
+        return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+      }
+      return await readResponse(response);
+    } finally {
+      clearTimeout(timer);
     }
-    return readResponse(response);
   }
 }
 
@@ -104,7 +140,8 @@ async function readResponse(response: Response): Promise<GraphSendResult> {
     ...optional('retryAfter', response.headers.get('retry-after')),
   };
   if (response.ok) {
-    await response.body?.cancel();
+    // Read the (empty) body rather than cancel it: cancelling makes undici build an AbortError per request.
+    await response.arrayBuffer().catch(() => undefined);
     return result;
   }
   const text = await response.text().catch(() => '');

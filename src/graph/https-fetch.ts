@@ -32,7 +32,8 @@ function abortError(signal: AbortSignal): Error {
 }
 
 function send(url: URL, init: RequestInit, agent: Agent): Promise<Response> {
-  const body = typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : init.body == null ? undefined : String(init.body);
+  const body =
+    typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : init.body == null ? undefined : String(init.body);
   const headers = headerRecord(init.headers);
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const options: RequestOptions = { method: init.method ?? 'GET', headers, agent };

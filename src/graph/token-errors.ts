@@ -5,26 +5,48 @@ const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certi
 const OVERVIEW_PAGE = 'Entra admin center > App registrations > (your app) > Overview';
 const ERP_SETTINGS = 'Settings > Account > Profile > Microsoft Graph settings';
 
+/** What the message needs to know about the credentials that were refused. */
+export interface TokenErrorContext {
+  clientId: string;
+  tenantId: string;
+  /** The cloud whose login host was asked. */
+  cloud?: string;
+  certificate?: { thumbprintSha256: string };
+}
+
+const CLOUD_LABELS: Record<string, string> = {
+  global: 'global Microsoft cloud (login.microsoftonline.com)',
+  usgov: 'US Government GCC High cloud (login.microsoftonline.us)',
+  'usgov-dod': 'US Government DoD cloud (login.microsoftonline.us)',
+  china: 'China cloud operated by 21Vianet (login.chinacloudapi.cn)',
+};
+
 /** What each sign-in error code means for the admin who set the connection up. */
-const AADSTS_REASONS: Record<string, (clientId: string, tenantId: string) => string> = {
+const AADSTS_REASONS: Record<string, (context: TokenErrorContext) => string> = {
   '7000215': () =>
     `Microsoft Entra rejected the client secret (AADSTS7000215). Usually the secret's ID was pasted instead of its Value: ` +
     `in ${SECRET_PAGE}, create a new client secret, copy the Value column (not the Secret ID) and paste it as Client secret in ${ERP_SETTINGS}.`,
   '7000222': () =>
-    `The app's client secret has expired (AADSTS7000222). In ${SECRET_PAGE}, create a new client secret and paste its Value as Client secret in ${ERP_SETTINGS}.`,
-  '700016': (clientId, tenantId) =>
+    `The app's client secret has expired (AADSTS7000222). In ${SECRET_PAGE}, create a new client secret and paste its Value as Client secret in ${ERP_SETTINGS}; ` +
+    'record its expiry date there too, so you are warned 30 days before the next one expires.',
+  '700016': ({ clientId, tenantId }) =>
     `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). Copy the Application (client) ID from ${OVERVIEW_PAGE} ` +
     `into ${ERP_SETTINGS}, and check the app is registered in this tenant.`,
-  '90002': (_clientId, tenantId) =>
-    `Tenant ${tenantId} was not found (AADSTS90002). Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
-  '900023': (_clientId, tenantId) =>
+  '90002': ({ tenantId, cloud }) =>
+    `Tenant ${tenantId} was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). Copy the Directory (tenant) ID from ` +
+    `${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}. A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD or the account's cloud setting.`,
+  '900023': ({ tenantId }) =>
     `"${tenantId}" is not a valid tenant ID (AADSTS900023). Copy the Directory (tenant) ID (a GUID) from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
-  '7000229': (clientId) =>
+  '7000229': ({ clientId }) =>
     `App ${clientId} has no service principal in this tenant (AADSTS7000229). An admin opens API permissions in the app registration and clicks ` +
     `"Grant admin consent", which creates it.`,
-  '700027': () =>
-    `Entra could not verify the certificate's signature (AADSTS700027). Upload the certificate in ${SECRET_PAGE} and check the thumbprint and private key in ${ERP_SETTINGS}.`,
-  '700024': () => `Entra rejected the certificate assertion as expired or not yet valid (AADSTS700024). Check this server's clock (NTP).`,
+  '700027': ({ certificate }) =>
+    `Entra could not verify the certificate${certificate ? ` with SHA-256 thumbprint ${certificate.thumbprintSha256}` : ''} that signed the sign-in ` +
+    `(AADSTS700027): it is not uploaded to the app registration, or the private key in the settings does not belong to it. In ${SECRET_PAGE} > Certificates, ` +
+    `upload the certificate (the public .cer/.pem), and store its private key and SHA-256 thumbprint in ${ERP_SETTINGS}.`,
+  '700024': () =>
+    'Entra rejected the certificate sign-in as expired or not yet valid (AADSTS700024): the assertion is valid for 10 minutes from this ' +
+    "server's clock, so the clock is wrong. Synchronise this server's clock (NTP) and try again.",
 };
 
 interface MsalLikeError {
@@ -56,7 +78,7 @@ export function checkTenantId(tenantId: string): Failure | undefined {
   };
 }
 
-export function classifyTokenError(err: unknown, credentials: { clientId: string; tenantId: string }): Failure {
+export function classifyTokenError(err: unknown, credentials: TokenErrorContext): Failure {
   const error = (typeof err === 'object' && err !== null ? err : {}) as MsalLikeError;
   const errorCode = typeof error.errorCode === 'string' ? error.errorCode : undefined;
   const description = String(error.errorMessage ?? error.message ?? err);
@@ -68,7 +90,7 @@ export function classifyTokenError(err: unknown, credentials: { clientId: string
     return {
       category: 'credentials',
       code: `AADSTS${aadsts}`,
-      reason: known(credentials.clientId, credentials.tenantId),
+      reason: known(credentials),
       ...(status ? { httpStatus: status } : {}),
     };
   }

@@ -1,11 +1,11 @@
 // App-only access tokens for Microsoft Graph: one MSAL client per credential set, tokens reused
 // until shortly before they expire, and concurrent first requests sharing one network call.
 import { createHash } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule } from '@azure/msal-node';
 import type { Logger } from 'pino';
 import { DeliveryError } from '../delivery/failure';
 import type { GraphCredentials } from '../settings/resolve-sender';
-import type { CloudEndpoints } from './clouds';
+import { endpointsForAccount, type CloudEndpoints } from './clouds';
 import { checkTenantId, classifyTokenError } from './token-errors';
 
 export interface TokenProvider {
@@ -18,6 +18,7 @@ const MAX_CLIENTS = 1_000;
 
 interface ClientEntry {
   app: ConfidentialClientApplication;
+  endpoints: CloudEndpoints;
   accessToken?: string;
   expiresAtMs: number;
   pending?: Promise<string>;
@@ -26,10 +27,13 @@ interface ClientEntry {
 const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn']);
 
 export interface MsalTokenProviderOptions {
+  /** The configured cloud (MS_GRAPH_CLOUD and overrides); credentials.cloud may name another. */
   cloud: CloudEndpoints;
   logger: Logger;
   timeoutMs: number;
   now?: () => number;
+  /** MSAL's HTTP client; default MSAL's own. Tests pass one that records the hosts and scopes asked for. */
+  networkClient?: INetworkModule;
 }
 
 export class MsalTokenProvider implements TokenProvider {
@@ -59,21 +63,22 @@ export class MsalTokenProvider implements TokenProvider {
       );
     });
     try {
-      const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [this.options.cloud.scope] }), timeout]);
+      const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [entry.endpoints.scope] }), timeout]);
       if (!result?.accessToken) throw new Error('Microsoft Entra returned no access token');
       entry.accessToken = result.accessToken;
       entry.expiresAtMs = result.expiresOn?.getTime() ?? 0;
       return result.accessToken;
     } catch (err: unknown) {
-      throw new DeliveryError(classifyTokenError(err, credentials), { cause: err });
+      throw new DeliveryError(classifyTokenError(err, { ...credentials, cloud: entry.endpoints.cloud }), { cause: err });
     } finally {
       clearTimeout(timer);
     }
   }
 
   private clientFor(credentials: GraphCredentials): ClientEntry {
+    const endpoints = endpointsForAccount(this.options.cloud, credentials.cloud);
     const key = createHash('sha256')
-      .update([credentials.tenantId, credentials.clientId, credentials.clientSecret].join('\0'))
+      .update([endpoints.loginBaseUrl, endpoints.scope, credentials.tenantId, credentials.clientId, ...proofOf(credentials)].join('\0'))
       .digest('base64');
     const existing = this.clients.get(key);
     if (existing) return existing;
@@ -82,14 +87,14 @@ export class MsalTokenProvider implements TokenProvider {
     if (tenantProblem) throw new DeliveryError(tenantProblem);
     if (this.clients.size >= MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
 
-    const { loginBaseUrl } = this.options.cloud;
+    const { loginBaseUrl } = endpoints;
     const loginHost = new URL(loginBaseUrl).host;
     const logger = this.options.logger;
     const authority = `${loginBaseUrl}/${credentials.tenantId}`;
     const app = new ConfidentialClientApplication({
       auth: {
         clientId: credentials.clientId,
-        clientSecret: credentials.clientSecret,
+        ...msalCredential(credentials),
         authority,
         // The endpoints follow a fixed pattern; giving them saves a metadata request per credential set and
         // lets a wrong tenant fail at the token endpoint with its AADSTS code instead of a generic
@@ -110,10 +115,24 @@ export class MsalTokenProvider implements TokenProvider {
           logLevel: LogLevel.Warning,
           loggerCallback: (_level, message) => logger.debug({ msal: message }, 'msal'),
         },
+        ...(this.options.networkClient ? { networkClient: this.options.networkClient } : {}),
       },
     });
-    const entry: ClientEntry = { app, expiresAtMs: 0 };
+    const entry: ClientEntry = { app, endpoints, expiresAtMs: 0 };
     this.clients.set(key, entry);
     return entry;
   }
+}
+
+/** What proves the app's identity, for the client cache key (hashed, never kept in clear). */
+function proofOf(credentials: GraphCredentials): string[] {
+  return credentials.certificate
+    ? ['certificate', credentials.certificate.thumbprintSha256, credentials.certificate.privateKeyPem]
+    : ['secret', credentials.clientSecret];
+}
+
+function msalCredential(credentials: GraphCredentials): Pick<Configuration['auth'], 'clientSecret' | 'clientCertificate'> {
+  if (!credentials.certificate) return { clientSecret: credentials.clientSecret };
+  const { thumbprintSha256, privateKeyPem, x5c } = credentials.certificate;
+  return { clientCertificate: { thumbprintSha256, privateKey: privateKeyPem, ...(x5c ? { x5c } : {}) } };
 }

@@ -16,6 +16,7 @@ export const REDACTED_PATHS = [
   '*.clientSecret',
   '*.accessToken',
   '*.authorization',
+  '*.privateKey',
 ];
 
 export function createLogger(options: { level: string; name?: string }, destination?: DestinationStream): Logger {

@@ -37,6 +37,8 @@ export class RetryLaterError extends DeliveryError {
     readonly delayMs: number,
   ) {
     super(failure);
+    // BullMQ keeps each attempt's message: with the category and request-id, every attempt is traceable.
+    this.message = describeFailure(failure);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { GraphMailClient } from '../graph/graph-mail-client';
+import { createHttpsFetch } from '../graph/https-fetch';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
@@ -48,7 +49,12 @@ export function startEmailWorker({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
     tokens,
-    graph: new GraphMailClient({ graphBaseUrl: config.cloud.graphBaseUrl, timeoutMs: config.worker.sendTimeoutMs }),
+    graph: new GraphMailClient({
+      graphBaseUrl: config.cloud.graphBaseUrl,
+      cloud: config.cloud.cloud,
+      timeoutMs: config.worker.sendTimeoutMs,
+      fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+    }),
     deliveries,
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,

@@ -10,7 +10,23 @@ export interface SettingsFieldPaths {
   'user.accountId': string;
   'user.emailProvider': string;
   'user.senderEmail': string;
+  // Optional settings (issue 6): a shape that leaves one out simply has no such setting.
+  /** global | usgov | usgov-dod | china: overrides MS_GRAPH_CLOUD for this account. */
+  'account.cloud'?: string;
+  /** The secret's expiry date as the portal shows it (Date or ISO text), recorded by the admin. */
+  'account.clientSecretExpiresAt'?: string;
+  /** PEM private key of a certificate credential (stored encrypted, like the client secret). */
+  'account.certificatePrivateKey'?: string;
+  /** SHA-256 thumbprint of the certificate (hex). */
+  'account.certificateThumbprint'?: string;
+  /** The public certificate (PEM): thumbprint and expiry are read from it. */
+  'account.certificatePem'?: string;
+  'account.certificateExpiresAt'?: string;
 }
+
+/** The settings that hold secrets: encrypted at rest, never logged. */
+export const SECRET_SETTINGS = ['account.clientSecret', 'account.certificatePrivateKey'] as const;
+export type SecretSetting = (typeof SECRET_SETTINGS)[number];
 
 export interface SettingsDocumentShape {
   accountsCollection: string;
@@ -20,7 +36,7 @@ export interface SettingsDocumentShape {
   graphProviderValue: string;
 }
 
-export const DEFAULT_FIELD_PATHS: SettingsFieldPaths = {
+export const DEFAULT_FIELD_PATHS: Required<SettingsFieldPaths> = {
   'account.emailProvider': 'emailProvider',
   'account.tenantId': 'microsoftGraph.tenantId',
   'account.clientId': 'microsoftGraph.clientId',
@@ -29,6 +45,12 @@ export const DEFAULT_FIELD_PATHS: SettingsFieldPaths = {
   'user.accountId': 'accountId',
   'user.emailProvider': 'emailProvider',
   'user.senderEmail': 'microsoftGraph.senderEmail',
+  'account.cloud': 'microsoftGraph.cloud',
+  'account.clientSecretExpiresAt': 'microsoftGraph.clientSecretExpiresAt',
+  'account.certificatePrivateKey': 'microsoftGraph.certificate.privateKey',
+  'account.certificateThumbprint': 'microsoftGraph.certificate.thumbprintSha256',
+  'account.certificatePem': 'microsoftGraph.certificate.pem',
+  'account.certificateExpiresAt': 'microsoftGraph.certificate.expiresAt',
 };
 
 export const DEFAULT_DOCUMENT_SHAPE: SettingsDocumentShape = {
@@ -49,11 +71,34 @@ export function readPath(document: unknown, path: string): unknown {
 }
 
 /** A trimmed, non-empty string at `path`, or undefined: blank settings count as missing. */
-export function readText(document: unknown, path: string): string | undefined {
+export function readText(document: unknown, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
   const value = readPath(document, path);
   if (typeof value === 'string') return value.trim() || undefined;
   if (value !== null && typeof value === 'object' && 'toHexString' in value) {
     return (value as { toHexString(): string }).toHexString();
   }
   return undefined;
+}
+
+/** A date stored as a Date, ISO text or epoch ms; text that is no date reads as an Invalid Date, so it can be reported. */
+export function readDate(document: unknown, path: string | undefined): Date | undefined {
+  if (path === undefined) return undefined;
+  const value = readPath(document, path);
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  if (typeof value === 'string' && value.trim() !== '') return new Date(value.trim());
+  return undefined;
+}
+
+/** Sets a dotted path in a plain document, creating the objects on the way (memory store only). */
+export function writePath(document: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let target: Record<string, unknown> = document;
+  for (const key of keys.slice(0, -1)) {
+    const next = target[key];
+    if (next === null || typeof next !== 'object') target[key] = {};
+    target = target[key] as Record<string, unknown>;
+  }
+  target[keys[keys.length - 1]!] = value;
 }

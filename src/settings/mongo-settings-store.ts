@@ -1,8 +1,17 @@
 // Reads the ERP's account and user settings from its own MongoDB collections. The ERP owns them,
 // so no mongoose model is defined over them: one findOne each, projecting only the configured paths.
 import { Types, type Connection } from 'mongoose';
-import type { SettingsDocumentShape } from './document-shape';
-import { readAccountSettings, readUserSettings, type AccountSettings, type SettingsStore, type UserSettings } from './settings-store';
+import type { SecretRewriter, StoredSecret } from '../secrets/reencrypt-settings';
+import { SECRET_SETTINGS, readPath, type SettingsDocumentShape } from './document-shape';
+import { SettingsSecrets, type SettingsSecretsOptions } from './settings-secrets';
+import {
+  readAccountSettings,
+  readUserSettings,
+  type AccountSettings,
+  type GraphAccountLister,
+  type SettingsStore,
+  type UserSettings,
+} from './settings-store';
 
 const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
@@ -12,24 +21,25 @@ interface ErpDocument {
   [field: string]: unknown;
 }
 
-export class MongoSettingsStore implements SettingsStore {
+export class MongoSettingsStore implements SettingsStore, GraphAccountLister, SecretRewriter {
   private readonly accountProjection: Record<string, 1>;
   private readonly userProjection: Record<string, 1>;
+  private readonly secrets: SettingsSecrets;
 
   constructor(
     private readonly connection: Connection,
     private readonly shape: SettingsDocumentShape,
+    options: SettingsSecretsOptions = {},
   ) {
-    const paths = Object.entries(shape.fields);
+    const paths = Object.entries(shape.fields).filter((entry): entry is [string, string] => entry[1] !== undefined);
     this.accountProjection = projectionOf(paths.filter(([setting]) => setting.startsWith('account.')).map(([, path]) => path));
     this.userProjection = projectionOf(paths.filter(([setting]) => setting.startsWith('user.')).map(([, path]) => path));
+    this.secrets = new SettingsSecrets(options);
   }
 
   async findAccount(accountId: string): Promise<AccountSettings | null> {
-    const document = await this.connection
-      .collection<ErpDocument>(this.shape.accountsCollection)
-      .findOne(idFilter(accountId), { projection: this.accountProjection });
-    return document === null ? null : readAccountSettings(document, accountId, this.shape);
+    const document = await this.accounts().findOne(idFilter(accountId), { projection: this.accountProjection });
+    return document === null ? null : readAccountSettings(document, accountId, this.shape, this.secrets);
   }
 
   async findUser(userId: string): Promise<UserSettings | null> {
@@ -38,11 +48,64 @@ export class MongoSettingsStore implements SettingsStore {
       .findOne(idFilter(userId), { projection: this.userProjection });
     return document === null ? null : readUserSettings(document, userId, this.shape);
   }
+
+  async listGraphAccountIds(): Promise<string[]> {
+    const providerPath = this.shape.fields['account.emailProvider'];
+    const documents = await this.accounts()
+      .find({ [providerPath]: this.shape.graphProviderValue }, { projection: { _id: 1 } })
+      .toArray();
+    return documents.map((document) => idText(document._id));
+  }
+
+  /** One updateOne per account, filtered on the values read, so an edit made meanwhile is not overwritten. */
+  async rewriteAccountSecrets(rewrite: (secret: StoredSecret) => string | undefined): Promise<{ written: number; conflicts: number }> {
+    const secretPaths = SECRET_SETTINGS.flatMap((setting) => {
+      const path = this.shape.fields[setting];
+      return path === undefined ? [] : [{ setting, path }];
+    });
+    if (secretPaths.length === 0) return { written: 0, conflicts: 0 };
+    // In _id order, so the scan is stable while it writes.
+    const cursor = this.accounts()
+      .find(
+        { $or: secretPaths.map(({ path }) => ({ [path]: { $type: 'string' } })) },
+        { projection: projectionOf(secretPaths.map(({ path }) => path)) },
+      )
+      .sort({ _id: 1 });
+    let written = 0;
+    let conflicts = 0;
+    for await (const document of cursor) {
+      const accountId = idText(document._id);
+      const expected: Record<string, string> = {};
+      const updates: Record<string, string> = {};
+      for (const { setting, path } of secretPaths) {
+        const stored = readPath(document, path);
+        if (typeof stored !== 'string' || stored.trim() === '') continue;
+        const next = rewrite({ accountId, setting, value: stored.trim() });
+        if (next === undefined || next === stored.trim()) continue;
+        expected[path] = stored;
+        updates[path] = next;
+      }
+      const count = Object.keys(updates).length;
+      if (count === 0) continue;
+      const result = await this.accounts().updateOne({ _id: document._id, ...expected }, { $set: updates });
+      if (result.matchedCount === 1) written += count;
+      else conflicts += count;
+    }
+    return { written, conflicts };
+  }
+
+  private accounts() {
+    return this.connection.collection<ErpDocument>(this.shape.accountsCollection);
+  }
 }
 
 /** The ERP stores some ids as strings and some as ObjectIds, so a 24-hex id may be either. */
 function idFilter(id: string) {
   return OBJECT_ID_HEX.test(id) ? { _id: { $in: [id, new Types.ObjectId(id)] } } : { _id: id };
+}
+
+function idText(id: unknown): string {
+  return id instanceof Types.ObjectId ? id.toHexString() : String(id);
 }
 
 /** MongoDB rejects a projection naming both "a" and "a.b" (path collision); "a" already brings "a.b". */

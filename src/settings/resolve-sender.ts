@@ -1,13 +1,26 @@
 // Decides who sends an e-mail and with which app credentials, from the account's and the user's
-// settings. Pure: the caller loads the settings.
+// settings. Pure: the caller loads the settings (secrets already decrypted by the store).
+import type { CloudName } from '../../config/env-schema';
 import { DeliveryError } from '../delivery/failure';
+import { isCloudName } from '../graph/clouds';
+import { checkCertificateCredential } from '../secrets/certificates';
 import type { AccountSettings, UserSettings } from './settings-store';
 
-export interface GraphCredentials {
+/** A certificate credential, as MSAL's `clientCertificate` takes it. */
+export interface CertificateCredential {
+  privateKeyPem: string;
+  thumbprintSha256: string;
+  /** The public certificate (PEM), sent in the assertion's x5c header. */
+  x5c?: string;
+}
+
+/** Who the app is and how it proves it: a client secret or (Microsoft's recommendation) a certificate. */
+export type GraphCredentials = {
   tenantId: string;
   clientId: string;
-  clientSecret: string;
-}
+  /** The account's national cloud, when it overrides MS_GRAPH_CLOUD. */
+  cloud?: CloudName;
+} & ({ clientSecret: string; certificate?: never } | { certificate: CertificateCredential; clientSecret?: never });
 
 export interface SendRoute {
   sender: string;
@@ -22,13 +35,6 @@ const ACCOUNT_SETTINGS_PAGE = `${ACCOUNT_PROFILE_PAGE} > Microsoft Graph setting
 const USER_SETTINGS_PAGE = 'Settings > User > (the user) > E-mail provider';
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-const REQUIRED_ACCOUNT_FIELDS = [
-  ['tenantId', 'Tenant ID'],
-  ['clientId', 'Client ID'],
-  ['clientSecret', 'Client secret'],
-  ['senderEmail', 'Sender e-mail'],
-] as const;
-
 function settingsError(reason: string, code: string): DeliveryError {
   return new DeliveryError({ category: 'settings', code, reason });
 }
@@ -39,6 +45,54 @@ export interface ResolveSenderInput {
   account: AccountSettings | null;
   user: UserSettings | null;
   graphProviderValue: string;
+}
+
+function usesCertificate(account: AccountSettings): boolean {
+  return account.certificatePrivateKey !== undefined || account.certificateThumbprint !== undefined || account.certificatePem !== undefined;
+}
+
+function missingSettings(account: AccountSettings): string[] {
+  const certificate = usesCertificate(account);
+  return [
+    ['Tenant ID', account.tenantId],
+    ['Client ID', account.clientId],
+    [certificate ? 'Certificate private key' : 'Client secret', certificate ? account.certificatePrivateKey : account.clientSecret],
+    ['Sender e-mail', account.senderEmail],
+  ].flatMap(([label, value]) => (value ? [] : [label as string]));
+}
+
+/** The account's credentials; a certificate wins over a secret when both are set. */
+function credentialsOf(account: AccountSettings & { tenantId: string; clientId: string }): GraphCredentials {
+  const { accountId, tenantId, clientId } = account;
+  let cloud: CloudName | undefined;
+  if (account.cloud !== undefined) {
+    const name = account.cloud.toLowerCase();
+    if (!isCloudName(name)) {
+      throw settingsError(
+        `Account ${accountId}'s cloud "${account.cloud}" is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
+          'or remove it to use MS_GRAPH_CLOUD.',
+        'InvalidCloud',
+      );
+    }
+    cloud = name;
+  }
+  const base = { tenantId, clientId, ...(cloud ? { cloud } : {}) };
+  if (!usesCertificate(account)) return { ...base, clientSecret: account.clientSecret! };
+
+  const check = checkCertificateCredential({
+    privateKeyPem: account.certificatePrivateKey!,
+    ...(account.certificateThumbprint ? { thumbprint: account.certificateThumbprint } : {}),
+    ...(account.certificatePem ? { certificatePem: account.certificatePem } : {}),
+  });
+  if (!check.ok) {
+    throw settingsError(`Account ${accountId}'s certificate ${check.problem}. Correct it at ${ACCOUNT_SETTINGS_PAGE}.`, check.code);
+  }
+  const certificate: CertificateCredential = {
+    privateKeyPem: account.certificatePrivateKey!,
+    thumbprintSha256: check.thumbprintSha256,
+    ...(check.x5c ? { x5c: check.x5c } : {}),
+  };
+  return { ...base, certificate };
 }
 
 /** The sender and credentials for a job; throws a `settings` DeliveryError an admin can act on. */
@@ -53,15 +107,15 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
       'ProviderNotGraph',
     );
   }
-  const { tenantId, clientId, clientSecret, senderEmail: accountSender } = account;
-  if (!tenantId || !clientId || !clientSecret || !accountSender) {
-    const missing = REQUIRED_ACCOUNT_FIELDS.filter(([field]) => !account[field]).map(([, label]) => label);
+  const missing = missingSettings(account);
+  const { tenantId, clientId, senderEmail: accountSender } = account;
+  if (missing.length > 0 || !tenantId || !clientId || !accountSender) {
     throw settingsError(
       `Account ${accountId} is missing ${missing.join(', ')}; an admin fills ${missing.length > 1 ? 'them' : 'it'} in at ${ACCOUNT_SETTINGS_PAGE}.`,
       'MissingAccountSetting',
     );
   }
-  const credentials: GraphCredentials = { tenantId, clientId, clientSecret };
+  const credentials = credentialsOf({ ...account, tenantId, clientId });
   if (!EMAIL_ADDRESS.test(accountSender)) {
     throw settingsError(
       `Account ${accountId}'s Sender e-mail "${accountSender}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,

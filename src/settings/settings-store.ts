@@ -1,14 +1,26 @@
 // Reading the ERP's e-mail settings: the interface both stores implement, and the mapping
-// from stored documents to the settings this project needs.
-import { readText, type SettingsDocumentShape } from './document-shape';
+// from stored documents to the settings this project needs (secrets opened on the way).
+import { readDate, readText, type SecretSetting, type SettingsDocumentShape } from './document-shape';
+import { SettingsSecrets } from './settings-secrets';
 
 export interface AccountSettings {
   accountId: string;
   emailProvider?: string;
   tenantId?: string;
   clientId?: string;
+  /** Decrypted when it was stored encrypted. */
   clientSecret?: string;
   senderEmail?: string;
+  /** A national cloud name overriding MS_GRAPH_CLOUD; checked by resolveSender. */
+  cloud?: string;
+  clientSecretExpiresAt?: Date;
+  /** PEM, decrypted when it was stored encrypted. */
+  certificatePrivateKey?: string;
+  certificateThumbprint?: string;
+  certificatePem?: string;
+  certificateExpiresAt?: Date;
+  /** The key id each secret was encrypted under; a secret that is set but not listed here is stored in plaintext. */
+  encryptionKeyIds?: Partial<Record<SecretSetting, string>>;
 }
 
 export interface UserSettings {
@@ -24,16 +36,46 @@ export interface SettingsStore {
   findUser(userId: string): Promise<UserSettings | null>;
 }
 
-export function readAccountSettings(document: unknown, accountId: string, shape: SettingsDocumentShape): AccountSettings {
+/** For the daily expiry check: kept apart so the send path's SettingsStore stays two methods. */
+export interface GraphAccountLister {
+  /** Ids of every account whose e-mail provider is Microsoft Graph. */
+  listGraphAccountIds(): Promise<string[]>;
+}
+
+const NO_SECRETS = new SettingsSecrets();
+
+/** Maps an account document; throws a `settings` DeliveryError when a stored secret cannot be decrypted. */
+export function readAccountSettings(
+  document: unknown,
+  accountId: string,
+  shape: SettingsDocumentShape,
+  secrets: SettingsSecrets = NO_SECRETS,
+): AccountSettings {
   const { fields } = shape;
-  return {
+  const encryptionKeyIds: Partial<Record<SecretSetting, string>> = {};
+  const openSecret = (setting: SecretSetting): string | undefined => {
+    const stored = readText(document, fields[setting]);
+    if (stored === undefined) return undefined;
+    const opened = secrets.open(stored, accountId, setting);
+    if (opened.keyId !== undefined) encryptionKeyIds[setting] = opened.keyId;
+    return opened.value;
+  };
+  const settings: AccountSettings = {
     accountId,
     emailProvider: readText(document, fields['account.emailProvider']),
     tenantId: readText(document, fields['account.tenantId']),
     clientId: readText(document, fields['account.clientId']),
-    clientSecret: readText(document, fields['account.clientSecret']),
+    clientSecret: openSecret('account.clientSecret'),
     senderEmail: readText(document, fields['account.senderEmail']),
+    cloud: readText(document, fields['account.cloud']),
+    clientSecretExpiresAt: readDate(document, fields['account.clientSecretExpiresAt']),
+    certificatePrivateKey: openSecret('account.certificatePrivateKey'),
+    certificateThumbprint: readText(document, fields['account.certificateThumbprint']),
+    certificatePem: readText(document, fields['account.certificatePem']),
+    certificateExpiresAt: readDate(document, fields['account.certificateExpiresAt']),
   };
+  if (Object.keys(encryptionKeyIds).length > 0) settings.encryptionKeyIds = encryptionKeyIds;
+  return settings;
 }
 
 export function readUserSettings(document: unknown, userId: string, shape: SettingsDocumentShape): UserSettings {

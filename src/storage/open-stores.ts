@@ -5,24 +5,31 @@ import type { DeliveryStore } from '../delivery/delivery-store';
 import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
 import { connectMongo } from '../delivery/mongo-connection';
 import { MongoDeliveryStore } from '../delivery/mongo-delivery-store';
+import type { SecretRewriter } from '../secrets/reencrypt-settings';
 import { MemorySettingsStore } from '../settings/memory-settings-store';
 import { MongoSettingsStore } from '../settings/mongo-settings-store';
-import type { SettingsStore } from '../settings/settings-store';
+import type { GraphAccountLister, SettingsStore } from '../settings/settings-store';
 
 export interface Stores {
-  settings: SettingsStore;
+  /** Also lists accounts (expiry check) and rewrites secrets (re-encryption); the send path uses only SettingsStore. */
+  settings: SettingsStore & GraphAccountLister & SecretRewriter;
   deliveries: DeliveryStore;
   close(): Promise<void>;
 }
 
-export async function openStores(config: Pick<Config, 'store' | 'settings' | 'deliveryCollection'>, logger: Logger): Promise<Stores> {
+export async function openStores(
+  config: Pick<Config, 'store' | 'settings' | 'deliveryCollection'> & Partial<Pick<Config, 'credentials'>>,
+  logger: Logger,
+): Promise<Stores> {
+  // The keys decrypt secrets as settings are read; the logger gets the one-time plaintext warnings.
+  const secrets = { ...(config.credentials?.keyring ? { keyring: config.credentials.keyring } : {}), logger };
   if (config.store.kind === 'memory') {
     logger.warn(
       { settingsFile: config.store.settingsFile },
       'STORE=memory: settings come from a file and DELIVERY RECORDS ARE KEPT ONLY IN MEMORY and lost on exit. For demos only; use MongoDB in production.',
     );
     return {
-      settings: await MemorySettingsStore.fromFile(config.store.settingsFile, config.settings.shape),
+      settings: await MemorySettingsStore.fromFile(config.store.settingsFile, config.settings.shape, secrets),
       deliveries: new MemoryDeliveryStore(),
       close: async () => {},
     };
@@ -31,7 +38,7 @@ export async function openStores(config: Pick<Config, 'store' | 'settings' | 'de
   const deliveries = new MongoDeliveryStore(connection, config.deliveryCollection);
   await deliveries.ensureIndexes();
   return {
-    settings: new MongoSettingsStore(connection, config.settings.shape),
+    settings: new MongoSettingsStore(connection, config.settings.shape, secrets),
     deliveries,
     close: () => connection.close(),
   };

@@ -7,14 +7,20 @@ import { PIPELINE_TENANTS, TENANT_ID, CLIENT } from '../support/test-pipeline';
 let simulator: GraphSimulator;
 let token: string;
 const httpsFetch = createHttpsFetch({ maxSockets: 4 });
-const message = { message: { subject: 's', body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'a@example.com' } }] } };
+const message = {
+  message: { subject: 's', body: { contentType: 'Text', content: 'x' }, toRecipients: [{ emailAddress: { address: 'a@example.com' } }] },
+};
 
 beforeAll(async () => {
   simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
   const response = await httpsFetch(`${simulator.url}/${TENANT_ID}/oauth2/v2.0/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', ...{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }, scope: `${simulator.url}/.default` }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      ...{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret },
+      scope: `${simulator.url}/.default`,
+    }).toString(),
   });
   token = ((await response.json()) as { access_token: string }).access_token;
 });
@@ -54,7 +60,9 @@ describe('createHttpsFetch', () => {
 
   it('says the request was not sent when the connection was refused', async () => {
     const port = await freePort();
-    const error = await httpsFetch(`https://localhost:${port}/v1.0/users/x/sendMail`, { method: 'POST', body: '{}' }).catch((err: unknown) => err);
+    const error = await httpsFetch(`https://localhost:${port}/v1.0/users/x/sendMail`, { method: 'POST', body: '{}' }).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(HttpsFetchError);
     expect(error).toMatchObject({ requestSent: false, cause: { code: 'ECONNREFUSED' } });
   });

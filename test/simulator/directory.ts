@@ -9,6 +9,11 @@ export interface SimulatorClient {
   secretExpired?: boolean;
   /** The app exists but has no service principal in the tenant (AADSTS7000229). */
   noServicePrincipal?: boolean;
+  /**
+   * Certificates uploaded to the app registration (public PEM). A client assertion must be signed
+   * with the private key of one of them, named by its thumbprint (else AADSTS700027).
+   */
+  certificates?: string[];
 }
 
 export interface SimulatorMailbox {

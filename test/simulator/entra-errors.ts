@@ -71,10 +71,32 @@ export const entraErrors = {
       `The client application ${clientId} is missing service principal in the tenant ${tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`,
     ),
   clientAssertionSignatureInvalid: () => aadsts(401, 'invalid_client', 700027, 'Client assertion failed signature validation.'),
+  certificateNotRegistered: (thumbprint: string, clientId: string) =>
+    aadsts(
+      401,
+      'invalid_client',
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments if you are not using the correct national cloud.]`,
+    ),
+  assertionOutsideValidity: (now: number, notBefore: number, expires: number) =>
+    aadsts(
+      401,
+      'invalid_client',
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${isoSeconds(now)}, assertion valid from ${isoSeconds(notBefore)}, expiry time of assertion ${isoSeconds(expires)}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .`,
+    ),
+  assertionClientMismatch: () =>
+    aadsts(401, 'invalid_client', 700021, "Client assertion application identifier doesn't match 'client_id' parameter."),
+  assertionAudienceInvalid: (audience: string) =>
+    aadsts(401, 'invalid_client', 700022, `The client assertion audience '${audience}' is not this tenant's token endpoint.`),
   throttled: () => aadsts(429, 'temporarily_unavailable', 90055, 'There are too many incoming requests. Please try again later.'),
   temporarilyUnavailable: (status: number) =>
     aadsts(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.'),
 } satisfies Record<string, (...args: never[]) => EntraError>;
+
+function isoSeconds(epochSeconds: number): string {
+  return `${new Date(epochSeconds * 1000).toISOString().slice(0, 19)}Z`;
+}
 
 /** The Entra answer for a bare status when a fault names no error or description. */
 export function defaultEntraError(status: number): EntraError {

@@ -27,6 +27,12 @@ export interface StartSimulatorOptions {
   latencyMs?: number;
   /** `expires_in` of issued tokens; default 3599. 0 issues tokens that are already expired. */
   tokenLifetimeSeconds?: number;
+  /**
+   * How far the simulated Entra's clock runs ahead of this machine's, in seconds (negative: behind).
+   * Client assertions are checked against it with Entra's 5 minutes of leeway, so a skew beyond
+   * the assertion's 10-minute life reproduces AADSTS700024. Default 0.
+   */
+  clockSkewSeconds?: number;
 }
 
 export interface GraphSimulator {
@@ -43,6 +49,8 @@ export interface GraphSimulator {
   inject(fault: SimulatorFault): void;
   /** Delay added to every sendMail answer. */
   setLatencyMs(ms: number): void;
+  /** See StartSimulatorOptions.clockSkewSeconds. */
+  setClockSkewSeconds(seconds: number): void;
   /** Clears sent, stats and faults (latency stays). */
   reset(): void;
   /** Stops listening and destroys every connection, keep-alive and mid-request ones too. */
@@ -63,6 +71,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+    clockSkewSeconds: options.clockSkewSeconds ?? 0,
     shutdown: shutdown.signal,
   };
 
@@ -96,6 +105,9 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     inject: (fault) => state.faults.add(fault),
     setLatencyMs: (ms) => {
       state.latencyMs = ms;
+    },
+    setClockSkewSeconds: (seconds) => {
+      state.clockSkewSeconds = seconds;
     },
     reset: () => resetState(state),
     close: () => {

@@ -38,6 +38,8 @@ export interface SimulatorState {
   stats: SimulatorStats;
   latencyMs: number;
   tokenLifetimeSeconds: number;
+  /** How far the simulated Entra's clock runs ahead of this machine's (negative: behind); for client assertions. */
+  clockSkewSeconds: number;
   /** Aborted by close(): cuts stalls and latency short. */
   shutdown: AbortSignal;
 }

@@ -121,7 +121,7 @@ describe('Entra token endpoint', () => {
       says: 'is missing service principal in the tenant',
     },
     {
-      name: 'a client assertion (certificate credentials are not simulated)',
+      name: 'an unreadable client assertion',
       request: () => ({
         clientSecret: '',
         extra: {

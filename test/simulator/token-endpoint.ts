@@ -3,6 +3,7 @@ import { issueAccessToken } from './access-tokens';
 import { DEFAULT_CLIENT_ROLES, type SimulatorClient, type SimulatorTenant, findClient } from './directory';
 import { type EntraError, defaultEntraError, entraErrors, writeEntraError } from './entra-errors';
 import { type SimulatorFault, retryAfterHeader } from './faults';
+import { checkClientAssertion } from './client-assertion';
 import { type Exchange, clientIsGone, readRequestBody, waitUnlessShutDown, writeJson } from './http-io';
 import type { SimulatorState } from './simulator-state';
 
@@ -43,7 +44,8 @@ export async function serveTokenRequest(exchange: Exchange, state: SimulatorStat
     );
     return;
   }
-  const outcome = grantClientCredentials(lookup.tenant, tenantSegment, form, exchange.req.headers.authorization);
+  const entraNowSeconds = Math.floor(Date.now() / 1000) + state.clockSkewSeconds;
+  const outcome = grantClientCredentials(lookup.tenant, tenantSegment, form, exchange.req.headers.authorization, entraNowSeconds);
   if ('status' in outcome) {
     writeEntraError(exchange, outcome);
     return;
@@ -75,6 +77,7 @@ function grantClientCredentials(
   tenantSegment: string,
   form: URLSearchParams,
   authorization: string | undefined,
+  entraNowSeconds: number,
 ): EntraError | { client: SimulatorClient; resource: string } {
   const basic = parseBasicCredentials(authorization);
   const grantType = form.get('grant_type');
@@ -94,11 +97,22 @@ function grantClientCredentials(
 
   const client = findClient(tenant, clientId);
   if (!client) return entraErrors.applicationNotFound(clientId, tenantSegment);
-  // Certificate credentials are not simulated yet: every assertion fails its signature check.
-  if (form.has('client_assertion')) return entraErrors.clientAssertionSignatureInvalid();
-  if (!clientSecret) return entraErrors.missingCredential();
-  if (clientSecret !== client.clientSecret) return entraErrors.invalidClientSecret(client.clientId);
-  if (client.secretExpired) return entraErrors.expiredClientSecret(client.clientId);
+  const assertion = form.get('client_assertion');
+  if (assertion !== null) {
+    const refused = checkClientAssertion({
+      assertion,
+      assertionType: form.get('client_assertion_type'),
+      client,
+      clientId,
+      tenantNames: [tenantSegment, tenant.tenantId],
+      nowSeconds: entraNowSeconds,
+    });
+    if (refused) return refused;
+  } else {
+    if (!clientSecret) return entraErrors.missingCredential();
+    if (clientSecret !== client.clientSecret) return entraErrors.invalidClientSecret(client.clientId);
+    if (client.secretExpired) return entraErrors.expiredClientSecret(client.clientId);
+  }
   if (client.noServicePrincipal) return entraErrors.missingServicePrincipal(client.clientId, tenant.tenantId);
 
   return { client, resource: onlyScope.slice(0, -DEFAULT_SCOPE_SUFFIX.length) };

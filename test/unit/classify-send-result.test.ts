@@ -65,6 +65,29 @@ describe('classifySendResult', () => {
     expect(reason).toContain('Test-ServicePrincipalAuthorization');
   });
 
+  it("fills the app's Client ID and the mailbox into the PowerShell for both the legacy policy and RBAC for Applications", () => {
+    const route = {
+      sender: 'branch@contoso.example',
+      credentials: { tenantId: 't', clientId: '22222222-2222-4222-8222-222222222222', clientSecret: 'the-app-secret-Value' },
+    };
+    const result = classifySendResult(response(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), route, now);
+    const reason = result.kind === 'failed' ? result.failure.reason : '';
+    const app = route.credentials.clientId;
+    for (const command of [
+      `Get-ApplicationAccessPolicy | Where-Object AppId -eq '${app}'`,
+      'Add-DistributionGroupMember -Identity "<ScopeIdentity>" -Member branch@contoso.example',
+      `New-ApplicationAccessPolicy -AppId ${app} -PolicyScopeGroupId`,
+      'Set-ApplicationAccessPolicy',
+      `Test-ApplicationAccessPolicy -Identity branch@contoso.example -AppId ${app}`,
+      `New-ManagementScope -Name "Omikai ERP senders" -RecipientRestrictionFilter "PrimarySmtpAddress -eq 'branch@contoso.example'"`,
+      `New-ManagementRoleAssignment -App ${app} -Role "Application Mail.Send" -CustomResourceScope "Omikai ERP senders"`,
+      `Test-ServicePrincipalAuthorization -Identity ${app} -Resource branch@contoso.example`,
+    ]) {
+      expect(reason).toContain(command);
+    }
+    expect(reason).not.toContain(route.credentials.clientSecret);
+  });
+
   it('keeps Retry-After on a 429 as milliseconds', () => {
     const result = classifySendResult(response(429, 'ApplicationThrottled', 'x', { retryAfter: '7' }), sender, now);
     expect(result).toMatchObject({ failure: { category: 'throttled', retryAfterMs: 7000 } });

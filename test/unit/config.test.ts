@@ -90,6 +90,46 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: encryption keys and expiry warnings', () => {
+  const KEY_1 = Buffer.alloc(32, 1).toString('base64');
+  const KEY_2 = Buffer.alloc(32, 2).toString('base64');
+
+  it('reads SETTINGS_ENCRYPTION_KEYS (the first encrypts) and the expiry defaults', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', SETTINGS_ENCRYPTION_KEYS: `k2:${KEY_2},k1:${KEY_1}` });
+    expect(config.credentials.keyring?.toJSON()).toEqual({ currentKeyId: 'k2', keyIds: ['k2', 'k1'] });
+    expect(config.credentials).toMatchObject({ expiryWarningDays: 30, expiryCheckIntervalMs: 24 * 3600_000 });
+  });
+
+  it('reads a single SETTINGS_ENCRYPTION_KEY under SETTINGS_ENCRYPTION_KEY_ID, and runs without keys', () => {
+    const config = loadConfig({ MONGODB_URI: 'mongodb://db/x', SETTINGS_ENCRYPTION_KEY: KEY_1, SETTINGS_ENCRYPTION_KEY_ID: '2025-06' });
+    expect(config.credentials.keyring?.currentKeyId).toBe('2025-06');
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db/x' }).credentials.keyring).toBeUndefined();
+  });
+
+  it('reports unusable keys by name and entry, never echoing a key', () => {
+    const short = Buffer.alloc(16, 3).toString('base64');
+    const problems = [
+      ...problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_ENCRYPTION_KEYS: `k2:${short},k1:${KEY_1}` }),
+      ...problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_ENCRYPTION_KEYS: `k1:${KEY_1}`, SETTINGS_ENCRYPTION_KEY: KEY_2 }),
+      ...problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_ENCRYPTION_KEY: `k1:${KEY_1}` }),
+    ];
+    expect(problems).toEqual([
+      expect.stringMatching(/^SETTINGS_ENCRYPTION_KEYS: Key "k2" has 16 bytes; AES-256 needs 32\. \(example: /),
+      expect.stringMatching(/^SETTINGS_ENCRYPTION_KEY: set either SETTINGS_ENCRYPTION_KEYS .* or SETTINGS_ENCRYPTION_KEY, not both/),
+      expect.stringMatching(/^SETTINGS_ENCRYPTION_KEY: holds one base64 key without an id/),
+    ]);
+    for (const text of problems) for (const key of [KEY_1, KEY_2, short]) expect(text).not.toContain(key);
+  });
+
+  it('accepts the new per-account setting paths in SETTINGS_FIELDS', () => {
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://db/x',
+      SETTINGS_FIELDS: '{"account.cloud":"mail.cloud","account.certificatePrivateKey":"mail.key"}',
+    });
+    expect(config.settings.shape.fields).toMatchObject({ 'account.cloud': 'mail.cloud', 'account.certificatePrivateKey': 'mail.key' });
+  });
+});
+
 describe('.env.example', () => {
   it('documents every variable of the schema', () => {
     const example = readFileSync(`${__dirname}/../../.env.example`, 'utf8');

@@ -1,6 +1,7 @@
 import { resolveSender, type ResolveSenderInput } from '../../src/settings/resolve-sender';
 import { DeliveryError } from '../../src/delivery/failure';
 import type { AccountSettings } from '../../src/settings/settings-store';
+import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';
 
 const account: AccountSettings = {
   accountId: 'acc-1',
@@ -84,5 +85,56 @@ describe('resolveSender', () => {
 
   it('refuses a sender e-mail that is not an address', () => {
     expect(failureOf({ ...base, account: { ...account, senderEmail: 'info@' } }).code).toBe('InvalidSenderEmail');
+  });
+});
+
+describe('resolveSender with certificates and national clouds', () => {
+  let cert: AppCertificate;
+  beforeAll(async () => {
+    cert = await createAppCertificate();
+  });
+
+  it('uses a certificate credential (thumbprint and x5c from the certificate) instead of the secret', () => {
+    const route = resolveSender({
+      ...base,
+      account: { ...account, clientSecret: undefined, certificatePrivateKey: cert.privateKeyPem, certificatePem: cert.certificatePem },
+    });
+    expect(route.credentials).toEqual({
+      tenantId: 'tenant',
+      clientId: 'client',
+      certificate: { privateKeyPem: cert.privateKeyPem, thumbprintSha256: cert.thumbprintSha256, x5c: cert.certificatePem },
+    });
+  });
+
+  it('prefers the certificate when both a certificate and a secret are set', () => {
+    const route = resolveSender({
+      ...base,
+      account: { ...account, certificatePrivateKey: cert.privateKeyPem, certificateThumbprint: cert.thumbprintSha256 },
+    });
+    expect(route.credentials.certificate?.thumbprintSha256).toBe(cert.thumbprintSha256);
+    expect(route.credentials.clientSecret).toBeUndefined();
+  });
+
+  it('asks for the private key when only part of a certificate is set', () => {
+    const failure = failureOf({ ...base, account: { ...account, clientSecret: undefined, certificateThumbprint: cert.thumbprintSha256 } });
+    expect(failure.reason).toContain('missing Certificate private key');
+  });
+
+  it('names a certificate mistake and where to correct it, without quoting the key', () => {
+    const failure = failureOf({
+      ...base,
+      account: { ...account, certificatePrivateKey: cert.privateKeyPem, certificateThumbprint: cert.thumbprintSha1 },
+    });
+    expect(failure).toMatchObject({ category: 'settings', code: 'CertificateThumbprintSha1' });
+    expect(failure.reason).toMatch(
+      /^Account acc-1's certificate thumbprint is a SHA-1 thumbprint .* Correct it at Settings > Account > Profile > Microsoft Graph settings\.$/,
+    );
+    expect(failure.reason).not.toContain(cert.privateKeyPem.slice(40, 80));
+  });
+
+  it("carries the account's cloud in the credentials, and refuses one that does not exist", () => {
+    expect(resolveSender({ ...base, account: { ...account, cloud: 'USGov' } }).credentials.cloud).toBe('usgov');
+    expect(resolveSender(base).credentials).not.toHaveProperty('cloud');
+    expect(failureOf({ ...base, account: { ...account, cloud: 'mars' } })).toMatchObject({ category: 'settings', code: 'InvalidCloud' });
   });
 });

@@ -23,6 +23,18 @@ describe('classifyTokenError', () => {
     expect(failure.reason).toContain(hint);
   });
 
+  it('names the certificate that Entra could not verify (AADSTS700027)', () => {
+    const failure = classifyTokenError(entraError(700027, 401), { ...credentials, certificate: { thumbprintSha256: 'AB'.repeat(32) } });
+    expect(failure.reason).toContain(`with SHA-256 thumbprint ${'AB'.repeat(32)}`);
+    expect(failure.reason).toContain('Certificates & secrets > Certificates');
+  });
+
+  it('points at the national cloud when a tenant is not found (AADSTS90002)', () => {
+    const failure = classifyTokenError(entraError(90002, 400), { ...credentials, cloud: 'usgov' });
+    expect(failure.reason).toContain('Tenant t1 was not found in the US Government GCC High cloud (login.microsoftonline.us)');
+    expect(failure.reason).toContain("MS_GRAPH_CLOUD or the account's cloud setting");
+  });
+
   it('retries network errors, timeouts and 5xx from the token endpoint', () => {
     expect(classifyTokenError({ errorCode: 'network_error', errorMessage: 'fetch failed' }, credentials).category).toBe('transient');
     expect(classifyTokenError({ errorCode: 'TokenTimeout', message: 'Token request timed out' }, credentials).category).toBe('transient');

@@ -1,0 +1,79 @@
+// The dashboard as an Express app: Basic auth in front of everything, then one Bull Board per role
+// (read-only for viewers), over redacted e-mail jobs.
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import type { BeforeHook } from '@bull-board/api/dist/types';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { basicAuth, createAuthenticator, roleOf } from './basic-auth';
+import type { DashboardUser } from './dashboard-users';
+import { jobViewHook, redactJobs } from './job-view';
+import { operatorBoardPolicy, readOnlyForViewers, viewerBoardPolicy } from './route-policy';
+
+export interface DashboardAppOptions {
+  queues: readonly Queue[];
+  users: readonly DashboardUser[];
+  /** '/' or a path without a trailing slash, e.g. '/email-dashboard'. */
+  basePath: string;
+  /** Adds each shown job's sender and delivery status; without it the board shows the job alone. */
+  deliveries?: Pick<DeliveryStore, 'find'>;
+  logger: Logger;
+  onLoginFailure?: (reason: 'missing' | 'wrong') => void;
+}
+
+export class DashboardSetupError extends Error {
+  override name = 'DashboardSetupError';
+}
+
+function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy: BeforeHook): RequestHandler {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(options.basePath);
+  createBullBoard({
+    queues: options.queues.map((queue) => redactJobs(new BullMQAdapter(queue, { readOnlyMode, description: 'Omikai ERP e-mail' }))),
+    serverAdapter,
+    options: {
+      uiConfig: { boardTitle: readOnlyMode ? 'E-mail queue (view only)' : 'E-mail queue', hideDocsLink: true },
+      handlerHooks: { before: policy, after: jobViewHook(options.deliveries, options.logger) },
+    },
+  });
+  // getRouter() is typed any by @bull-board/express; it is an Express app.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
+  const router = express.Router();
+  router.use(options.basePath, board);
+  return router;
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.set({
+    'X-Frame-Options': 'DENY',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  });
+  next();
+};
+
+/** The dashboard never runs open: without users it refuses to start. */
+export function assertDashboardUsers(users: readonly DashboardUser[]): void {
+  if (users.length > 0) return;
+  throw new DashboardSetupError(
+    'No dashboard users: set DASHBOARD_USERS, e.g. anna:operator:<hash>,ben:viewer:<hash> (hashes from `npm run ops -- hash-password`).',
+  );
+}
+
+export function createDashboardApp(options: DashboardAppOptions): Express {
+  assertDashboardUsers(options.users);
+  const viewerBoard = boardRouter(options, true, viewerBoardPolicy);
+  const operatorBoard = boardRouter(options, false, operatorBoardPolicy);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
+  app.use(basicAuth(createAuthenticator(options.users), options.onLoginFailure));
+  app.use(readOnlyForViewers);
+  app.use((req, res, next) => (roleOf(res) === 'operator' ? operatorBoard : viewerBoard)(req, res, next));
+  return app;
+}

@@ -1,0 +1,51 @@
+// Who may open the dashboard, and with which role, as read from DASHBOARD_USERS.
+import { PasswordHashError, parsePasswordSecret, type PasswordSecret } from './password-hash';
+
+export const DASHBOARD_ROLES = ['viewer', 'operator'] as const;
+/** viewer: read-only (Bull Board read-only mode). operator: may also retry, promote, clean, pause and resume. */
+export type DashboardRole = (typeof DASHBOARD_ROLES)[number];
+
+export interface DashboardUser {
+  name: string;
+  role: DashboardRole;
+  secret: PasswordSecret;
+}
+
+const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/**
+ * Parses `name:role:secret` entries separated by commas, where secret is a `scrypt:` hash or a plain
+ * password (which may then contain neither a comma nor leading/trailing spaces). Problems never
+ * quote the secret.
+ */
+export function parseDashboardUsers(value: string): { users: DashboardUser[]; problems: string[] } {
+  const users: DashboardUser[] = [];
+  const problems: string[] = [];
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  entries.forEach((entry, index) => {
+    const [name = '', role = '', ...rest] = entry.split(':');
+    const label = USER_NAME.test(name) ? `user ${name}` : `entry ${index + 1}`;
+    if (!USER_NAME.test(name)) {
+      problems.push(`${label}: the user name must be 1-64 letters, digits, ., _, @ or -`);
+      return;
+    }
+    if (!(DASHBOARD_ROLES as readonly string[]).includes(role)) {
+      problems.push(`${label}: the role must be viewer or operator (entries are name:role:password-hash)`);
+      return;
+    }
+    if (users.some((user) => user.name === name)) {
+      problems.push(`${label}: listed twice`);
+      return;
+    }
+    try {
+      users.push({ name, role: role as DashboardRole, secret: parsePasswordSecret(rest.join(':')) });
+    } catch (err: unknown) {
+      if (!(err instanceof PasswordHashError)) throw err;
+      problems.push(`${label}: ${err.message}`);
+    }
+  });
+  return { users, problems };
+}

@@ -1,0 +1,105 @@
+// Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../../config/load-config';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { startOpsHttpServer, type OpsHttpServer } from '../ops/ops-http-server';
+import { registerQueueMetrics } from '../ops/queue-metrics';
+import { deliveryStoreReadiness, redisReadiness } from '../ops/readiness';
+import { assertDashboardUsers, createDashboardApp, DashboardSetupError } from './dashboard-app';
+
+export interface StartDashboardOptions {
+  config: Pick<Config, 'queueName' | 'ops'>;
+  /** A connection of the dashboard's own; quitting it is the caller's job. */
+  connection: Redis;
+  deliveries: Pick<DeliveryStore, 'find'>;
+  logger: Logger;
+  /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
+  port?: number;
+  processMetrics?: boolean;
+}
+
+export interface RunningDashboard {
+  url: string;
+  /** undefined when DASHBOARD_METRICS_PORT=0. */
+  opsUrl: string | undefined;
+  queue: Queue;
+  close(): Promise<void>;
+}
+
+export async function startDashboard({
+  config,
+  connection,
+  deliveries,
+  logger,
+  port = config.ops.dashboard.port,
+  processMetrics = true,
+}: StartDashboardOptions): Promise<RunningDashboard> {
+  const { users, basePath, metricsPort } = config.ops.dashboard;
+  assertDashboardUsers(users);
+  const plainUsers = users.filter((user) => user.secret.kind === 'plain').map((user) => user.name);
+  if (plainUsers.length > 0) {
+    logger.warn(
+      { users: plainUsers },
+      'DASHBOARD_USERS holds plain-text passwords; store scrypt hashes instead (npm run ops -- hash-password)',
+    );
+  }
+  const queue = new Queue(config.queueName, { connection });
+  // The entry point's connection listener logs Redis trouble; unheard, BullMQ would print every error.
+  queue.on('error', () => {});
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  registerQueueMetrics(registry, { queue, logger });
+  const loginFailures = new Counter({
+    name: 'omikai_dashboard_login_failures_total',
+    help: 'Dashboard requests refused with 401, by reason (missing or wrong credentials).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const app = createDashboardApp({
+    queues: [queue],
+    users,
+    basePath,
+    deliveries,
+    logger,
+    onLoginFailure: (reason) => loginFailures.inc({ reason }),
+  });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(new DashboardSetupError(`Could not listen on port ${port} (${err.message}); set DASHBOARD_PORT.`, { cause: err })),
+    );
+    server.listen(port, config.ops.httpHost, () => resolve());
+  });
+  let ops: OpsHttpServer | undefined;
+  if (metricsPort !== undefined) {
+    ops = await startOpsHttpServer({
+      host: config.ops.httpHost,
+      port: metricsPort,
+      portVariable: 'DASHBOARD_METRICS_PORT',
+      registry,
+      logger,
+      readiness: [redisReadiness(connection), deliveryStoreReadiness(deliveries)],
+    });
+  }
+  const address = server.address() as AddressInfo;
+  const host = config.ops.httpHost === '0.0.0.0' ? '127.0.0.1' : config.ops.httpHost;
+  return {
+    url: `http://${host}:${address.port}${basePath === '/' ? '/' : `${basePath}/`}`,
+    opsUrl: ops?.url,
+    queue,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await ops?.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// `npm run verify`: its arguments and the checklist as people read it (--json prints the report as is).
+import { parseArgs } from 'node:util';
+import type { ConnectionReport, ConnectionTestInput } from './connection-test';
+import type { StepStatus } from './connection-steps';
+
+export const VERIFY_USAGE = 'Usage: npm run verify -- --account <id> [--user <id>] [--send-test <address>] [--json]';
+
+export interface VerifyArgs extends ConnectionTestInput {
+  json: boolean;
+}
+
+export class VerifyUsageError extends Error {
+  override name = 'VerifyUsageError';
+}
+
+export function parseVerifyArgs(argv: string[]): VerifyArgs {
+  let values: { account?: string; user?: string; 'send-test'?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        account: { type: 'string' },
+        user: { type: 'string' },
+        'send-test': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err: unknown) {
+    throw new VerifyUsageError(`${err instanceof Error ? err.message : String(err)}\n${VERIFY_USAGE}`, { cause: err });
+  }
+  if (!values.account) throw new VerifyUsageError(`--account <id> is required.\n${VERIFY_USAGE}`);
+  return {
+    accountId: values.account,
+    ...(values.user ? { userId: values.user } : {}),
+    ...(values['send-test'] ? { sendTestTo: values['send-test'] } : {}),
+    json: values.json ?? false,
+  };
+}
+
+const MARKS: Record<StepStatus, string> = { ok: '[ ok ]', warning: '[warn]', failed: '[FAIL]', skipped: '[skip]' };
+const INDENT = '       ';
+
+const LONG_LINE = 140;
+
+/** Long reasons (the access-policy one with its PowerShell) go one sentence or command per line, to copy them whole. */
+function indented(text: string): string {
+  const lines = text.length <= LONG_LINE ? [text] : text.split(/(?<=\.) (?=[A-Z])|(?<=;) /);
+  return lines.join(`\n${INDENT}  `);
+}
+
+/** The checklist as text: one block per step, the fix under each problem, a summary line last. */
+export function formatConnectionReport(report: ConnectionReport): string {
+  const who = report.userId === undefined ? `account ${report.accountId}` : `account ${report.accountId}, user ${report.userId}`;
+  const lines = [`Microsoft Graph connection test for ${who}${report.sender ? ` (sender ${report.sender})` : ''}`, ''];
+  for (const step of report.steps) {
+    lines.push(`${MARKS[step.status]} ${step.title}`);
+    lines.push(`${INDENT}${indented(step.reason)}`);
+    if (step.fix && step.status !== 'ok') lines.push(`${INDENT}Fix: ${indented(step.fix)}`);
+    if (step.graphRequestId) lines.push(`${INDENT}Graph request-id: ${step.graphRequestId}`);
+  }
+  const count = (status: StepStatus) => report.steps.filter((s) => s.status === status).length;
+  const failed = count('failed');
+  const warnings = count('warning');
+  const tally = [failed ? `${failed} failed` : '', warnings ? `${warnings} warning${warnings > 1 ? 's' : ''}` : '']
+    .filter(Boolean)
+    .join(', ');
+  lines.push('', `Result: ${report.ok ? 'OK' : 'FAILED'}${tally ? ` (${tally})` : ''}`, '');
+  return lines.join('\n');
+}

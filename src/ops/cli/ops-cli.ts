@@ -1,0 +1,120 @@
+// The on-call CLI: finds out why e-mails failed and retries them safely. `runOpsCli` parses the
+// arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { toError } from '../../delivery/failure';
+import { DurationFormatError } from '../duration';
+import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, UsageError, type CommandContext, type OpsCliDeps, type OptionValue } from './cli-context';
+import { deliveryFind } from './delivery-command';
+import { failedList, failedShow } from './failed-commands';
+import { hashPasswordCommand } from './hash-password-command';
+import { queueCommand } from './queue-command';
+import { retryCommand } from './retry-command';
+import { settingsReencrypt } from './settings-command';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  words: string[];
+  usage: string;
+  options: ParseArgsOptionsConfig;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+const filterOptions: ParseArgsOptionsConfig = { since: { type: 'string' }, category: { type: 'string', multiple: true } };
+
+const COMMANDS: Command[] = [
+  { words: ['failed', 'list'], usage: 'failed list [--category C]… [--since 1h]', options: filterOptions, run: failedList },
+  { words: ['failed', 'show'], usage: 'failed show <jobId>', options: {}, run: failedShow },
+  {
+    words: ['retry'],
+    usage: 'retry <jobId>… | retry --category C [--category C2] [--since 1h]   [--dry-run] [--force]',
+    options: { ...filterOptions, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    run: retryCommand,
+  },
+  {
+    words: ['delivery', 'find'],
+    usage: 'delivery find --idempotency-key K | --correlation field=value… | --job <jobId>   [--account A] [--limit 20]',
+    options: {
+      'idempotency-key': { type: 'string' },
+      correlation: { type: 'string', multiple: true },
+      job: { type: 'string' },
+      account: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    run: deliveryFind,
+  },
+  ...['pause', 'resume', 'status'].map((action) => ({
+    words: ['queue', action],
+    usage: `queue ${action}`,
+    options: {},
+    run: (ctx: CommandContext) => queueCommand(ctx, action),
+  })),
+  {
+    words: ['settings', 'reencrypt'],
+    usage: 'settings reencrypt [--dry-run] [--encrypt-plaintext]',
+    options: { 'dry-run': { type: 'boolean' }, 'encrypt-plaintext': { type: 'boolean' } },
+    run: (ctx: CommandContext) => settingsReencrypt(ctx, ctx.settingsSecrets),
+  },
+  { words: ['hash-password'], usage: 'hash-password   (reads the password from stdin)', options: {}, run: hashPasswordCommand },
+];
+
+export const OPS_HELP = [
+  'Usage: ops <command> [--json]',
+  '',
+  ...COMMANDS.map((command) => `  ops ${command.usage}`),
+  '',
+  'Categories: throttled transient unknown-outcome settings credentials permission policy-denied sender-mailbox',
+  '            invalid-recipient invalid-message too-large invalid-payload unknown',
+  'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
+  'Every command takes --json for scripts. Runbook: docs/runbook.md',
+].join('\n');
+
+function findCommand(argv: readonly string[]): Command | undefined {
+  return COMMANDS.find((command) => command.words.every((word, index) => argv[index] === word));
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+/** Runs one command. Never throws for a user's mistake: prints it and returns 2 (usage) or 1. */
+export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Promise<number> {
+  const json = argv.includes('--json');
+  const { io } = deps;
+  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
+    write(io.stdout, OPS_HELP);
+    return EXIT_OK;
+  }
+  const command = findCommand(argv);
+  if (!command) {
+    write(io.stderr, `Unknown command: ${argv.join(' ')}\n\n${OPS_HELP}`);
+    return EXIT_USAGE;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv.slice(command.words.length),
+      options: { ...command.options, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const ctx: CommandContext = {
+      ...deps,
+      now: deps.now ?? Date.now,
+      values: values as Record<string, OptionValue>,
+      positionals,
+      json,
+      say: (text) => (json ? undefined : write(io.stdout, text)),
+      emitJson: (value) => (json ? write(io.stdout, JSON.stringify(value, null, 2)) : undefined),
+    };
+    return await command.run(ctx);
+  } catch (err: unknown) {
+    const error = toError(err);
+    // parseArgs marks its errors with a code (read from `err`: toError may have wrapped it).
+    const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+    const usage = error instanceof UsageError || error instanceof DurationFormatError || code.startsWith('ERR_PARSE_ARGS');
+    const name = usage ? 'UsageError' : error.name;
+    if (json) write(io.stdout, JSON.stringify({ error: { name, message: error.message } }, null, 2));
+    write(io.stderr, usage ? `${error.message}\nUsage: ops ${command.usage}` : `ops ${command.words.join(' ')} failed: ${error.message}`);
+    return usage ? EXIT_USAGE : EXIT_INCOMPLETE;
+  }
+}

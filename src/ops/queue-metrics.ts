@@ -1,0 +1,67 @@
+// Prometheus gauges of the e-mail queue itself, read from Redis at scrape time.
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { withTimeout } from './with-timeout';
+
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
+const SCRAPE_TIMEOUT_MS = 3000;
+
+export interface QueueMetricsOptions {
+  queue: Pick<Queue, 'name' | 'getJobCounts' | 'getJobs' | 'isPaused'>;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** How long the oldest job in the wait list has waited (since it was added or last attempted), in ms; 0 when none waits. */
+export async function oldestWaitingAgeMs(queue: QueueMetricsOptions['queue'], now: number): Promise<number> {
+  const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+  if (!oldest) return 0;
+  const since = Math.max(oldest.timestamp, oldest.processedOn ?? 0, oldest.finishedOn ?? 0);
+  return Math.max(0, now - since);
+}
+
+/** A Redis outage leaves the gauges empty for that scrape (and logs why) instead of failing /metrics. */
+export function registerQueueMetrics(registry: Registry, { queue, logger, now = Date.now }: QueueMetricsOptions): void {
+  const labels = { queue: queue.name };
+  const failedScrape = (what: string) => (err: unknown) => {
+    logger.warn({ err: err instanceof Error ? err.message : String(err), queue: queue.name }, `could not read ${what} for /metrics`);
+  };
+  new Gauge({
+    name: 'omikai_email_queue_jobs',
+    help: 'Jobs in the e-mail queue by state.',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), SCRAPE_TIMEOUT_MS, 'getJobCounts').catch(
+        failedScrape('job counts'),
+      );
+      for (const state of QUEUE_STATES) if (counts) this.set({ ...labels, state }, counts[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'omikai_email_queue_paused',
+    help: '1 while the e-mail queue is paused (no job is started), else 0.',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const paused = await withTimeout(queue.isPaused(), SCRAPE_TIMEOUT_MS, 'isPaused').catch(failedScrape('the paused flag'));
+      if (paused !== undefined) this.set(labels, paused ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'omikai_email_oldest_waiting_job_age_seconds',
+    help: 'How long the oldest waiting job has waited since it was added or last attempted (0 when none waits; delayed jobs do not count).',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const ageMs = await withTimeout(oldestWaitingAgeMs(queue, now()), SCRAPE_TIMEOUT_MS, 'oldest waiting job').catch(
+        failedScrape('the oldest waiting job'),
+      );
+      if (ageMs !== undefined) this.set(labels, ageMs / 1000);
+    },
+  });
+}

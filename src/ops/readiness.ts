@@ -1,0 +1,65 @@
+// Readiness checks for /readyz: is Redis answering, is the delivery store answering.
+import type { DeliveryStore } from '../delivery/delivery-store';
+import { toError } from '../delivery/failure';
+import { withTimeout } from './with-timeout';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves when the dependency answers; rejects (or times out) when it does not. */
+  check(): Promise<void>;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  /** 'ok', or what went wrong. */
+  checks: Record<string, string>;
+}
+
+export const READINESS_TIMEOUT_MS = 2000;
+
+export function redisReadiness(redis: { ping(): Promise<string> }): ReadinessCheck {
+  return {
+    name: 'redis',
+    async check() {
+      const answer = await redis.ping();
+      if (answer !== 'PONG') throw new Error(`PING answered ${answer}`);
+    },
+  };
+}
+
+/**
+ * A lookup of a job id that does not exist: it goes through the same connection as real work, for
+ * MongoDB as for the memory store (which is always reachable).
+ */
+export function deliveryStoreReadiness(deliveries: Pick<DeliveryStore, 'find'>): ReadinessCheck {
+  return {
+    name: 'deliveryStore',
+    async check() {
+      await deliveries.find({ jobId: '__readyz__', limit: 1 });
+    },
+  };
+}
+
+/** A check on the process itself, e.g. "the worker is not shutting down". */
+export function conditionReadiness(name: string, isReady: () => boolean, whyNot: string): ReadinessCheck {
+  return {
+    name,
+    async check() {
+      if (!isReady()) throw new Error(whyNot);
+    },
+  };
+}
+
+export async function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs = READINESS_TIMEOUT_MS): Promise<ReadinessReport> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check }): Promise<[string, string]> => {
+      try {
+        await withTimeout(check(), timeoutMs, name);
+        return [name, 'ok'];
+      } catch (err: unknown) {
+        return [name, `failed: ${toError(err).message}`];
+      }
+    }),
+  );
+  return { ready: results.every(([, result]) => result === 'ok'), checks: Object.fromEntries(results) };
+}

@@ -1,0 +1,89 @@
+// The worker process's metrics and /healthz, /readyz, /metrics server, wired around startEmailWorker.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../../config/load-config';
+import type { DeliveryStore } from '../delivery/delivery-store';
+import type { SendObserver } from '../sending/send-email-job';
+import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
+import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';
+import { registerCredentialExpiryMetric } from './credential-metrics';
+import { registerQueueMetrics } from './queue-metrics';
+import { conditionReadiness, deliveryStoreReadiness, redisReadiness } from './readiness';
+import { registerSendMetrics, registerTokenRequestMetric } from './send-metrics';
+
+export interface WorkerOpsOptions {
+  config: Pick<Config, 'queueName' | 'ops'>;
+  connection: Redis;
+  deliveries: Pick<DeliveryStore, 'find'>;
+  logger: Logger;
+  /** Node.js process metrics (CPU, memory, event loop); off in tests. */
+  processMetrics?: boolean;
+}
+
+export interface WorkerRuntimeProbe {
+  tokenRequests(): number;
+  /** False once the worker is shutting down, so /readyz sends traffic elsewhere. */
+  isRunning(): boolean;
+  /** The latest credential expiry check, for omikai_credential_days_left. */
+  credentialDaysLeft?(): CredentialDaysLeft[];
+}
+
+export interface WorkerOps {
+  registry: Registry;
+  /** Pass to startEmailWorker. */
+  observer: SendObserver;
+  /**
+   * Starts the HTTP server (unless WORKER_METRICS_PORT=0) and returns its URL. Call it before the
+   * worker starts: a port that is taken then stops the process before any e-mail is picked up.
+   */
+  serve(): Promise<string | undefined>;
+  /** Connects the running worker: token counts for /metrics, running state for /readyz. */
+  attach(probe: WorkerRuntimeProbe): void;
+  close(): Promise<void>;
+}
+
+export function createWorkerOps({ config, connection, deliveries, logger, processMetrics = true }: WorkerOpsOptions): WorkerOps {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  const { observer } = registerSendMetrics(registry);
+  const queue = new Queue(config.queueName, { connection });
+  // The entry point's connection listener logs Redis trouble; unheard, BullMQ would print every error.
+  queue.on('error', () => {});
+  registerQueueMetrics(registry, { queue, logger });
+  let server: OpsHttpServer | undefined;
+  let probe: WorkerRuntimeProbe | undefined;
+
+  return {
+    registry,
+    observer,
+    attach(runtimeProbe) {
+      if (probe) throw new Error('attach() was called twice');
+      probe = runtimeProbe;
+      registerTokenRequestMetric(registry, runtimeProbe.tokenRequests);
+      if (runtimeProbe.credentialDaysLeft) registerCredentialExpiryMetric(registry, runtimeProbe.credentialDaysLeft);
+    },
+    async serve() {
+      const port = config.ops.worker.metricsPort;
+      if (port === undefined) return undefined;
+      server = await startOpsHttpServer({
+        host: config.ops.httpHost,
+        port,
+        portVariable: 'WORKER_METRICS_PORT',
+        registry,
+        logger,
+        readiness: [
+          redisReadiness(connection),
+          deliveryStoreReadiness(deliveries),
+          conditionReadiness('worker', () => probe?.isRunning() ?? false, 'the worker is starting or shutting down'),
+        ],
+      });
+      return server.url;
+    },
+    async close() {
+      await server?.close();
+      await queue.close();
+    },
+  };
+}

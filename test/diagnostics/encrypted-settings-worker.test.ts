@@ -1,0 +1,125 @@
+// The worker process with SETTINGS_ENCRYPTION_KEYS: encrypted secrets and certificates send,
+// an undecryptable secret fails for good with its reason, and no secret or key reaches the logs or Redis.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Job, QueueEvents } from 'bullmq';
+import { createEmailProducer } from '../../src/jobs/producer';
+import { encryptSecret } from '../../src/secrets/encrypted-secret';
+import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { sampleEmail } from '../support/test-pipeline';
+import { APPS, SECRET, accountDocument, diagnosticsFixture, type DiagnosticsFixture } from './diagnostics-kit';
+
+const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
+const redisUrl = process.env.REDIS_URL!;
+const KEY_OLD = randomBytes(32).toString('base64');
+const KEY_NEW = randomBytes(32).toString('base64');
+const STRAY_KEY = randomBytes(32).toString('base64');
+
+let fixture: DiagnosticsFixture;
+let simulator: GraphSimulator;
+let dir: string;
+let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+
+beforeAll(async () => {
+  fixture = await diagnosticsFixture();
+  simulator = await startGraphSimulator({ tenants: fixture.tenants });
+  dir = await mkdtemp(join(tmpdir(), 'omikai-encrypted-'));
+  const { certificate } = fixture;
+  const settings = {
+    accounts: [
+      accountDocument('acc-new-key', { clientSecret: encryptSecret(SECRET, `k2:${KEY_NEW}`) }),
+      accountDocument('acc-old-key', { clientSecret: encryptSecret(SECRET, `k1:${KEY_OLD}`) }),
+      accountDocument('acc-cert', {
+        ...APPS.certificate,
+        clientSecret: undefined,
+        certificate: {
+          privateKey: encryptSecret(certificate.privateKeyPem, `k2:${KEY_NEW}`),
+          thumbprintSha256: certificate.thumbprintSha256,
+        },
+      }),
+      accountDocument('acc-plain', {}),
+      accountDocument('acc-lost-key', { clientSecret: encryptSecret(SECRET, `k0:${STRAY_KEY}`) }),
+    ],
+    users: [],
+  };
+  await writeFile(join(dir, 'settings.json'), JSON.stringify(settings));
+});
+afterAll(async () => {
+  await simulator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  worker?.child.kill('SIGKILL');
+  await worker?.exited;
+  worker = undefined;
+});
+
+function startWorker(queueName: string) {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
+      STORE: 'memory',
+      SETTINGS_FILE: join(dir, 'settings.json'),
+      REDIS_URL: redisUrl,
+      EMAIL_QUEUE_NAME: queueName,
+      MS_GRAPH_BASE_URL: simulator.url,
+      MS_LOGIN_BASE_URL: simulator.url,
+      SETTINGS_ENCRYPTION_KEYS: `k2:${KEY_NEW},k1:${KEY_OLD}`,
+      WORKER_METRICS_PORT: '0',
+      // Every account sends from one mailbox; Exchange's 30-a-minute pacing is not what this test is about.
+      FLOW_ENABLED: 'false',
+      LOG_LEVEL: 'debug',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('the worker process with encrypted settings', () => {
+  it('sends with secrets under the current and the previous key and with a certificate, and keeps every secret out of logs and Redis', async () => {
+    const queueName = `test-${randomUUID()}`;
+    const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
+    const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+    try {
+      worker = startWorker(queueName);
+      const accounts = ['acc-new-key', 'acc-old-key', 'acc-cert', 'acc-plain', 'acc-plain', 'acc-lost-key'];
+      const jobs = await Promise.all(accounts.map((accountId) => producer.enqueue(sampleEmail({ accountId }))));
+      const ends = await Promise.all(
+        jobs.map(async ({ jobId }) => {
+          const job = (await Job.fromId(producer.queue, jobId))!;
+          return job.waitUntilFinished(events, 20_000).then(
+            () => 'sent',
+            async () => (await Job.fromId(producer.queue, jobId))!.failedReason,
+          );
+        }),
+      );
+
+      expect(ends.slice(0, 5)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+      expect(ends[5]).toMatch(
+        /^\[settings\] Account acc-lost-key's Client secret was encrypted with key id "k0", which is not in SETTINGS_ENCRYPTION_KEYS \(ids: k2, k1\)/,
+      );
+      expect(simulator.sent.filter((m) => m.appId === APPS.certificate.clientId)).toHaveLength(1);
+
+      const logs = worker.output();
+      expect(logs.match(/Client secret of account acc-plain is stored in plaintext/g)).toHaveLength(1);
+      const redisJobs = JSON.stringify(await producer.queue.getJobs(['completed', 'failed']));
+      for (const text of [logs, redisJobs]) {
+        for (const secret of [SECRET, KEY_NEW, KEY_OLD, STRAY_KEY, fixture.certificate.privateKeyPem.split('\n')[1]!]) {
+          expect(text).not.toContain(secret);
+        }
+      }
+    } finally {
+      await events.close();
+      await producer.queue.obliterate({ force: true });
+      await producer.close();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+// Job data is redacted on the server: no dashboard response carries a body, an attachment or an address.
+import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
+import { SECRET_ATTACHMENT_TEXT, SECRET_BODY, SECRET_RECIPIENT, secretEmail } from './support/seed-failed-jobs';
+import { seedScenario, type Scenario } from './support/seed-scenario';
+import { OPERATOR, VIEWER, apiRouteCalls, as, pageRoutes, startTestDashboard, type TestDashboard } from './support/test-dashboard';
+
+const SECRETS = [
+  SECRET_BODY,
+  SECRET_ATTACHMENT_TEXT,
+  Buffer.from(SECRET_ATTACHMENT_TEXT).toString('base64'),
+  SECRET_RECIPIENT,
+  'Anna Private',
+];
+const JOB_IDS = ['p1', 'x1', 'ok1', 'waiting1', 'delayed1'];
+const STATUSES = ['latest', 'failed', 'completed', 'waiting', 'delayed', 'active', 'prioritized'];
+
+let scenario: Scenario;
+let dashboard: TestDashboard;
+beforeAll(async () => {
+  scenario = await seedScenario();
+  const data = { ...secretEmail({ idempotencyKey: 'order-77-email' }), schemaVersion: EMAIL_JOB_SCHEMA_VERSION };
+  await scenario.queue.add('send-email', data, { jobId: 'waiting1' });
+  await scenario.queue.add('send-email', data, { jobId: 'delayed1', delay: 3_600_000 });
+  dashboard = await startTestDashboard({ queue: scenario.queue, deliveries: scenario.deliveries });
+});
+afterAll(async () => {
+  await dashboard.close();
+  await scenario.close();
+});
+
+async function get(path: string, user = OPERATOR): Promise<string> {
+  const response = await fetch(`${dashboard.url}${path}`, { headers: as(user) });
+  return `${response.status} ${await response.text()}`;
+}
+
+describe('redaction', () => {
+  it('no page or read API response, for any job or list, contains the body, the attachment or a recipient', async () => {
+    const queueName = scenario.queue.name;
+    const paths = [
+      ...JOB_IDS.flatMap((jobId) =>
+        apiRouteCalls({ queueName, jobId })
+          .filter(({ method }) => method === 'GET')
+          .map(({ path }) => path),
+      ),
+      ...STATUSES.map((status) => `/api/queues?activeQueue=${queueName}&status=${status}&page=1&jobsPerPage=50`),
+      ...pageRoutes({ queueName, jobId: 'p1' }),
+    ];
+    const responses = await Promise.all([...new Set(paths)].flatMap((path) => [get(path), get(path, VIEWER)]));
+    expect(responses.length).toBeGreaterThan(60);
+    const everything = responses.join('\n');
+    expect(everything).toContain('Invoice 1042'); // the responses do carry the jobs
+    for (const secret of SECRETS) expect(everything).not.toContain(secret);
+  });
+
+  it('shows subject, recipient and attachment counts, account, correlation and idempotency key of a job', async () => {
+    const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/waiting1`)).slice(4)) as {
+      job: { data: unknown; name: string };
+    };
+    expect(body.job.name).toBe('send-email: Invoice 1042');
+    expect(body.job.data).toEqual({
+      accountId: 'acc-1',
+      subject: 'Invoice 1042',
+      recipientCount: 1,
+      attachmentCount: 1,
+      correlation: { documentType: 'invoice', documentId: '1042' },
+      idempotencyKey: 'order-77-email',
+    });
+  });
+
+  it('shows a failed job with its plain-language reason instead of a stack trace, and the sender from the delivery record', async () => {
+    const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/p1`)).slice(4)) as { job: Record<string, unknown> };
+    expect(body.job.failedReason).toBe(
+      '[policy-denied] Sender blocked@contoso.example is blocked by an Exchange application access policy; ask IT to add it to the allowed group. (Graph request-id req-policy-1)',
+    );
+    expect(body.job.stacktrace).toEqual([]);
+    expect(body.job.data).toMatchObject({
+      delivery: { status: 'failed', attempts: 1, sender: 'blocked@contoso.example', senderSource: 'account' },
+      attemptErrors: [expect.stringMatching(/^\[policy-denied\] Sender blocked@contoso.example is blocked/)],
+    });
+  });
+
+  it('shows what a completed job returned: the sender and the Graph request-id', async () => {
+    const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/ok1`)).slice(4)) as { job: Record<string, unknown> };
+    expect(body.job.returnValue).toEqual({
+      status: 'sent',
+      sender: 'info@contoso.example',
+      senderSource: 'account',
+      graphRequestId: 'req-sent-1',
+      deliveryRecorded: true,
+    });
+  });
+});

@@ -1,0 +1,123 @@
+// The dashboard, worker and ops CLI as real processes: configuration, endpoints, and clean shutdown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { hashPassword } from '../../src/dashboard/password-hash';
+import { freePort } from '../support/redis-server';
+import { basicAuthHeader, sampleValue } from './support/http';
+
+const redisUrl = process.env.REDIS_URL!;
+let dir: string;
+let settingsFile: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'omikai-ops-'));
+  settingsFile = join(dir, 'settings.json');
+  await writeFile(settingsFile, JSON.stringify({ accounts: [], users: [] }));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(entry: string, env: Record<string, string>, args: string[] = []): Started {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../../workers', entry), ...args], {
+    env: { PATH: process.env.PATH, STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, OPS_HTTP_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('the dashboard process', () => {
+  it('serves the board behind Basic auth and /readyz, /metrics on its own port, and stops on SIGTERM', async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const hash = await hashPassword('operator-password-1', { N: 1024, r: 8, p: 1 });
+    const dashboard = start('dashboard.ts', {
+      EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
+      DASHBOARD_USERS: `olga:operator:${hash}`,
+      DASHBOARD_PORT: String(port),
+      DASHBOARD_METRICS_PORT: String(metricsPort),
+    });
+    try {
+      await until(() => dashboard.output().includes('dashboard started'));
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/`, { headers: basicAuthHeader('olga', 'operator-password-1') })).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', deliveryStore: 'ok' } });
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(sampleValue(metrics, 'omikai_dashboard_login_failures_total', { reason: 'missing' })).toBe(1);
+      expect(metrics).toContain('omikai_email_queue_jobs{');
+      expect(metrics).toContain('process_cpu_user_seconds_total');
+      dashboard.child.kill('SIGTERM');
+      expect(await dashboard.exited).toBe(0);
+    } finally {
+      dashboard.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start without users, saying how to add them', async () => {
+    const dashboard = start('dashboard.ts', { DASHBOARD_PORT: String(await freePort()), DASHBOARD_METRICS_PORT: '0' });
+    expect(await dashboard.exited).toBe(78);
+    expect(dashboard.output()).toContain('dashboard not started: No dashboard users: set DASHBOARD_USERS');
+  });
+
+  it('names a bad DASHBOARD_USERS entry without printing its password', async () => {
+    const dashboard = start('dashboard.ts', { DASHBOARD_USERS: 'olga:admin:Sup3rSecret!' });
+    expect(await dashboard.exited).toBe(78);
+    expect(dashboard.output()).toContain('DASHBOARD_USERS: user olga: the role must be viewer or operator');
+    expect(dashboard.output()).not.toContain('Sup3rSecret!');
+  });
+});
+
+describe('the worker process', () => {
+  it('serves /healthz, /readyz and /metrics on WORKER_METRICS_PORT', async () => {
+    const metricsPort = await freePort();
+    const worker = start('email-worker.ts', { EMAIL_QUEUE_NAME: `test-${randomUUID()}`, WORKER_METRICS_PORT: String(metricsPort) });
+    try {
+      await until(() => worker.output().includes('e-mail worker started'));
+      expect(await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', deliveryStore: 'ok', worker: 'ok' } });
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      for (const name of ['omikai_email_send_attempts_total', 'omikai_email_send_duration_seconds', 'omikai_email_token_requests_total']) {
+        expect(metrics).toContain(`# HELP ${name} `);
+      }
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+    } finally {
+      worker.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the ops CLI process', () => {
+  it('answers with the queue status as JSON and exits 0', async () => {
+    const queue = new Queue(`test-${randomUUID()}`, { connection: { url: redisUrl } });
+    try {
+      await queue.add('send-email', {});
+      const cli = start('ops-cli.ts', { EMAIL_QUEUE_NAME: queue.name }, ['queue', 'status', '--json']);
+      expect(await cli.exited).toBe(0);
+      expect(JSON.parse(cli.output())).toMatchObject({ queue: queue.name, paused: false, counts: { waiting: 1 } });
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+// Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
+import { PassThrough, Readable, Writable } from 'node:stream';
+import type { Queue } from 'bullmq';
+import type { DeliveryStore } from '../../../src/delivery/delivery-store';
+import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
+import { runOpsCli } from '../../../src/ops/cli/ops-cli';
+import type { SettingsSecretsAccess } from '../../../src/ops/cli/settings-command';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as the one JSON document of --json. */
+  json(): unknown;
+}
+
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  return {
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    }),
+    text: () => chunks.join(''),
+  };
+}
+
+export async function runCli(
+  argv: string[],
+  {
+    queue,
+    deliveries = new MemoryDeliveryStore(),
+    now,
+    stdin,
+    settingsSecrets,
+  }: { queue?: Queue; deliveries?: Pick<DeliveryStore, 'find'>; now?: number; stdin?: string; settingsSecrets?: SettingsSecretsAccess },
+): Promise<CliRun> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runOpsCli(argv, {
+    queue: () => {
+      if (!queue) throw new Error('this command should not need the queue');
+      return queue;
+    },
+    deliveries: async () => deliveries,
+    settingsSecrets: async () => {
+      if (!settingsSecrets) throw new Error('this command should not need the settings store');
+      return settingsSecrets;
+    },
+    io: { stdout: stdout.stream, stderr: stderr.stream, stdin: stdin === undefined ? new PassThrough() : Readable.from([stdin]) },
+    ...(now !== undefined ? { now: () => now } : {}),
+  });
+  return { code, stdout: stdout.text(), stderr: stderr.text(), json: () => JSON.parse(stdout.text()) as unknown };
+}

@@ -1,0 +1,44 @@
+// Entry point of the dashboard process (Bull Board behind Basic auth): reads config, wires the pieces, handles signals.
+import { Redis } from 'ioredis';
+import { loadConfigOrExit } from '../config/load-config';
+import { DashboardSetupError } from '../src/dashboard/dashboard-app';
+import { startDashboard } from '../src/dashboard/start-dashboard';
+import { createLogger } from '../src/logging/logger';
+import { openStores } from '../src/storage/open-stores';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
+  const stores = await openStores(config, logger);
+  // Unlike the worker's, this connection fails commands after a retry, so the board answers instead of hanging.
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const dashboard = await startDashboard({ config, connection, deliveries: stores.deliveries, logger });
+  logger.info(
+    { url: dashboard.url, ops: dashboard.opsUrl, queue: config.queueName, users: config.ops.dashboard.users.length },
+    'dashboard started',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await dashboard.close();
+    await stores.close();
+    await connection.quit();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  // A setup problem is the operator's to fix and needs no stack trace; exit 78 like a config error.
+  if (err instanceof DashboardSetupError) {
+    process.stderr.write(`dashboard not started: ${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`dashboard failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
