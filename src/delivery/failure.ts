@@ -28,6 +28,8 @@ export interface Failure {
   graphRequestId?: string;
   /** How long the server asked us to wait (Retry-After), when it did. */
   retryAfterMs?: number;
+  /** Graph's own error message, as it came (e.g. "Application is over its MailboxConcurrency limit."). */
+  detail?: string;
 }
 
 /** The one error type the send path throws; `failure` says what went wrong in data. */

@@ -166,6 +166,7 @@ function createDeliverySchema(): Schema<StoredDelivery> {
       httpStatus: Number,
       graphRequestId: String,
       retryAfterMs: Number,
+      detail: String,
     },
     { _id: false },
   );
@@ -259,6 +260,7 @@ function toFailure(stored: Failure): Failure {
       httpStatus: stored.httpStatus,
       graphRequestId: stored.graphRequestId,
       retryAfterMs: stored.retryAfterMs,
+      detail: stored.detail,
     }),
   };
 }

@@ -25,15 +25,21 @@ export const EXCHANGE_LIMITS: MailboxLimits = {
   tenantPauseAfterMailboxes: 3,
 };
 
-/** Sends are spaced evenly: 30 a minute means one every 2 s, so no window is ever overfilled. */
+/** How much later than planned a send may reach Graph (event loop, network); spacing leaves room for it. */
+export const ARRIVAL_JITTER_MS = 50;
+
+/**
+ * Sends are spaced evenly, so no window is ever overfilled: 30 a minute means one every 2.0017 s.
+ * The jitter allowance keeps a late first send and an on-time last one inside Exchange's window.
+ */
 export function sendIntervalMs(limits: Pick<MailboxLimits, 'messagesPerWindow' | 'windowMs'>): number {
-  return limits.windowMs / limits.messagesPerWindow;
+  return (limits.windowMs + ARRIVAL_JITTER_MS) / limits.messagesPerWindow;
 }
 
 /**
  * A 429 about one mailbox (MailboxConcurrency, or a message naming the mailbox) pauses that
  * mailbox; any other throttle is taken to be about the app, and pauses the tenant.
  */
-export function throttleScope(failure: Pick<Failure, 'code' | 'reason'>, graphMessage = ''): 'mailbox' | 'tenant' {
-  return /mailbox/i.test(`${failure.code ?? ''} ${graphMessage}`) ? 'mailbox' : 'tenant';
+export function throttleScope(failure: Pick<Failure, 'code' | 'detail'>): 'mailbox' | 'tenant' {
+  return /mailbox/i.test(`${failure.code ?? ''} ${failure.detail ?? ''}`) ? 'mailbox' : 'tenant';
 }

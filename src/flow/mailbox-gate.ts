@@ -48,8 +48,6 @@ redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
 return slot
 `;
 
-/** How early a job may start before its slot: the round trip back from the delayed set. */
-const SLOT_GRACE_MS = 50;
 const CONCURRENCY_RETRY_MS = 250;
 const KEY_SLACK_MS = 10 * 60_000;
 
@@ -106,7 +104,7 @@ export class RedisMailboxGate implements FlowGate {
         KEY_SLACK_MS,
       ),
     );
-    if (slotAt > now + SLOT_GRACE_MS) return { kind: 'wait', untilMs: slotAt, reason: 'rate' };
+    if (slotAt > now) return { kind: 'wait', untilMs: slotAt, reason: 'rate' };
 
     const semaphore = new Semaphore(this.redis, this.key('sending', ticket.mailbox), this.limits.concurrentSends, {
       lockTimeout: this.lockTimeoutMs,

@@ -153,6 +153,7 @@ export function classifySendResult(
       httpStatus: status,
       ...(requestId ? { graphRequestId: requestId } : {}),
       ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
+      ...(result.errorMessage ? { detail: result.errorMessage } : {}),
     },
   };
 }

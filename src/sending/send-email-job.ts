@@ -120,6 +120,8 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       const route = await resolveRoute(email);
       attempt.route = route;
+      // The token first (normally cached): the send then leaves right at its reserved slot.
+      const accessToken = await deps.tokens.getAccessToken(route.credentials);
       const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
       if (deps.flow) {
         // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
@@ -129,7 +131,6 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       }
       const skipped = await beginAttempt(attempt, start);
       if (skipped) return skipped;
-      const accessToken = await deps.tokens.getAccessToken(route.credentials);
       const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
       const classification = classifySendResult(result, route, now());
       if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);

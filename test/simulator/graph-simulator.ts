@@ -10,6 +10,7 @@ import { type Exchange, clientIsGone } from './http-io';
 import { routeRequest } from './router';
 import { type AcceptedMessage, type SimulatorState, type SimulatorStats, emptyStats, resetState } from './simulator-state';
 import { DEFAULT_TLS_DIR, ensureSimulatorCertificate } from './tls';
+import { MailboxLimiter, type MailboxLimitOptions } from './mailbox-limits';
 
 export type { SimulatorClient, SimulatorMailbox, SimulatorTenant } from './directory';
 export type { SimulatorFault } from './faults';
@@ -33,6 +34,8 @@ export interface StartSimulatorOptions {
    * the assertion's 10-minute life reproduces AADSTS700024. Default 0.
    */
   clockSkewSeconds?: number;
+  /** Enforce Exchange's per-mailbox rate and concurrency limits (429 + Retry-After); off by default. */
+  mailboxLimits?: MailboxLimitOptions;
 }
 
 export interface GraphSimulator {
@@ -72,6 +75,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     latencyMs: options.latencyMs ?? 0,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
     clockSkewSeconds: options.clockSkewSeconds ?? 0,
+    ...(options.mailboxLimits ? { limiter: new MailboxLimiter(options.mailboxLimits) } : {}),
     shutdown: shutdown.signal,
   };
 

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEMO_TENANT } from './demo-tenant';
 import type { SimulatorTenant } from './directory';
 import { startGraphSimulator } from './graph-simulator';
+import type { MailboxLimitOptions } from './mailbox-limits';
 
 const DEFAULT_PORT = 8443;
 
@@ -11,6 +12,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: String(DEFAULT_PORT) },
+      // e.g. --mailbox-limit 30/3000 --mailbox-concurrency 4: Exchange's limits scaled down for a test.
+      'mailbox-limit': { type: 'string' },
+      'mailbox-concurrency': { type: 'string', default: '4' },
       config: { type: 'string' },
       'latency-ms': { type: 'string', default: '0' },
     },
@@ -19,7 +23,9 @@ async function main(): Promise<void> {
   const latencyMs = parseNonNegativeInteger(values['latency-ms'], '--latency-ms');
   const tenants = values.config === undefined ? [DEMO_TENANT] : await readTenants(values.config);
 
-  const simulator = await startGraphSimulator({ port, tenants, latencyMs });
+  const mailboxLimits =
+    values['mailbox-limit'] === undefined ? undefined : parseMailboxLimit(values['mailbox-limit'], values['mailbox-concurrency']);
+  const simulator = await startGraphSimulator({ port, tenants, latencyMs, ...(mailboxLimits ? { mailboxLimits } : {}) });
   console.log(`Graph simulator listening on ${simulator.url}`);
   console.log(`Certificate: ${simulator.certPath}`);
   console.log(`Control API: ${simulator.url}/_simulator/{faults,sent,stats,reset,latency,health}`);
@@ -54,6 +60,16 @@ async function readTenants(configPath: string): Promise<SimulatorTenant[]> {
   }
   // Shape beyond the array is trusted: the file is written by us for tests and demos.
   return tenants as SimulatorTenant[];
+}
+
+function parseMailboxLimit(limit: string, concurrency: string): MailboxLimitOptions {
+  const match = /^(\d+)\/(\d+)$/.exec(limit);
+  if (!match) throw new Error(`--mailbox-limit must be <messages>/<window ms>, e.g. 30/60000, got '${limit}'.`);
+  return {
+    messagesPerWindow: Number(match[1]),
+    windowMs: Number(match[2]),
+    concurrentRequests: parseNonNegativeInteger(concurrency, '--mailbox-concurrency'),
+  };
 }
 
 function parseNonNegativeInteger(raw: string, flag: string): number {

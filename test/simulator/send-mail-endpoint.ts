@@ -5,6 +5,7 @@ import { retryAfterHeader } from './faults';
 import { type GraphError, defaultGraphError, writeGraphError } from './graph-errors';
 import { type Exchange, clientIsGone, parseJson, readRequestBody, waitUnlessShutDown, writeEmpty } from './http-io';
 import { validateSendMailBody } from './message-validation';
+import type { LimitVerdict } from './mailbox-limits';
 import type { SimulatorState } from './simulator-state';
 
 /** Graph's request limit: 4 MB, counted in bytes of the whole body. */
@@ -22,8 +23,8 @@ const GRAPH_RESOURCES = [
 
 /** How a sendMail ends, decided first and written after the configured latency. */
 type SendMailOutcome =
-  | { kind: 'accepted' }
-  | { kind: 'error'; error: GraphError; headers?: Record<string, string>; recorded?: boolean }
+  | { kind: 'accepted'; release?: () => void }
+  | { kind: 'error'; error: GraphError; headers?: Record<string, string>; recorded?: boolean; release?: () => void }
   | { kind: 'reset' }
   /** Nobody to answer: the client left, or the simulator is shutting down. */
   | { kind: 'dropped' };
@@ -33,6 +34,15 @@ export async function serveSendMail(exchange: Exchange, state: SimulatorState, u
   state.stats.sendMailRequests += 1;
   const outcome = await decideSendMail(exchange, state, userSegment);
   if (outcome.kind === 'dropped') return;
+  try {
+    await answer(exchange, state, outcome);
+  } finally {
+    // The request counts against its mailbox's concurrency until it is answered.
+    if (outcome.kind === 'accepted' || outcome.kind === 'error') outcome.release?.();
+  }
+}
+
+async function answer(exchange: Exchange, state: SimulatorState, outcome: Exclude<SendMailOutcome, { kind: 'dropped' }>): Promise<void> {
   if (!(await waitUnlessShutDown(state.latencyMs, state.shutdown))) {
     exchange.res.destroy();
     return;
@@ -84,6 +94,30 @@ async function decideSendMail(exchange: Exchange, state: SimulatorState, userSeg
   }
   if (mailbox.blockedByPolicy) return graphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
 
+  const entered = state.limiter?.enter(mailboxAddress);
+  if (entered && !entered.ok) return throttledByLimits(state, entered);
+  const outcome = await acceptMessage(exchange, state, mailboxAddress, claims, faultTarget);
+  if (outcome.kind === 'accepted' || outcome.kind === 'error') return { ...outcome, ...(entered ? { release: entered.release } : {}) };
+  entered?.release();
+  return outcome;
+}
+
+function throttledByLimits(state: SimulatorState, verdict: Extract<LimitVerdict, { ok: false }>): SendMailOutcome {
+  state.stats.throttled += 1;
+  return {
+    kind: 'error',
+    error: { status: 429, code: verdict.code, message: verdict.message },
+    headers: { 'retry-after': String(verdict.retryAfterSeconds) },
+  };
+}
+
+async function acceptMessage(
+  exchange: Exchange,
+  state: SimulatorState,
+  mailboxAddress: string,
+  claims: AccessTokenClaims,
+  faultTarget: { on: 'sendMail'; mailbox: string; tenantId: string },
+): Promise<SendMailOutcome> {
   let body: Buffer;
   try {
     const read = await readRequestBody(exchange.req, MAX_SEND_MAIL_BYTES);
@@ -100,6 +134,8 @@ async function decideSendMail(exchange: Exchange, state: SimulatorState, userSeg
   const validation = validateSendMailBody(json.value, mailboxAddress);
   if (!validation.ok) return { kind: 'error', error: validation.error };
 
+  const withinRate = state.limiter?.accept(mailboxAddress, Date.now());
+  if (withinRate && !withinRate.ok) return throttledByLimits(state, withinRate);
   const acceptanceFault = state.faults.take(faultTarget, 'acceptance');
   state.sent.push({
     mailbox: mailboxAddress,

@@ -1,6 +1,7 @@
 // What one running simulator knows and records, shared by its endpoints.
 import type { TenantDirectory } from './directory';
 import type { FaultQueue } from './faults';
+import type { MailboxLimiter } from './mailbox-limits';
 
 export interface AcceptedMessage {
   /** Lower-case sender address from the URL. */
@@ -26,6 +27,8 @@ export interface SimulatorStats {
   accepted: number;
   /** sendMail requests answered with an error status. */
   rejected: number;
+  /** 429s answered because a mailbox was over its configured limits. */
+  throttled: number;
 }
 
 export interface SimulatorState {
@@ -40,16 +43,19 @@ export interface SimulatorState {
   tokenLifetimeSeconds: number;
   /** How far the simulated Entra's clock runs ahead of this machine's (negative: behind); for client assertions. */
   clockSkewSeconds: number;
+  /** Exchange's per-mailbox limits, when the simulator enforces them. */
+  limiter?: MailboxLimiter;
   /** Aborted by close(): cuts stalls and latency short. */
   shutdown: AbortSignal;
 }
 
 export function emptyStats(): SimulatorStats {
-  return { tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0 };
+  return { tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0, throttled: 0 };
 }
 
 export function resetState(state: SimulatorState): void {
   state.sent.length = 0;
   Object.assign(state.stats, emptyStats());
   state.faults.clear();
+  state.limiter?.reset();
 }

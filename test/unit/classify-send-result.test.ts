@@ -1,4 +1,5 @@
 import { classifySendResult, retryAfterMs } from '../../src/graph/classify-send-result';
+import { throttleScope } from '../../src/flow/flow-policy';
 import type { GraphSendResult } from '../../src/graph/graph-mail-client';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
@@ -111,5 +112,18 @@ describe('classifySendResult', () => {
     expect(classifySendResult(tls, sender, now)).toMatchObject({
       failure: { category: 'unknown', reason: expect.stringContaining('NODE_EXTRA_CA_CERTS') },
     });
+  });
+});
+
+describe('throttle scope', () => {
+  it('a MailboxConcurrency 429 names one mailbox; a bare application throttle names the app', () => {
+    const mailbox = classifySendResult(
+      response(429, 'ApplicationThrottled', 'Application is over its MailboxConcurrency limit.'),
+      sender,
+      now,
+    );
+    const app = classifySendResult(response(429, 'ApplicationThrottled', 'Application is over its request limit.'), sender, now);
+    expect(mailbox.kind === 'failed' && throttleScope(mailbox.failure)).toBe('mailbox');
+    expect(app.kind === 'failed' && throttleScope(app.failure)).toBe('tenant');
   });
 });

@@ -1,0 +1,146 @@
+// Per-mailbox limits across several real worker processes, against a simulator that enforces
+// Exchange's limits (scaled down: 10 messages per 2 s, 4 concurrent requests).
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents } from 'bullmq';
+import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
+import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument } from '../support/test-pipeline';
+import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
+
+const WINDOW_MS = 2000;
+const LIMIT = 10;
+const documents = { accounts: [accountDocument('acc-1')], users: [userDocument('anna', 'acc-1', 'anna@contoso.example')] };
+
+let simulator: GraphSimulator;
+let workers: WorkerProcesses | undefined;
+let producer: EmailProducer;
+let events: QueueEvents;
+let queueName: string;
+
+async function startWorkers(count: number, simulatorLimit: number, ourLimit: number): Promise<void> {
+  simulator = await startGraphSimulator({
+    tenants: PIPELINE_TENANTS,
+    mailboxLimits: { messagesPerWindow: simulatorLimit, windowMs: WINDOW_MS, concurrentRequests: 4 },
+  });
+  queueName = `test-${randomUUID()}`;
+  const redisUrl = process.env.REDIS_URL!;
+  producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
+  events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  await events.waitUntilReady();
+  workers = await startWorkerProcesses(count, documents, {
+    REDIS_URL: redisUrl,
+    EMAIL_QUEUE_NAME: queueName,
+    MS_GRAPH_BASE_URL: simulator.url,
+    MS_LOGIN_BASE_URL: simulator.url,
+    FLOW_MAILBOX_MESSAGES: String(ourLimit),
+    FLOW_MAILBOX_WINDOW_MS: String(WINDOW_MS),
+    FLOW_MAILBOX_CONCURRENCY: '4',
+    RETRY_BASE_DELAY_MS: '200',
+  });
+}
+
+afterEach(async () => {
+  await workers?.stop();
+  workers = undefined;
+  await events.close();
+  await new Queue(queueName, { connection: { url: process.env.REDIS_URL! } }).obliterate({ force: true });
+  await producer.close();
+  await simulator.close();
+});
+
+function waitForAll(jobIds: string[], timeoutMs: number): Promise<void> {
+  const pending = new Set(jobIds);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${pending.size} job(s) not completed in time`)), timeoutMs);
+    const done = ({ jobId }: { jobId: string }) => {
+      pending.delete(jobId);
+      if (pending.size === 0) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    events.on('completed', done);
+    events.on('failed', ({ jobId, failedReason }) => reject(new Error(`job ${jobId} failed: ${failedReason}`)));
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The most messages any one mailbox had accepted within any window. */
+function busiestWindow(sent: AcceptedMessage[], mailbox: string): number {
+  const times = sent.filter((m) => m.mailbox === mailbox).map((m) => m.receivedAt);
+  return Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + WINDOW_MS).length));
+}
+
+const subjects = (sent: AcceptedMessage[]) => sent.map((m) => (m.message as { subject: string }).subject);
+
+describe('per-mailbox flow control across worker processes', () => {
+  it('holds the limit globally with 2 workers: no 429, never more than the limit in a window', async () => {
+    await startWorkers(2, LIMIT, LIMIT);
+    const jobs = await producer.enqueueMany(Array.from({ length: 30 }, (_, i) => sampleEmail({ subject: `m${i}` })));
+    await waitForAll(
+      jobs.map((j) => j.jobId),
+      30_000,
+    );
+    expect(simulator.sent).toHaveLength(30);
+    expect(simulator.stats.throttled).toBe(0);
+    expect(busiestWindow(simulator.sent, 'info@contoso.example')).toBeLessThanOrEqual(LIMIT);
+  }, 60_000);
+
+  it('a backlog for one mailbox does not hold back a mail from another', async () => {
+    await startWorkers(2, LIMIT, LIMIT);
+    await producer.enqueueMany(Array.from({ length: 300 }, (_, i) => sampleEmail({ subject: `backlog ${i}` })));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the workers have taken up the backlog
+    const enqueuedAt = Date.now();
+    const { jobId } = await producer.enqueue(sampleEmail({ userId: 'anna', subject: 'from anna' }));
+    await waitForAll([jobId], 10_000);
+    const annas = simulator.sent.find((m) => m.mailbox === 'anna@contoso.example');
+    expect(annas!.receivedAt - enqueuedAt).toBeLessThan(2000);
+  }, 60_000);
+
+  it('a 429 pauses only that mailbox, for Retry-After, in every worker', async () => {
+    await startWorkers(2, 100, 100);
+    simulator.inject({
+      on: 'sendMail',
+      kind: 'status',
+      status: 429,
+      retryAfter: '2',
+      mailbox: 'info@contoso.example',
+      code: 'ApplicationThrottled',
+      message: 'Application is over its MailboxConcurrency limit.',
+    });
+    const first = await producer.enqueue(sampleEmail({ subject: 'info 0' }));
+    await until(() => simulator.stats.rejected === 1);
+    const throttledAt = Date.now();
+    const infos = await producer.enqueueMany(Array.from({ length: 5 }, (_, i) => sampleEmail({ subject: `info ${i + 1}` })));
+    const annas = await producer.enqueueMany(Array.from({ length: 6 }, (_, i) => sampleEmail({ userId: 'anna', subject: `anna ${i}` })));
+    await waitForAll(
+      [first, ...infos, ...annas].map((j) => j.jobId),
+      20_000,
+    );
+    const sentInfo = simulator.sent.filter((m) => m.mailbox === 'info@contoso.example');
+    const sentAnna = simulator.sent.filter((m) => m.mailbox === 'anna@contoso.example');
+    expect(sentInfo).toHaveLength(6);
+    // The pause began when the 429 was answered, at most one poll (20 ms) before throttledAt.
+    expect(Math.min(...sentInfo.map((m) => m.receivedAt)) - throttledAt).toBeGreaterThanOrEqual(2000 - 50);
+    expect(sentAnna).toHaveLength(6);
+    expect(Math.max(...sentAnna.map((m) => m.receivedAt)) - throttledAt).toBeLessThan(2000);
+  }, 60_000);
+
+  it('when Exchange allows less than we think, every mail still arrives exactly once', async () => {
+    await startWorkers(3, 5, LIMIT);
+    const jobs = await producer.enqueueMany(Array.from({ length: 20 }, (_, i) => sampleEmail({ subject: `s${i}` })));
+    await waitForAll(
+      jobs.map((j) => j.jobId),
+      45_000,
+    );
+    expect(simulator.stats.throttled).toBeGreaterThan(0);
+    expect(subjects(simulator.sent).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`).sort());
+  }, 60_000);
+});

@@ -1,0 +1,64 @@
+// Real worker processes (workers/email-worker.ts) for tests that need several of them at once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SettingsDocuments } from '../../src/settings/memory-settings-store';
+
+const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
+
+export interface WorkerProcesses {
+  processes: ChildProcess[];
+  output(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when all have exited. */
+  stop(): Promise<void>;
+}
+
+export async function startWorkerProcesses(
+  count: number,
+  documents: SettingsDocuments,
+  env: Record<string, string>,
+): Promise<WorkerProcesses> {
+  const dir = await mkdtemp(join(tmpdir(), 'omikai-workers-'));
+  const settingsFile = join(dir, 'settings.json');
+  await writeFile(settingsFile, JSON.stringify(documents));
+  let output = '';
+  const processes = Array.from({ length: count }, () => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
+        STORE: 'memory',
+        SETTINGS_FILE: settingsFile,
+        WORKER_METRICS_PORT: '0',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    return child;
+  });
+  return {
+    processes,
+    output: () => output,
+    async stop() {
+      await Promise.all(
+        processes.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
