@@ -2,24 +2,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SimulatorStats, SimulatorTenant } from '../test/simulator/graph-simulator';
+import type { AcceptedMessage, SimulatorStats, SimulatorTenant } from '../test/simulator/graph-simulator';
 import { freePort } from '../test/support/redis-server';
 
 export interface SimulatorProcess {
   url: string;
   stats(): Promise<SimulatorStats>;
+  sent(): Promise<AcceptedMessage[]>;
   reset(): Promise<void>;
   setLatencyMs(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startSimulatorProcess(tenants: SimulatorTenant[], workDir: string): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(
+  tenants: SimulatorTenant[],
+  workDir: string,
+  extraArgs: string[] = [],
+): Promise<SimulatorProcess> {
   const port = await freePort();
   const configPath = join(workDir, 'simulator-tenants.json');
   await writeFile(configPath, JSON.stringify({ tenants }));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', 'tsx/cjs', join(__dirname, '../test/simulator/main.ts'), '--port', String(port), '--config', configPath],
+    ['--require', 'tsx/cjs', join(__dirname, '../test/simulator/main.ts'), '--port', String(port), '--config', configPath, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +46,7 @@ export async function startSimulatorProcess(tenants: SimulatorTenant[], workDir:
   return {
     url,
     stats: async () => (await (await control('GET', 'stats')).json()) as SimulatorStats,
+    sent: async () => ((await (await control('GET', 'sent')).json()) as { messages: AcceptedMessage[] }).messages,
     reset: async () => void (await control('POST', 'reset')),
     setLatencyMs: async (ms) => void (await control('PUT', 'latency', { ms })),
     stop: () =>

@@ -26,10 +26,10 @@ export const EXCHANGE_LIMITS: MailboxLimits = {
 };
 
 /** How much later than planned a send may reach Graph (event loop, network); spacing leaves room for it. */
-export const ARRIVAL_JITTER_MS = 50;
+export const ARRIVAL_JITTER_MS = 100;
 
 /**
- * Sends are spaced evenly, so no window is ever overfilled: 30 a minute means one every 2.0017 s.
+ * Sends are spaced evenly, so no window is ever overfilled: 30 a minute means one every 2.0033 s.
  * The jitter allowance keeps a late first send and an on-time last one inside Exchange's window.
  */
 export function sendIntervalMs(limits: Pick<MailboxLimits, 'messagesPerWindow' | 'windowMs'>): number {

@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Semaphore } from 'redis-semaphore';
-import { sendIntervalMs, type MailboxLimits } from './flow-policy';
+import { ARRIVAL_JITTER_MS, sendIntervalMs, type MailboxLimits } from './flow-policy';
 
 export interface SendTicket {
   jobId: string;
@@ -30,36 +30,57 @@ export interface FlowGate {
 }
 
 /**
- * Reserves the next free send slot of a mailbox (a job keeps its slot until it sends), honouring
- * pauses. Lua because the read-max-add must be atomic across processes; rate-limiter-flexible only
- * says "not now", which would make a backlog of thousands poll every window instead of waiting once.
- * KEYS: next-slot, this job's slot, mailbox pause, tenant pause. ARGV: now, interval, slack.
+ * Decides when a job may send, atomically across processes. Lua because read-max-add must be one
+ * step; rate-limiter-flexible only says "not now", which would make a backlog of thousands poll
+ * every window instead of waiting once for its own slot.
+ * 1. Each job reserves the mailbox's next free slot (evenly spaced) and keeps it until it sends;
+ *    a pause (after a 429) moves every later slot, and a slot held from before the pause.
+ * 2. At its slot the job also checks the log of real sends of the last window (plus the jitter
+ *    allowance). A send is logged as in flight (score in the future) and, once answered, at the
+ *    time it was answered — never earlier than Graph saw it — so a slow send cannot crowd the window.
+ * Returns the time the job may send: now or earlier means go (and the send is logged).
+ * KEYS: next-slot, job's slot, mailbox pause, tenant pause, send log. ARGV: now, interval, slack, window, limit, job id.
  */
-const RESERVE_SLOT = `
+const ADMIT_SEND = `
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local slack = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local limit = tonumber(ARGV[5])
 local paused = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0'))
-local held = tonumber(redis.call('GET', KEYS[2]) or '-1')
-if held >= paused and held >= 0 then return held end
-local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now, paused)
-redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
-redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
-return slot
+local slot = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if slot < 0 or slot < paused then
+  slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now, paused)
+  redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
+  redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
+end
+if slot > now then return slot end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window)
+if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], ARGV[6]) == false then
+  local oldest = tonumber(redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2])
+  return oldest + window
+end
+redis.call('ZADD', KEYS[5], now + window, ARGV[6])
+redis.call('PEXPIRE', KEYS[5], math.ceil(window + slack))
+return now
 `;
 
 const CONCURRENCY_RETRY_MS = 250;
 const KEY_SLACK_MS = 10 * 60_000;
 
 type RedisWithFlow = Redis & {
-  reserveSendSlot(
+  admitSend(
     nextSlot: string,
     jobSlot: string,
     mailboxPause: string,
     tenantPause: string,
+    sendLog: string,
     now: number,
     interval: number,
     slack: number,
+    window: number,
+    limit: number,
+    jobId: string,
   ): Promise<number>;
 };
 
@@ -74,7 +95,7 @@ export class RedisMailboxGate implements FlowGate {
     private readonly prefix: string,
     private readonly lockTimeoutMs: number,
   ) {
-    redis.defineCommand('reserveSendSlot', { numberOfKeys: 4, lua: RESERVE_SLOT });
+    redis.defineCommand('admitSend', { numberOfKeys: 5, lua: ADMIT_SEND });
     this.redis = redis as RedisWithFlow;
     this.intervalMs = sendIntervalMs(limits);
     this.dailyRecipients =
@@ -93,18 +114,22 @@ export class RedisMailboxGate implements FlowGate {
   }
 
   async admit(ticket: SendTicket, now: number): Promise<Admission> {
-    const slotAt = Number(
-      await this.redis.reserveSendSlot(
+    const goAt = Number(
+      await this.redis.admitSend(
         this.key('next', ticket.mailbox),
         this.key('slot', ticket.jobId),
         this.key('pause', ticket.mailbox),
         this.key('tenant-pause', ticket.tenantId),
+        this.key('sent', ticket.mailbox),
         now,
         this.intervalMs,
         KEY_SLACK_MS,
+        this.limits.windowMs + ARRIVAL_JITTER_MS,
+        this.limits.messagesPerWindow,
+        ticket.jobId,
       ),
     );
-    if (slotAt > now) return { kind: 'wait', untilMs: slotAt, reason: 'rate' };
+    if (goAt > now) return { kind: 'wait', untilMs: goAt, reason: 'rate' };
 
     const semaphore = new Semaphore(this.redis, this.key('sending', ticket.mailbox), this.limits.concurrentSends, {
       lockTimeout: this.lockTimeoutMs,
@@ -124,7 +149,12 @@ export class RedisMailboxGate implements FlowGate {
     return {
       kind: 'go',
       release: async () => {
-        await Promise.all([semaphore.release(), this.redis.del(this.key('slot', ticket.jobId))]);
+        const answeredAt = Date.now();
+        await Promise.all([
+          semaphore.release(),
+          this.redis.del(this.key('slot', ticket.jobId)),
+          this.redis.zadd(this.key('sent', ticket.mailbox), 'XX', answeredAt, ticket.jobId),
+        ]);
       },
     };
   }

@@ -157,6 +157,7 @@ export async function settleFailure(
     attempt: attempt.number,
     category: failure.category,
     code: failure.code,
+    detail: failure.detail,
     graphRequestId: failure.graphRequestId,
   };
   const report = {
