@@ -3,7 +3,6 @@
 // semaphore, optional daily recipients, and pauses after Graph throttles.
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { Semaphore } from 'redis-semaphore';
 import { ARRIVAL_JITTER_MS, sendIntervalMs, type MailboxLimits } from './flow-policy';
 
 export interface SendTicket {
@@ -30,16 +29,20 @@ export interface FlowGate {
 }
 
 /**
- * Decides when a job may send, atomically across processes. Lua because read-max-add must be one
- * step; rate-limiter-flexible only says "not now", which would make a backlog of thousands poll
- * every window instead of waiting once for its own slot.
+ * Decides when a job may send, in one atomic step across processes (one round trip per send).
+ * Lua because read-max-add must be atomic; rate-limiter-flexible only says "not now", which would
+ * make a backlog of thousands poll every window instead of waiting once for its own slot.
  * 1. Each job reserves the mailbox's next free slot (evenly spaced) and keeps it until it sends;
  *    a pause (after a 429) moves every later slot, and a slot held from before the pause.
- * 2. At its slot the job also checks the log of real sends of the last window (plus the jitter
- *    allowance). A send is logged as in flight (score in the future) and, once answered, at the
- *    time it was answered — never earlier than Graph saw it — so a slow send cannot crowd the window.
- * Returns the time the job may send: now or earlier means go (and the send is logged).
- * KEYS: next-slot, job's slot, mailbox pause, tenant pause, send log. ARGV: now, interval, slack, window, limit, job id.
+ * 2. At most `concurrency` sends in flight per mailbox: holders with a lease, so a dead worker's
+ *    place frees itself (the counting semaphore redis-semaphore implements, done here in the same
+ *    step: it saved two of the three round trips per send).
+ * 3. A log of real sends of the last window (plus the jitter allowance). A send is logged as in
+ *    flight (score in the future) and, once answered, at the time it was answered — never earlier
+ *    than Graph saw it — so a slow send cannot crowd the next window.
+ * Returns {time the job may go, reason}: a time after now means wait; reason 1 rate, 2 concurrency.
+ * KEYS: next slot, job's slot, mailbox pause, tenant pause, send log, holders.
+ * ARGV: now, interval, slack, window, limit, job id, concurrency, lease.
  */
 const ADMIT_SEND = `
 local now = tonumber(ARGV[1])
@@ -47,6 +50,7 @@ local interval = tonumber(ARGV[2])
 local slack = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 local limit = tonumber(ARGV[5])
+local job = ARGV[6]
 local paused = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0'))
 local slot = tonumber(redis.call('GET', KEYS[2]) or '-1')
 if slot < 0 or slot < paused then
@@ -54,18 +58,28 @@ if slot < 0 or slot < paused then
   redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
   redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
 end
-if slot > now then return slot end
+if slot > now then return {slot, 1} end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[7]) and redis.call('ZSCORE', KEYS[6], job) == false then return {now + 250, 2} end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window)
-if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], ARGV[6]) == false then
-  local oldest = tonumber(redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2])
-  return oldest + window
+if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], job) == false then
+  return {tonumber(redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]) + window, 1}
 end
-redis.call('ZADD', KEYS[5], now + window, ARGV[6])
+redis.call('ZADD', KEYS[6], now + tonumber(ARGV[8]), job)
+redis.call('PEXPIRE', KEYS[6], math.ceil(tonumber(ARGV[8]) + slack))
+redis.call('ZADD', KEYS[5], now + window, job)
 redis.call('PEXPIRE', KEYS[5], math.ceil(window + slack))
-return now
+return {now, 0}
 `;
 
-const CONCURRENCY_RETRY_MS = 250;
+/** After the send: free the place in flight, drop the job's slot, log the send at its answer time. */
+const RELEASE_SEND = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[1])
+return 1
+`;
+
 const KEY_SLACK_MS = 10 * 60_000;
 
 type RedisWithFlow = Redis & {
@@ -75,13 +89,17 @@ type RedisWithFlow = Redis & {
     mailboxPause: string,
     tenantPause: string,
     sendLog: string,
+    holders: string,
     now: number,
     interval: number,
     slack: number,
     window: number,
     limit: number,
     jobId: string,
-  ): Promise<number>;
+    concurrency: number,
+    leaseMs: number,
+  ): Promise<[number, number]>;
+  releaseSend(holders: string, jobSlot: string, sendLog: string, jobId: string, answeredAt: number): Promise<number>;
 };
 
 export class RedisMailboxGate implements FlowGate {
@@ -95,7 +113,8 @@ export class RedisMailboxGate implements FlowGate {
     private readonly prefix: string,
     private readonly lockTimeoutMs: number,
   ) {
-    redis.defineCommand('admitSend', { numberOfKeys: 5, lua: ADMIT_SEND });
+    redis.defineCommand('admitSend', { numberOfKeys: 6, lua: ADMIT_SEND });
+    redis.defineCommand('releaseSend', { numberOfKeys: 3, lua: RELEASE_SEND });
     this.redis = redis as RedisWithFlow;
     this.intervalMs = sendIntervalMs(limits);
     this.dailyRecipients =
@@ -114,49 +133,43 @@ export class RedisMailboxGate implements FlowGate {
   }
 
   async admit(ticket: SendTicket, now: number): Promise<Admission> {
-    const goAt = Number(
-      await this.redis.admitSend(
-        this.key('next', ticket.mailbox),
-        this.key('slot', ticket.jobId),
-        this.key('pause', ticket.mailbox),
-        this.key('tenant-pause', ticket.tenantId),
-        this.key('sent', ticket.mailbox),
-        now,
-        this.intervalMs,
-        KEY_SLACK_MS,
-        this.limits.windowMs + ARRIVAL_JITTER_MS,
-        this.limits.messagesPerWindow,
-        ticket.jobId,
-      ),
+    const [goAt, reason] = await this.redis.admitSend(
+      this.key('next', ticket.mailbox),
+      this.key('slot', ticket.jobId),
+      this.key('pause', ticket.mailbox),
+      this.key('tenant-pause', ticket.tenantId),
+      this.key('sent', ticket.mailbox),
+      this.key('sending', ticket.mailbox),
+      now,
+      this.intervalMs,
+      KEY_SLACK_MS,
+      this.limits.windowMs + ARRIVAL_JITTER_MS,
+      this.limits.messagesPerWindow,
+      ticket.jobId,
+      this.limits.concurrentSends,
+      this.lockTimeoutMs,
     );
-    if (goAt > now) return { kind: 'wait', untilMs: goAt, reason: 'rate' };
+    if (Number(goAt) > now) return { kind: 'wait', untilMs: Number(goAt), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
 
-    const semaphore = new Semaphore(this.redis, this.key('sending', ticket.mailbox), this.limits.concurrentSends, {
-      lockTimeout: this.lockTimeoutMs,
-      refreshInterval: 0,
-    });
-    if (!(await semaphore.tryAcquire())) return { kind: 'wait', untilMs: now + CONCURRENCY_RETRY_MS, reason: 'concurrency' };
-
+    const release = async () => {
+      await this.redis.releaseSend(
+        this.key('sending', ticket.mailbox),
+        this.key('slot', ticket.jobId),
+        this.key('sent', ticket.mailbox),
+        ticket.jobId,
+        Date.now(),
+      );
+    };
     if (this.dailyRecipients) {
       try {
         await this.dailyRecipients.consume(ticket.mailbox.toLowerCase(), ticket.recipients);
       } catch (err: unknown) {
-        await semaphore.release();
+        await release();
         if (err instanceof RateLimiterRes) return { kind: 'wait', untilMs: now + err.msBeforeNext, reason: 'daily-recipients' };
         throw err;
       }
     }
-    return {
-      kind: 'go',
-      release: async () => {
-        const answeredAt = Date.now();
-        await Promise.all([
-          semaphore.release(),
-          this.redis.del(this.key('slot', ticket.jobId)),
-          this.redis.zadd(this.key('sent', ticket.mailbox), 'XX', answeredAt, ticket.jobId),
-        ]);
-      },
-    };
+    return { kind: 'go', release };
   }
 
   async throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult> {

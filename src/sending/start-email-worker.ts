@@ -42,7 +42,8 @@ export function startEmailWorker({
   const { limits } = config.flow;
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
   // because the worker's is used for blocking commands.
-  const flowRedis = limits ? connection.duplicate() : undefined;
+  // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
+  const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
   const flow =
     flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, `${config.queueName}:flow:`, 2 * config.worker.sendTimeoutMs) : undefined;
   const processor = createSendEmailProcessor({

@@ -93,6 +93,18 @@ describe('per-mailbox flow control across worker processes', () => {
     expect(busiestWindow(simulator.sent, 'info@contoso.example')).toBeLessThanOrEqual(LIMIT);
   }, 60_000);
 
+  it('never has more than 4 sends in flight for a mailbox, however many workers and slow answers', async () => {
+    await startWorkers(2, 1000, 1000);
+    simulator.setLatencyMs(300);
+    const jobs = await producer.enqueueMany(Array.from({ length: 24 }, (_, i) => sampleEmail({ subject: `c${i}` })));
+    await waitForAll(
+      jobs.map((j) => j.jobId),
+      30_000,
+    );
+    expect(simulator.sent).toHaveLength(24);
+    expect(simulator.stats.throttled).toBe(0);
+  }, 60_000);
+
   it('a backlog for one mailbox does not hold back a mail from another', async () => {
     await startWorkers(2, LIMIT, LIMIT);
     await producer.enqueueMany(Array.from({ length: 300 }, (_, i) => sampleEmail({ subject: `backlog ${i}` })));
