@@ -105,6 +105,7 @@ async function main(): Promise<void> {
       MS_LOGIN_BASE_URL: simulator.url,
       NODE_EXTRA_CA_CERTS: simulator.certPath,
       RETRY_BASE_DELAY_MS: '500',
+      WORKER_METRICS_PORT: '0', // a demo must not collide with a worker already serving /metrics here
       LOG_LEVEL: env.LOG_LEVEL ?? 'fatal', // LOG_LEVEL=info npm run demo shows the worker's own log lines
     },
     stdio: ['ignore', 'inherit', 'inherit'],
