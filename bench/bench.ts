@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       jobs: { type: 'string', default: '20000' },
       concurrency: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '2' },
+      flow: { type: 'string', default: 'on' },
     },
   });
   const jobs = Number(values.jobs);
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     redisUrl: redis.url,
     simulatorUrl: simulator.url,
     concurrency,
+    flow: values.flow !== 'off',
     documents: {
       accounts: [
         {
@@ -72,7 +74,9 @@ async function main(): Promise<void> {
   const queue = () => `bench-${randomUUID()}`;
   try {
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-    console.log(`Jobs: ${jobs}, concurrency: ${concurrency}, rounds: ${rounds} (best round of each scenario)\n`);
+    console.log(
+      `Jobs: ${jobs}, concurrency: ${concurrency}, rounds: ${rounds} (best round of each scenario), flow control ${ctx.flow ? 'on' : 'off'}\n`,
+    );
 
     // The machine is shared and noisy: alternate the scenarios and keep each one's best round.
     const accessToken = await fetchToken(simulator.url);
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         jobs,
         concurrency,
+        flowControl: ctx.flow,
         bareJobsPerSec: round(bare.jobsPerSec, 0),
         bareHttpsJobsPerSec: round(bareHttps.jobsPerSec, 0),
         pipelineJobsPerSec: round(pipeline.jobsPerSec, 0),

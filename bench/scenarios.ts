@@ -21,6 +21,8 @@ export interface BenchContext {
   concurrency: number;
   documents: SettingsDocuments;
   email: EmailJobInput;
+  /** Per-mailbox flow control on (as in production) or off. */
+  flow: boolean;
 }
 
 export interface DrainResult {
@@ -146,6 +148,11 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
     MS_LOGIN_BASE_URL: ctx.simulatorUrl,
     WORKER_CONCURRENCY: String(concurrency),
     LOG_LEVEL: 'info',
+    // Flow control runs (its Redis round trips are part of the cost) with limits the run never reaches.
+    FLOW_ENABLED: String(ctx.flow),
+    FLOW_MAILBOX_MESSAGES: '1000000',
+    FLOW_MAILBOX_WINDOW_MS: '1000',
+    FLOW_MAILBOX_CONCURRENCY: '10000',
   });
   const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
   await fillQueue(queue, ctx.email, n);

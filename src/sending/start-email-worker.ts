@@ -44,6 +44,7 @@ export function startEmailWorker({
   // because the worker's is used for blocking commands.
   // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
   const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
+  flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
     flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, `${config.queueName}:flow:`, 2 * config.worker.sendTimeoutMs) : undefined;
   const processor = createSendEmailProcessor({

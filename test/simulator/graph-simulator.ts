@@ -1,5 +1,6 @@
 // A local HTTPS stand-in for Entra ID (client credentials) and Graph sendMail, with recorded mail and faults.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -66,6 +67,8 @@ const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
 export async function startGraphSimulator(options: StartSimulatorOptions): Promise<GraphSimulator> {
   const certificate = await ensureSimulatorCertificate(options.tlsDir ?? DEFAULT_TLS_DIR);
   const shutdown = new AbortController();
+  // Every delayed answer listens for shutdown; hundreds at once are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const state: SimulatorState = {
     url: '', // known once listening
     directory: new TenantDirectory(options.tenants),

@@ -1,0 +1,45 @@
+// The chaos run's own redis-server with AOF persistence, restartable on the same port and directory so
+// the queue survives the restart.
+import { startRedisServer, type TestRedis } from '../../test/support/redis-server';
+
+export interface AofRedis {
+  url: string;
+  /** Every pid started so far, to check at the end that none is left running. */
+  readonly startedPids: number[];
+  /** Stops Redis with `signal`, leaves it down for `downMs`, then starts it again from its AOF. */
+  restart(downMs: number, signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAofRedis(dir: string): Promise<AofRedis> {
+  const args = ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir];
+  let server: TestRedis | undefined = await startRedisServer(args);
+  const { port, url } = server;
+  const startedPids = [server.process.pid ?? -1];
+  const killOnExit = () => server?.process.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  async function stopServer(signal: NodeJS.Signals): Promise<void> {
+    const child = server?.process;
+    server = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await gone;
+  }
+
+  return {
+    url,
+    startedPids,
+    async restart(downMs, signal = 'SIGTERM') {
+      await stopServer(signal);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      server = await startRedisServer(args, port);
+      startedPids.push(server.process.pid ?? -1);
+    },
+    async stop() {
+      await stopServer('SIGTERM');
+      process.removeListener('exit', killOnExit);
+    },
+  };
+}
