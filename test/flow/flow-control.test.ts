@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument } from '../support/test-pipeline';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const WINDOW_MS = 2000;
@@ -62,14 +62,6 @@ function waitForAll(jobIds: string[], timeoutMs: number): Promise<void> {
     events.on('completed', done);
     events.on('failed', ({ jobId, failedReason }) => reject(new Error(`job ${jobId} failed: ${failedReason}`)));
   });
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** The most messages any one mailbox had accepted within any window. */

@@ -1,31 +1,17 @@
 // What happens when sending fails: permanent errors stop at once with a reason, the rest are retried.
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import {
   CLIENT,
   CLIENT_WITH_EXPIRED_SECRET,
   CLIENT_WITHOUT_MAIL_SEND,
-  PIPELINE_TENANTS,
   TENANT_ID,
   accountDocument,
-  openPipelineCount,
   sampleEmail,
-  startTestPipeline,
   type TestPipeline,
+  usePipelineFixture,
 } from '../support/test-pipeline';
 
-let simulator: GraphSimulator;
-let pipeline: TestPipeline | undefined;
-
-beforeAll(async () => {
-  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-  expect(openPipelineCount()).toBe(0);
-});
+const fx = usePipelineFixture();
+let pipeline: TestPipeline;
 
 const withAccount = (overrides: Record<string, unknown>) => ({ accounts: [accountDocument('acc-1', overrides)], users: [] });
 
@@ -68,7 +54,7 @@ describe('permanent failures end after exactly one attempt, with a reason a pers
     ['a missing client secret in the settings', withAccount({ clientSecret: '' }), 'settings', 'missing Client secret'],
     ['an account that does not exist', { accounts: [], users: [] }, 'settings', 'Account acc-1 was not found'],
   ])('%s', async (_case, documents, category, reasonPart) => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
 
@@ -77,12 +63,12 @@ describe('permanent failures end after exactly one attempt, with a reason a pers
     expect(end.state === 'failed' && end.reason).toMatch(new RegExp(`^\\[${category}\\] .*${reasonPart.replace(/[().]/g, '\\$&')}`));
     const [record] = await pipeline.deliveries.find({ jobId });
     expect(record).toMatchObject({ status: 'failed', attempts: 1, error: { category } });
-    expect(simulator.sent).toHaveLength(0);
+    expect(fx.simulator.sent).toHaveLength(0);
   });
 
   it('an invalid recipient reported by Graph keeps the Graph request-id on the record', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({
+    pipeline = await fx.start();
+    fx.simulator.inject({
       on: 'sendMail',
       kind: 'status',
       status: 400,
@@ -104,52 +90,52 @@ describe('permanent failures end after exactly one attempt, with a reason a pers
 
 describe('retries', () => {
   it('a 429 with Retry-After: 2 is retried no sooner than 2 s later and then sent once', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '2' });
+    pipeline = await fx.start();
+    fx.simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '2' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
 
     // Flow control paused the mailbox and deferred the job: no attempt was used up.
     expect(end).toMatchObject({ state: 'completed', result: { status: 'sent' }, job: { attemptsMade: 1 } });
-    expect(simulator.stats.sendMailRequests).toBe(2);
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.stats.sendMailRequests).toBe(2);
+    expect(fx.simulator.sent).toHaveLength(1);
     const [record] = await pipeline.deliveries.find({ jobId });
     expect(record).toMatchObject({ status: 'sent', attempts: 2 });
     // The first attempt starts before its request; the accepted retry came at least 2 s after it.
-    expect(simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(2000);
+    expect(fx.simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(2000);
   });
 
   it('without flow control a 429 is an ordinary retry that uses an attempt, still after Retry-After', async () => {
-    pipeline = await startTestPipeline({ simulator, env: { FLOW_ENABLED: 'false' } });
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1' });
+    pipeline = await fx.start({ env: { FLOW_ENABLED: 'false' } });
+    fx.simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', job: { attemptsMade: 2 } });
     const [record] = await pipeline.deliveries.find({ jobId });
-    expect(simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(1000);
+    expect(fx.simulator.sent[0]!.receivedAt - record!.createdAt.getTime()).toBeGreaterThanOrEqual(1000);
   });
 
   it('a 503 is retried with backoff and then sent', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 503 });
+    pipeline = await fx.start();
+    fx.simulator.inject({ on: 'sendMail', kind: 'status', status: 503 });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
     expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({ status: 'sent', attempts: 2, possibleDuplicate: false });
   });
 
   it('a token endpoint outage is retried and then sent', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     // Retry-After: 1 keeps MSAL's own throttle (60 s by default after a 5xx) short.
-    simulator.inject({ on: 'token', kind: 'status', status: 503, retryAfter: '1' });
+    fx.simulator.inject({ on: 'token', kind: 'status', status: 503, retryAfter: '1' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
     expect(end).toMatchObject({ state: 'completed' });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
   });
 
   it('gives up after the configured attempts and says so', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 500, times: 10 });
+    pipeline = await fx.start();
+    fx.simulator.inject({ on: 'sendMail', kind: 'status', status: 500, times: 10 });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId, 30_000);
     expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 5 } });
@@ -159,22 +145,22 @@ describe('retries', () => {
 
 describe('a 504 after Graph accepted the message (outcome unknown)', () => {
   it('is retried by default and the delivery record is flagged possibleDuplicate', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'accept-then-504' });
+    pipeline = await fx.start();
+    fx.simulator.inject({ on: 'sendMail', kind: 'accept-then-504' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent).toHaveLength(2);
+    expect(fx.simulator.sent).toHaveLength(2);
     expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({ status: 'sent', attempts: 2, possibleDuplicate: true });
   });
 
   it('fails for a person to decide with OUTCOME_UNKNOWN_POLICY=fail, sending only once', async () => {
-    pipeline = await startTestPipeline({ simulator, env: { OUTCOME_UNKNOWN_POLICY: 'fail' } });
-    simulator.inject({ on: 'sendMail', kind: 'accept-then-504' });
+    pipeline = await fx.start({ env: { OUTCOME_UNKNOWN_POLICY: 'fail' } });
+    fx.simulator.inject({ on: 'sendMail', kind: 'accept-then-504' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
     expect(end).toMatchObject({ state: 'failed', job: { attemptsMade: 1 } });
     expect(end.state === 'failed' && end.reason).toMatch(/^\[unknown-outcome\] .*may have been sent.*Not retried, to avoid a duplicate/);
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
     expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({
       status: 'failed',
       possibleDuplicate: true,
@@ -183,8 +169,8 @@ describe('a 504 after Graph accepted the message (outcome unknown)', () => {
   });
 
   it('treats a connection reset after the request as an unknown outcome too', async () => {
-    pipeline = await startTestPipeline({ simulator });
-    simulator.inject({ on: 'sendMail', kind: 'accept-then-reset' });
+    pipeline = await fx.start();
+    fx.simulator.inject({ on: 'sendMail', kind: 'accept-then-reset' });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
     expect((await pipeline.deliveries.find({ jobId }))[0]).toMatchObject({ possibleDuplicate: true, attempts: 2 });
@@ -193,8 +179,7 @@ describe('a 504 after Graph accepted the message (outcome unknown)', () => {
 
 describe('secrets and content stay out of logs', () => {
   it('never logs the client secret, the access token or the message body, in success or failure', async () => {
-    pipeline = await startTestPipeline({
-      simulator,
+    pipeline = await fx.start({
       documents: {
         accounts: [accountDocument('acc-1'), accountDocument('acc-bad', { clientSecret: 'wrong-secret-Value~XYZ' })],
         users: [],
@@ -203,9 +188,9 @@ describe('secrets and content stay out of logs', () => {
     const body = '<p>Confidential salary statement 4711</p>';
     const ok = await pipeline.producer.enqueue(sampleEmail({ html: body }));
     const bad = await pipeline.producer.enqueue(sampleEmail({ accountId: 'acc-bad', html: body }));
-    simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '0' });
+    fx.simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '0' });
     const retried = await pipeline.producer.enqueue(sampleEmail({ html: body }));
-    await Promise.all([ok, bad, retried].map(({ jobId }) => pipeline!.waitForEnd(jobId)));
+    await Promise.all([ok, bad, retried].map(({ jobId }) => pipeline.waitForEnd(jobId)));
 
     const logs = pipeline.logs();
     expect(logs).toContain('e-mail sent');

@@ -1,50 +1,35 @@
 // Nothing sent twice for one idempotency key, jobs written by any BullMQ client, and graceful shutdown.
 import { Queue } from 'bullmq';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME } from '../../src/jobs/email-job';
 import { idempotentJobId } from '../../src/jobs/producer';
-import { PIPELINE_TENANTS, openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
-let simulator: GraphSimulator;
-let pipeline: TestPipeline | undefined;
-
-beforeAll(async () => {
-  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
-});
-afterAll(() => simulator.close());
-beforeEach(() => {
-  simulator.reset();
-  simulator.setLatencyMs(0);
-});
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-  expect(openPipelineCount()).toBe(0);
-});
+const fx = usePipelineFixture();
+let pipeline: TestPipeline;
 
 describe('idempotency', () => {
   it('the same idempotencyKey enqueued twice sends once', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const first = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'invoice-1042-email' }));
     const second = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'invoice-1042-email' }));
     expect(second.jobId).toBe(first.jobId);
     expect(await pipeline.waitForEnd(first.jobId)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
   });
 
   it('sends once even after the first job was removed from Redis', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const first = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'invoice-1042-email' }));
     await pipeline.waitForEnd(first.jobId);
     await pipeline.queue.remove(first.jobId);
 
     const again = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'invoice-1042-email' }));
     expect(await pipeline.waitForEnd(again.jobId)).toMatchObject({ state: 'completed', result: { status: 'already-sent' } });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
   });
 
   it('a job from another producer with a random id but the same key completes as a duplicate', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const first = await pipeline.producer.enqueue(sampleEmail({ idempotencyKey: 'k-1' }));
     await pipeline.waitForEnd(first.jobId);
     const raw = await pipeline.queue.add(SEND_EMAIL_JOB_NAME, {
@@ -55,7 +40,7 @@ describe('idempotency', () => {
       state: 'completed',
       result: { status: 'duplicate', duplicateOfJobId: first.jobId },
     });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
   });
 
   it('derives the job id from account and key, so keys of different accounts never collide', () => {
@@ -67,7 +52,7 @@ describe('idempotency', () => {
 
 describe('jobs written by any BullMQ client', () => {
   it('sends a job added with the documented name, data and options', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const otherClient = new Queue(pipeline.queueName, { connection: { url: process.env.REDIS_URL! } });
     const job = await otherClient.add(
       'send-email',
@@ -76,11 +61,11 @@ describe('jobs written by any BullMQ client', () => {
     );
     await otherClient.close();
     expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed', result: { status: 'sent' } });
-    expect(simulator.sent[0]?.message).toMatchObject({ subject: 'From PHP', body: { contentType: 'Text', content: 'Hello' } });
+    expect(fx.simulator.sent[0]?.message).toMatchObject({ subject: 'From PHP', body: { contentType: 'Text', content: 'Hello' } });
   });
 
   it('fails a malformed job at once with the bad fields named, and keeps working', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const bad = await pipeline.queue.add('send-email', {
       schemaVersion: 1,
       accountId: 'acc-1',
@@ -96,32 +81,32 @@ describe('jobs written by any BullMQ client', () => {
   });
 
   it('waits for sendAt when the producer did not delay the job', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const sendAt = Date.now() + 2000;
     const job = await pipeline.queue.add(
       'send-email',
       { ...sampleEmail({ sendAt: new Date(sendAt).toISOString() }), schemaVersion: 1 },
       { attempts: 3 },
     );
-    await new Promise((resolve) => pipeline!.runtime.worker.once('active', resolve));
+    await new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
     expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent[0]!.receivedAt).toBeGreaterThanOrEqual(sendAt);
+    expect(fx.simulator.sent[0]!.receivedAt).toBeGreaterThanOrEqual(sendAt);
   });
 });
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight send before closing, and takes no new jobs', async () => {
-    pipeline = await startTestPipeline({ simulator, env: { WORKER_CONCURRENCY: '1' } });
-    simulator.setLatencyMs(1000);
+    pipeline = await fx.start({ env: { WORKER_CONCURRENCY: '1' } });
+    fx.simulator.setLatencyMs(1000);
     const inFlight = await pipeline.producer.enqueue(sampleEmail({ subject: 'in flight' }));
-    await new Promise((resolve) => pipeline!.runtime.worker.once('active', resolve));
+    await new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
     const waiting = await pipeline.producer.enqueue(sampleEmail({ subject: 'waiting' }));
 
     await pipeline.runtime.close(10_000);
 
     expect(await pipeline.queue.getJobState(inFlight.jobId)).toBe('completed');
     expect(await pipeline.queue.getJobState(waiting.jobId)).toBe('waiting');
-    expect(simulator.sent.map((m) => (m.message as { subject: string }).subject)).toEqual(['in flight']);
+    expect(fx.simulator.sent.map((m) => (m.message as { subject: string }).subject)).toEqual(['in flight']);
     expect((await pipeline.deliveries.find({ jobId: inFlight.jobId }))[0]?.status).toBe('sent');
   });
 });

@@ -1,28 +1,8 @@
-// The core send path end to end: real Redis, real BullMQ worker, real MSAL and Graph SDK, the simulator.
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
-import {
-  PIPELINE_TENANTS,
-  accountDocument,
-  openPipelineCount,
-  sampleEmail,
-  startTestPipeline,
-  userDocument,
-  type TestPipeline,
-} from '../support/test-pipeline';
+// The core send path end to end: real Redis, real BullMQ worker, real MSAL and Graph SDK, the fx.simulator.
+import { accountDocument, sampleEmail, userDocument, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
-let simulator: GraphSimulator;
-let pipeline: TestPipeline | undefined;
-
-beforeAll(async () => {
-  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-  expect(openPipelineCount()).toBe(0);
-});
+const fx = usePipelineFixture();
+let pipeline: TestPipeline;
 
 const documents = {
   accounts: [accountDocument('acc-1')],
@@ -35,13 +15,13 @@ const documents = {
 
 describe('sending', () => {
   it('sends as the account, records the delivery with Graph request-id and correlation', async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
 
     expect(end).toMatchObject({ state: 'completed', result: { status: 'sent', sender: 'info@contoso.example', senderSource: 'account' } });
-    expect(simulator.sent).toHaveLength(1);
-    const [message] = simulator.sent;
+    expect(fx.simulator.sent).toHaveLength(1);
+    const [message] = fx.simulator.sent;
     expect(message).toMatchObject({ mailbox: 'info@contoso.example', saveToSentItems: true });
     expect(message?.message).toMatchObject({
       subject: 'Invoice 1042',
@@ -65,20 +45,20 @@ describe('sending', () => {
   });
 
   it("sends as a user with the account's credentials when the user has a Graph sender", async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId: 'anna' }));
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({
       state: 'completed',
       result: { sender: 'anna@contoso.example', senderSource: 'user' },
     });
-    expect(simulator.sent.map((m) => m.mailbox)).toEqual(['anna@contoso.example']);
+    expect(fx.simulator.sent.map((m) => m.mailbox)).toEqual(['anna@contoso.example']);
   });
 
   it.each([
     ['bob', 'has no Sender e-mail'],
     ['carl', 'does not use Microsoft Graph'],
   ])('falls back to the account sender for user %s and records why', async (userId, why) => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail({ userId }));
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({
       state: 'completed',
@@ -89,27 +69,27 @@ describe('sending', () => {
   });
 
   it('shares one token request between many concurrent first sends for one credential set', async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const jobs = await pipeline.producer.enqueueMany(Array.from({ length: 25 }, (_, i) => sampleEmail({ subject: `Mail ${i}` })));
-    const ends = await Promise.all(jobs.map(({ jobId }) => pipeline!.waitForEnd(jobId)));
+    const ends = await Promise.all(jobs.map(({ jobId }) => pipeline.waitForEnd(jobId)));
     expect(ends.every((end) => end.state === 'completed')).toBe(true);
-    expect(simulator.sent).toHaveLength(25);
-    expect(simulator.stats.tokenRequests).toBe(1);
+    expect(fx.simulator.sent).toHaveLength(25);
+    expect(fx.simulator.stats.tokenRequests).toBe(1);
     expect(pipeline.runtime.tokens.tokenRequests).toBe(1);
   });
 
   it('sends a scheduled e-mail no sooner than its sendAt', async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const sendAt = new Date(Date.now() + 1500);
     const { jobId } = await pipeline.producer.enqueue(sampleEmail({ sendAt: sendAt.toISOString() }));
     expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent[0]?.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime());
+    expect(fx.simulator.sent[0]?.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime());
   });
 });
 
 describe('validation at enqueue', () => {
   it('refuses a bad payload with every bad field named, and queues nothing', async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     await expect(
       pipeline.producer.enqueue(sampleEmail({ to: [{ address: 'nobody' }], subject: undefined as unknown as string })),
     ).rejects.toThrow(/Invalid e-mail job: .*to\[0\]\.address: must be an e-mail address.*subject:/);
@@ -122,7 +102,7 @@ describe('validation at enqueue', () => {
 
 describe('size limit at enqueue', () => {
   it('refuses an e-mail whose Graph request would exceed 4 MB, naming attachments', async () => {
-    pipeline = await startTestPipeline({ simulator, documents });
+    pipeline = await fx.start({ documents });
     const big = { name: 'scan.pdf', contentType: 'application/pdf', contentBase64: Buffer.alloc(3_100_000, 7).toString('base64') };
     await expect(pipeline.producer.enqueue(sampleEmail({ attachments: [big] }))).rejects.toThrow(
       /attachments: the Graph sendMail request would be 4\.\d MB/,

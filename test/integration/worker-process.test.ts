@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';
 
 const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
 const redisUrl = process.env.REDIS_URL!;
@@ -22,14 +22,6 @@ function startWorkerProcess(env: Record<string, string>): { child: ChildProcess;
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
-}
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('the worker process', () => {

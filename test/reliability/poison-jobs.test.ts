@@ -1,22 +1,10 @@
 // Bad input written straight to the queue never crashes a worker and never blocks the queue: each
 // bad job fails at once with a reason naming the problem, and good jobs behind it are sent.
 import { Redis } from 'ioredis';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
-import { PIPELINE_TENANTS, openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
-let simulator: GraphSimulator;
-let pipeline: TestPipeline | undefined;
-
-beforeAll(async () => {
-  simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await pipeline?.close();
-  pipeline = undefined;
-  expect(openPipelineCount()).toBe(0);
-});
+const fx = usePipelineFixture();
+let pipeline: TestPipeline;
 
 const valid = { ...sampleEmail(), schemaVersion: 1 };
 
@@ -31,7 +19,7 @@ describe('poison jobs', () => {
     ['an array instead of an object', [valid], /Invalid e-mail job/],
     ['a lone surrogate in the subject', { ...valid, subject: 'Invoice \uD800' }, /subject: is not valid UTF-8 text/],
   ])('%s fails at once with [invalid-payload] and the reason', async (_case, data, reason) => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const bad = await pipeline.queue.add('send-email', data as never, { attempts: 5 });
     const good = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(bad.id!);
@@ -39,11 +27,11 @@ describe('poison jobs', () => {
     expect(end.state === 'failed' && end.reason).toMatch(/^\[invalid-payload\] /);
     expect(end.state === 'failed' && end.reason).toMatch(reason);
     expect(await pipeline.waitForEnd(good.jobId)).toMatchObject({ state: 'completed' });
-    expect(simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent).toHaveLength(1);
   });
 
   it('bytes that are not UTF-8, written with a raw Redis client, fail with a clear reason', async () => {
-    pipeline = await startTestPipeline({ simulator });
+    pipeline = await fx.start();
     const job = await pipeline.queue.add('send-email', valid, { attempts: 5, delay: 60_000 });
     const raw = new Redis(process.env.REDIS_URL!);
     // Put two bytes that are not UTF-8 inside the subject string: "subject":"Invoice <ff fe>".
@@ -57,6 +45,6 @@ describe('poison jobs', () => {
 
     const end = await pipeline.waitForEnd(job.id!);
     expect(end.state === 'failed' && end.reason).toMatch(/^\[invalid-payload\] .*subject: is not valid UTF-8 text/);
-    expect(simulator.sent).toHaveLength(0);
+    expect(fx.simulator.sent).toHaveLength(0);
   });
 });

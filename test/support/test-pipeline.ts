@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
-import type { GraphSimulator, SimulatorTenant } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const CLIENT = { clientId: 'c0000000-0000-4000-8000-000000000001', clientSecret: 'test-secret-Value~s3cr3t' };
@@ -166,4 +166,52 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
       openPipelines -= 1;
     },
   };
+}
+
+export interface PipelineFixture {
+  /** One simulator for the whole file, reset before each test. */
+  readonly simulator: GraphSimulator;
+  /** Starts this test's pipeline; the fixture closes it after the test. */
+  start(options?: Omit<TestPipelineOptions, 'simulator'>): Promise<TestPipeline>;
+}
+
+/**
+ * The lifecycle every pipeline test file needs: a simulator for the file, a fresh pipeline per
+ * test, and after each test a check that no worker was left running.
+ */
+export function usePipelineFixture(): PipelineFixture {
+  let simulator: GraphSimulator | undefined;
+  let pipeline: TestPipeline | undefined;
+  beforeAll(async () => {
+    simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
+  });
+  afterAll(() => simulator?.close());
+  beforeEach(() => {
+    simulator?.reset();
+    simulator?.setLatencyMs(0);
+  });
+  afterEach(async () => {
+    await pipeline?.close();
+    pipeline = undefined;
+    expect(openPipelineCount()).toBe(0);
+  });
+  return {
+    get simulator() {
+      if (!simulator) throw new Error('the simulator starts in beforeAll');
+      return simulator;
+    },
+    start: async (options = {}) => {
+      if (!simulator) throw new Error('the simulator starts in beforeAll');
+      return (pipeline = await startTestPipeline({ simulator, ...options }));
+    },
+  };
+}
+
+/** Polls `condition` every 20 ms; for states no event announces (a counter in another process). */
+export async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
