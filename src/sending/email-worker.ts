@@ -10,6 +10,7 @@ export interface EmailWorkerOptions {
   concurrency: number;
   /** Used when an attempt failed with something other than a classified, retryable failure. */
   fallbackDelayMs: number;
+  maxDelayMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxStalledCount: number;
@@ -24,6 +25,7 @@ export function createEmailWorker(
     connection,
     concurrency,
     fallbackDelayMs,
+    maxDelayMs,
     lockDurationMs,
     stalledIntervalMs,
     maxStalledCount,
@@ -42,7 +44,7 @@ export function createEmailWorker(
       backoffStrategy: (attemptsMade, type, err) => {
         if (err instanceof RetryLaterError) return err.delayMs;
         if (type !== GRAPH_BACKOFF_TYPE) logger.warn({ type }, 'unknown backoff type; using the default delay');
-        return Math.min(fallbackDelayMs * 2 ** Math.max(0, attemptsMade - 1), 15 * 60_000);
+        return Math.min(fallbackDelayMs * 2 ** Math.max(0, attemptsMade - 1), maxDelayMs);
       },
     },
   });

@@ -68,6 +68,7 @@ export function startEmailWorker({
     connection,
     concurrency: config.worker.concurrency,
     fallbackDelayMs: config.worker.retry.baseDelayMs,
+    maxDelayMs: config.worker.retry.maxDelayMs,
     lockDurationMs: config.worker.lockDurationMs,
     stalledIntervalMs: config.worker.stalledIntervalMs,
     maxStalledCount: config.worker.maxStalledCount,
