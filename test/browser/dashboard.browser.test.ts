@@ -11,7 +11,10 @@ import { startObservedPipeline, type ObservedPipeline } from '../ops/support/obs
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard } from '../ops/support/test-dashboard';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(__dirname, '../../docs/dashboard-failed-job.png');
+// The README's screenshot is refreshed on request (UPDATE_SCREENSHOT=1 npm run test:browser); other runs write to a temp dir.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT
+  ? join(__dirname, '../../docs/dashboard-failed-job.png')
+  : join(tmpdir(), `omikai-dashboard-${process.pid}.png`);
 const chromiumInstalled = existsSync(CHROMIUM);
 if (!chromiumInstalled) {
   console.warn(
