@@ -1,6 +1,5 @@
 // The worker process with SETTINGS_ENCRYPTION_KEYS: encrypted secrets and certificates send,
 // an undecryptable secret fails for good with its reason, and no secret or key reaches the logs or Redis.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,9 +9,9 @@ import { createEmailProducer } from '../../src/jobs/producer';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { sampleEmail } from '../support/test-pipeline';
+import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
 import { APPS, SECRET, accountDocument, diagnosticsFixture, type DiagnosticsFixture } from './diagnostics-kit';
 
-const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
 const redisUrl = process.env.REDIS_URL!;
 const KEY_OLD = randomBytes(32).toString('base64');
 const KEY_NEW = randomBytes(32).toString('base64');
@@ -21,7 +20,7 @@ const STRAY_KEY = randomBytes(32).toString('base64');
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;
 let dir: string;
-let worker: { child: ChildProcess; output: () => string; exited: Promise<number | null> } | undefined;
+let worker: WorkerProcess | undefined;
 
 beforeAll(async () => {
   fixture = await diagnosticsFixture();
@@ -58,29 +57,19 @@ afterEach(async () => {
 });
 
 function startWorker(queueName: string) {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
-      STORE: 'memory',
-      SETTINGS_FILE: join(dir, 'settings.json'),
-      REDIS_URL: redisUrl,
-      EMAIL_QUEUE_NAME: queueName,
-      MS_GRAPH_BASE_URL: simulator.url,
-      MS_LOGIN_BASE_URL: simulator.url,
-      SETTINGS_ENCRYPTION_KEYS: `k2:${KEY_NEW},k1:${KEY_OLD}`,
-      WORKER_METRICS_PORT: '0',
-      // Every account sends from one mailbox; Exchange's 30-a-minute pacing is not what this test is about.
-      FLOW_ENABLED: 'false',
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnWorkerProcess({
+    STORE: 'memory',
+    SETTINGS_FILE: join(dir, 'settings.json'),
+    REDIS_URL: redisUrl,
+    EMAIL_QUEUE_NAME: queueName,
+    MS_GRAPH_BASE_URL: simulator.url,
+    MS_LOGIN_BASE_URL: simulator.url,
+    SETTINGS_ENCRYPTION_KEYS: `k2:${KEY_NEW},k1:${KEY_OLD}`,
+    WORKER_METRICS_PORT: '0',
+    // Every account sends from one mailbox; Exchange's 30-a-minute pacing is not what this test is about.
+    FLOW_ENABLED: 'false',
+    LOG_LEVEL: 'debug',
   });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
 }
 
 describe('the worker process with encrypted settings', () => {

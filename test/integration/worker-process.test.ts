@@ -1,5 +1,4 @@
 // The worker entry point as a real process: configuration errors, sending, and SIGTERM mid-send.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,26 +6,14 @@ import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { spawnWorkerProcess } from '../support/worker-processes';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';
 
-const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
 const redisUrl = process.env.REDIS_URL!;
-
-function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
-    env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 describe('the worker process', () => {
   it('refuses to start with bad configuration, one line per variable', async () => {
-    const worker = startWorkerProcess({ MS_GRAPH_CLOUD: 'mars', WORKER_CONCURRENCY: '0', MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
+    const worker = spawnWorkerProcess({ MS_GRAPH_CLOUD: 'mars', WORKER_CONCURRENCY: '0', MONGODB_URI: 'mongodb://127.0.0.1:1/x' });
     expect(await worker.exited).toBe(78);
     const lines = worker.output().trim().split('\n');
     expect(lines[0]).toBe('Invalid configuration:');
@@ -53,7 +40,7 @@ describe('the worker process', () => {
       const queueName = `test-${randomUUID()}`;
       const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
       const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
-      const worker = startWorkerProcess({
+      const worker = spawnWorkerProcess({
         STORE: 'memory',
         SETTINGS_FILE: join(dir, 'settings.json'),
         REDIS_URL: redisUrl,

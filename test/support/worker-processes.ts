@@ -7,6 +7,27 @@ import type { SettingsDocuments } from '../../src/settings/memory-settings-store
 
 const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
 
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** The exit code (78 for a configuration error). */
+  exited: Promise<number | null>;
+}
+
+/** One `workers/email-worker.ts` process with exactly this environment (plus PATH and the test CA). */
+export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+    env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
 export interface WorkerProcesses {
   processes: ChildProcess[];
   output(): string;
@@ -22,27 +43,13 @@ export async function startWorkerProcesses(
   const dir = await mkdtemp(join(tmpdir(), 'omikai-workers-'));
   const settingsFile = join(dir, 'settings.json');
   await writeFile(settingsFile, JSON.stringify(documents));
-  let output = '';
-  const processes = Array.from({ length: count }, () => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
-      env: {
-        PATH: process.env.PATH,
-        NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
-        STORE: 'memory',
-        SETTINGS_FILE: settingsFile,
-        WORKER_METRICS_PORT: '0',
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    return child;
-  });
+  const workers = Array.from({ length: count }, () =>
+    spawnWorkerProcess({ STORE: 'memory', SETTINGS_FILE: settingsFile, WORKER_METRICS_PORT: '0', LOG_LEVEL: 'warn', ...env }),
+  );
+  const processes = workers.map((worker) => worker.child);
   return {
     processes,
-    output: () => output,
+    output: () => workers.map((worker) => worker.output()).join(''),
     async stop() {
       await Promise.all(
         processes.map(
