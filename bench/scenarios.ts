@@ -46,21 +46,26 @@ export async function fillQueue(queue: Queue, email: EmailJobInput, n: number): 
   }
 }
 
-/** Starts the (not yet running) worker and resolves with the time until `n` jobs completed. */
-export function drain(worker: Worker, n: number): Promise<DrainResult> {
+/** Resolves with the time from `startedAt` until the worker has completed `n` jobs. */
+function completions(worker: Worker, n: number, startedAt: number): Promise<DrainResult> {
   return new Promise((resolve, reject) => {
     let completed = 0;
-    const started = performance.now();
     worker.on('completed', () => {
       completed += 1;
       if (completed === n) {
-        const seconds = (performance.now() - started) / 1000;
+        const seconds = (performance.now() - startedAt) / 1000;
         resolve({ jobs: n, seconds, jobsPerSec: n / seconds });
       }
     });
     worker.on('failed', (job, err) => reject(new Error(`job ${job?.id} failed during the benchmark: ${err.message}`)));
-    void worker.run();
   });
+}
+
+/** Starts the (not yet running) worker and resolves with the time until `n` jobs completed. */
+export function drain(worker: Worker, n: number): Promise<DrainResult> {
+  const result = completions(worker, n, performance.now());
+  void worker.run();
+  return result;
 }
 
 export async function runBare(ctx: BenchContext, queueName: string, n: number): Promise<DrainResult> {
@@ -164,17 +169,7 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   const runtime = startEmailWorker({ config, connection, settings, deliveries: new MemoryDeliveryStore(), logger });
-  const result = await new Promise<DrainResult>((resolve, reject) => {
-    let completed = 0;
-    runtime.worker.on('completed', () => {
-      completed += 1;
-      if (completed === n) {
-        const seconds = (performance.now() - started) / 1000;
-        resolve({ jobs: n, seconds, jobsPerSec: n / seconds });
-      }
-    });
-    runtime.worker.on('failed', (job, err) => reject(new Error(`job ${job?.id} failed during the benchmark: ${err.message}`)));
-  });
+  const result = await completions(runtime.worker, n, started);
   await runtime.close();
   globalThis.gc?.();
   const rssAfter = process.memoryUsage().rss;

@@ -2,7 +2,7 @@
 // Branches on Graph's error.code, not on its message (except where Graph gives no distinct code).
 import type { Failure, FailureCategory } from '../delivery/failure';
 import type { SendRoute } from '../settings/resolve-sender';
-import type { GraphSendResult } from './graph-mail-client';
+import { TLS_ERROR_CODE, type GraphSendResult } from './graph-mail-client';
 
 export type SendClassification = { kind: 'sent'; graphRequestId?: string } | { kind: 'failed'; failure: Failure };
 
@@ -120,7 +120,7 @@ export function classifySendResult(
 ): SendClassification {
   const { sender } = route;
   if (result.kind === 'no-response') {
-    if (/CERT|SELF_SIGNED|TLS|SSL/.test(result.code)) {
+    if (TLS_ERROR_CODE.test(result.code)) {
       return {
         kind: 'failed',
         failure: {

@@ -28,7 +28,8 @@ export type GraphSendResult =
 
 /** Errors raised before any byte reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-const TLS_CODE = /CERT|SELF_SIGNED|TLS|SSL/;
+/** The server's certificate was refused: a configuration problem, and nothing was sent. */
+export const TLS_ERROR_CODE = /CERT|SELF_SIGNED|TLS|SSL/;
 
 /** Carries the network error through the SDK, which keeps GraphClientErrors intact but drops other causes. */
 class GraphTransportError extends GraphClientError {
@@ -122,7 +123,9 @@ export class GraphMailClient {
         const code = transportCode(cause);
         // Our https transport knows whether the request was written; otherwise judge by the error code.
         const requestSent =
-          cause instanceof HttpsFetchError ? cause.requestSent && !TLS_CODE.test(code) : !NOT_SENT_CODES.has(code) && !TLS_CODE.test(code);
+          cause instanceof HttpsFetchError
+            ? cause.requestSent && !TLS_ERROR_CODE.test(code)
+            : !NOT_SENT_CODES.has(code) && !TLS_ERROR_CODE.test(code);
         return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
       }
       return await readResponse(response);

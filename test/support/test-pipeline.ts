@@ -10,6 +10,7 @@ import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer
 import type { EmailJobInput } from '../../src/jobs/email-job';
 import { createLogger } from '../../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
+import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
 import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
@@ -72,6 +73,8 @@ export interface TestPipeline {
   flakyDeliveries: FlakyDeliveryStore;
   flakySettings: FlakySettingsStore;
   runtime: EmailWorkerRuntime;
+  /** The worker's Redis connection. */
+  connection: Redis;
   queue: Queue;
   logs: () => string;
   /** Resolves when the job completes or fails for good (retries are waited for). */
@@ -83,13 +86,23 @@ export interface TestPipelineOptions {
   simulator: GraphSimulator;
   documents?: SettingsDocuments;
   env?: Record<string, string>;
+  /** For metrics tests: sees every attempt. */
+  observer?: SendObserver;
+  /** The producer's attempts per job (default 5). */
+  attempts?: number;
 }
 
 let openPipelines = 0;
 /** For an afterEach: a test that leaves a worker running fails. */
 export const openPipelineCount = () => openPipelines;
 
-export async function startTestPipeline({ simulator, documents, env = {} }: TestPipelineOptions): Promise<TestPipeline> {
+export async function startTestPipeline({
+  simulator,
+  documents,
+  env = {},
+  observer,
+  attempts = 5,
+}: TestPipelineOptions): Promise<TestPipeline> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests through jest (global-setup starts a redis-server)');
   const queueName = `test-${randomUUID()}`;
@@ -126,8 +139,15 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
   const deliveries = new MemoryDeliveryStore();
   const flakyDeliveries = new FlakyDeliveryStore(deliveries);
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const runtime = startEmailWorker({ config, connection, settings: flakySettings, deliveries: flakyDeliveries, logger });
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, jobOptions: { attempts: 5 } });
+  const runtime = startEmailWorker({
+    config,
+    connection,
+    settings: flakySettings,
+    deliveries: flakyDeliveries,
+    logger,
+    ...(observer ? { observer } : {}),
+  });
+  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, jobOptions: { attempts } });
   producer.queue.setMaxListeners(200); // waitForEnd listens on the queue once per waited job
   const queueEvents = new QueueEvents(queueName, { connection: { url: redisUrl } });
   await Promise.all([runtime.worker.waitUntilReady(), queueEvents.waitUntilReady()]);
@@ -141,6 +161,7 @@ export async function startTestPipeline({ simulator, documents, env = {} }: Test
     flakyDeliveries,
     flakySettings,
     runtime,
+    connection,
     queue: producer.queue,
     logs: () => logChunks.join(''),
     async waitForEnd(jobId, timeoutMs = 20_000) {
