@@ -43,7 +43,9 @@ afterEach(async () => {
   await workers?.stop();
   workers = undefined;
   await events.close();
-  await new Queue(queueName, { connection: { url: process.env.REDIS_URL! } }).obliterate({ force: true });
+  const queue = new Queue(queueName, { connection: { url: process.env.REDIS_URL! } });
+  await queue.obliterate({ force: true });
+  await queue.close();
   await producer.close();
   await simulator.close();
 });
@@ -122,6 +124,8 @@ describe('per-mailbox flow control across worker processes', () => {
     const first = await producer.enqueue(sampleEmail({ subject: 'info 0' }));
     await until(() => simulator.stats.rejected === 1);
     const throttledAt = Date.now();
+    // The worker records the pause a moment after Graph answered; the other jobs come after that.
+    await until(() => workers!.output().includes('"pausedScope":"mailbox"'));
     const infos = await producer.enqueueMany(Array.from({ length: 5 }, (_, i) => sampleEmail({ subject: `info ${i + 1}` })));
     const annas = await producer.enqueueMany(Array.from({ length: 6 }, (_, i) => sampleEmail({ userId: 'anna', subject: `anna ${i}` })));
     await waitForAll(
