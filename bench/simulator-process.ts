@@ -1,7 +1,7 @@
 // Runs the Graph simulator in its own process (so its CPU is not ours) and drives it over its control API.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { AcceptedMessage, SimulatorStats, SimulatorTenant } from '../test/simulator/graph-simulator';
 import { freePort } from '../test/support/redis-server';
 
@@ -14,6 +14,9 @@ export interface SimulatorProcess {
   stop(): Promise<void>;
 }
 
+/** The repository, seen from bench/ or from the compiled benchmark in .bench-build/bench/. */
+const REPO_ROOT = basename(dirname(__dirname)) === '.bench-build' ? join(__dirname, '..', '..') : join(__dirname, '..');
+
 export async function startSimulatorProcess(
   tenants: SimulatorTenant[],
   workDir: string,
@@ -24,7 +27,7 @@ export async function startSimulatorProcess(
   await writeFile(configPath, JSON.stringify({ tenants }));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', 'tsx/cjs', join(__dirname, '../test/simulator/main.ts'), '--port', String(port), '--config', configPath, ...extraArgs],
+    ['--require', 'tsx/cjs', join(REPO_ROOT, 'test/simulator/main.ts'), '--port', String(port), '--config', configPath, ...extraArgs],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {

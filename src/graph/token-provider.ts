@@ -38,6 +38,7 @@ export interface MsalTokenProviderOptions {
 
 export class MsalTokenProvider implements TokenProvider {
   private readonly clients = new Map<string, ClientEntry>();
+  private readonly keys = new WeakMap<GraphCredentials, string>();
   /** Token requests that went to Entra (cache hits are not counted). */
   tokenRequests = 0;
 
@@ -75,11 +76,21 @@ export class MsalTokenProvider implements TokenProvider {
     }
   }
 
+  /** The client cache key per credentials object: hashing the secret for every send showed in profiles. */
+  private keyFor(credentials: GraphCredentials, endpoints: CloudEndpoints): string {
+    let key = this.keys.get(credentials);
+    if (key === undefined) {
+      key = createHash('sha256')
+        .update([endpoints.loginBaseUrl, endpoints.scope, credentials.tenantId, credentials.clientId, ...proofOf(credentials)].join('\0'))
+        .digest('base64');
+      this.keys.set(credentials, key);
+    }
+    return key;
+  }
+
   private clientFor(credentials: GraphCredentials): ClientEntry {
     const endpoints = endpointsForAccount(this.options.cloud, credentials.cloud);
-    const key = createHash('sha256')
-      .update([endpoints.loginBaseUrl, endpoints.scope, credentials.tenantId, credentials.clientId, ...proofOf(credentials)].join('\0'))
-      .digest('base64');
+    const key = this.keyFor(credentials, endpoints);
     const existing = this.clients.get(key);
     if (existing) return existing;
 

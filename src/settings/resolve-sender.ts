@@ -61,6 +61,22 @@ function missingSettings(account: AccountSettings): string[] {
   ].flatMap(([label, value]) => (value ? [] : [label as string]));
 }
 
+/**
+ * Credentials per settings object: the settings cache hands every job of an account the same object,
+ * so its jobs share one credentials object (a certificate is checked once, the token cache key is
+ * computed once).
+ */
+const credentialsByAccount = new WeakMap<AccountSettings, GraphCredentials>();
+
+function cachedCredentialsOf(account: AccountSettings & { tenantId: string; clientId: string }, source: AccountSettings): GraphCredentials {
+  let credentials = credentialsByAccount.get(source);
+  if (!credentials) {
+    credentials = credentialsOf(account);
+    credentialsByAccount.set(source, credentials);
+  }
+  return credentials;
+}
+
 /** The account's credentials; a certificate wins over a secret when both are set. */
 function credentialsOf(account: AccountSettings & { tenantId: string; clientId: string }): GraphCredentials {
   const { accountId, tenantId, clientId } = account;
@@ -115,7 +131,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
       'MissingAccountSetting',
     );
   }
-  const credentials = credentialsOf({ ...account, tenantId, clientId });
+  const credentials = cachedCredentialsOf({ ...account, tenantId, clientId }, account);
   if (!EMAIL_ADDRESS.test(accountSender)) {
     throw settingsError(
       `Account ${accountId}'s Sender e-mail "${accountSender}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,

@@ -18,4 +18,15 @@ describe('MemoryDeliveryStore retention', () => {
     // The forgotten job's idempotency key is free again.
     expect(await store.startAttempt(start('job-6', 'key-1'))).toEqual({ action: 'send', possibleDuplicate: false });
   });
+
+  it('never holds more than its limit, and drops the oldest tenth at once when full', async () => {
+    const store = new MemoryDeliveryStore(20);
+    for (let i = 1; i <= 20; i += 1) await store.startAttempt(start(`job-${i}`));
+    expect(await store.find({ limit: 100 })).toHaveLength(20);
+    await store.startAttempt(start('job-21'));
+    const kept = (await store.find({ limit: 100 })).map((r) => r.jobId);
+    expect(kept).toHaveLength(19);
+    expect(kept.at(-1)).toBe('job-3');
+    expect(kept[0]).toBe('job-21');
+  });
 });
