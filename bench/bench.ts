@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server';
 import { startSimulatorProcess } from './simulator-process';
-import { runBare, runBareHttps, runEnqueue, runPipeline, type BenchContext, type DrainResult, type PipelineResult } from './scenarios';
+import {
+  runBare,
+  runBareHttps,
+  runEnqueue,
+  runPipeline,
+  type BenchContext,
+  type DrainResult,
+  type PipelineResult,
+  type PipelineVariant,
+} from './scenarios';
 
 const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000b001';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000b001', clientSecret: 'bench-secret' };
@@ -37,6 +46,8 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '50' },
       rounds: { type: 'string', default: '2' },
       flow: { type: 'string', default: 'on' },
+      // Also measure the pipeline with each of our optional parts left out, in the same run.
+      breakdown: { type: 'boolean', default: false },
     },
   });
   const jobs = Number(values.jobs);
@@ -84,6 +95,15 @@ async function main(): Promise<void> {
     const bareRounds: DrainResult[] = [];
     const bareHttpsRounds: DrainResult[] = [];
     const pipelineRounds: PipelineResult[] = [];
+    // What each optional part of ours costs: the same pipeline with it left out, in the same rounds.
+    const variants: [string, keyof typeof breakdownRatios, PipelineVariant][] = [
+      ['  without flow control', 'withoutFlowControl', { flow: false }],
+      ['  without the info log line', 'withoutInfoLog', { logLevel: 'warn' }],
+      ['  without delivery records', 'withoutDeliveryRecords', { deliveryRecords: false }],
+      ['  without all three', 'withoutAllThree', { flow: false, logLevel: 'warn', deliveryRecords: false }],
+    ];
+    const breakdownRatios = { withoutFlowControl: 0, withoutInfoLog: 0, withoutDeliveryRecords: 0, withoutAllThree: 0 };
+    const variantRounds: DrainResult[][] = variants.map(() => []);
     let tokenRequests = 0;
     for (let round = 0; round < rounds; round += 1) {
       bareRounds.push(await runBare(ctx, queue(), jobs));
@@ -93,23 +113,36 @@ async function main(): Promise<void> {
       pipelineRounds.push(await runPipeline(ctx, queue(), jobs));
       tokenRequests = Math.max(tokenRequests, (await simulator.stats()).tokenRequests);
       await simulator.reset();
+      for (const [index, [, , variant]] of values.breakdown ? variants.entries() : []) {
+        variantRounds[index]!.push(await runPipeline(ctx, queue(), jobs, variant));
+        await simulator.reset();
+      }
     }
     const [bare, bareHttps, pipeline] = [best(bareRounds), best(bareHttpsRounds), best(pipelineRounds)];
     const redisAfterPipelineMb = pipeline.redisUsedMemoryMb;
 
     await simulator.setLatencyMs(LATENCY_MS);
     const latency = best([
-      await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY),
-      await runPipeline(ctx, queue(), jobs, LATENCY_CONCURRENCY),
+      await runPipeline(ctx, queue(), jobs, { concurrency: LATENCY_CONCURRENCY }),
+      await runPipeline(ctx, queue(), jobs, { concurrency: LATENCY_CONCURRENCY }),
     ]);
     await simulator.setLatencyMs(0);
     const idealJobsPerSec = LATENCY_CONCURRENCY / (LATENCY_MS / 1000);
 
-    const enqueueRounds = [await runEnqueue(ctx, queue(), jobs), await runEnqueue(ctx, queue(), jobs)];
+    const enqueueRounds = [await runEnqueue(ctx, queue(), jobs, false), await runEnqueue(ctx, queue(), jobs, true)];
     const enqueue = {
       enqueueManySeconds: Math.min(...enqueueRounds.map((r) => r.enqueueManySeconds)),
       addBulkSeconds: Math.min(...enqueueRounds.map((r) => r.addBulkSeconds)),
     };
+
+    const breakdownRows: [string, string][] = [];
+    if (values.breakdown) {
+      for (const [index, [label, key]] of variants.entries()) {
+        const result = best(variantRounds[index]!);
+        breakdownRatios[key] = round(result.jobsPerSec / bareHttps.jobsPerSec);
+        breakdownRows.push([label, `${round(result.jobsPerSec, 0)} jobs/s, ratio to bare + HTTPS ${breakdownRatios[key]}`]);
+      }
+    }
 
     const rows: [string, string][] = [
       ['bare BullMQ (no-op)', `${round(bare.jobsPerSec, 0)} jobs/s`],
@@ -117,6 +150,7 @@ async function main(): Promise<void> {
       ['pipeline (ours)', `${round(pipeline.jobsPerSec, 0)} jobs/s`],
       ['  ratio to bare', `${round(pipeline.jobsPerSec / bare.jobsPerSec)}`],
       ['  ratio to bare + HTTPS', `${round(pipeline.jobsPerSec / bareHttps.jobsPerSec)}`],
+      ...breakdownRows,
       [
         `pipeline at ${LATENCY_MS} ms latency, c=${LATENCY_CONCURRENCY}`,
         `${round(latency.jobsPerSec, 0)} jobs/s of ideal ${idealJobsPerSec}`,
@@ -145,6 +179,7 @@ async function main(): Promise<void> {
         settingsReads: pipeline.settingsReads,
         rssGrowthMb: round(pipeline.rssAfterMb - pipeline.rssBeforeMb, 1),
         redisUsedMemoryMb: round(redisAfterPipelineMb, 1),
+        ...(values.breakdown ? { breakdown: breakdownRatios } : {}),
       }),
     );
   } finally {

@@ -6,6 +6,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
+import type { AttemptStartResult, DeliveryRecord, DeliveryStore } from '../src/delivery/delivery-store';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
 import { buildSendMailBody } from '../src/graph/send-mail-body';
 import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../src/jobs/email-job';
@@ -143,7 +144,30 @@ export async function redisUsedMemoryMb(redisUrl: string): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1_048_576;
 }
 
-export async function runPipeline(ctx: BenchContext, queueName: string, n: number, concurrency = ctx.concurrency): Promise<PipelineResult> {
+/** Delivery records that go nowhere: for the breakdown that shows what the records cost. */
+class DiscardingDeliveryStore implements DeliveryStore {
+  async startAttempt(): Promise<AttemptStartResult> {
+    return { action: 'send', possibleDuplicate: false };
+  }
+  async finishAttempt(): Promise<void> {}
+  async find(): Promise<DeliveryRecord[]> {
+    return [];
+  }
+}
+
+/** The pipeline as the worker runs it, or with one of our parts left out (for the breakdown). */
+export interface PipelineVariant {
+  concurrency?: number;
+  /** Default ctx.flow. */
+  flow?: boolean;
+  /** Default 'info': a line per e-mail sent. */
+  logLevel?: 'info' | 'warn';
+  /** Default true; false discards them. */
+  deliveryRecords?: boolean;
+}
+
+export async function runPipeline(ctx: BenchContext, queueName: string, n: number, variant: PipelineVariant = {}): Promise<PipelineResult> {
+  const { concurrency = ctx.concurrency, flow = ctx.flow, logLevel = 'info', deliveryRecords = true } = variant;
   const config = loadConfig({
     STORE: 'memory',
     SETTINGS_FILE: '(bench documents)',
@@ -152,9 +176,9 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
     MS_GRAPH_BASE_URL: ctx.simulatorUrl,
     MS_LOGIN_BASE_URL: ctx.simulatorUrl,
     WORKER_CONCURRENCY: String(concurrency),
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: logLevel,
     // Flow control runs (its Redis round trips are part of the cost) with limits the run never reaches.
-    FLOW_ENABLED: String(ctx.flow),
+    FLOW_ENABLED: String(flow),
     FLOW_MAILBOX_MESSAGES: '1000000',
     FLOW_MAILBOX_WINDOW_MS: '1000',
     FLOW_MAILBOX_CONCURRENCY: '10000',
@@ -163,12 +187,18 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
   await fillQueue(queue, ctx.email, n);
 
   const settings = new CountingSettingsStore(new MemorySettingsStore(ctx.documents, config.settings.shape));
-  const logger = createLogger({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  const logger = createLogger({ level: logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
   globalThis.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
-  const runtime = startEmailWorker({ config, connection, settings, deliveries: new MemoryDeliveryStore(), logger });
+  const runtime = startEmailWorker({
+    config,
+    connection,
+    settings,
+    deliveries: deliveryRecords ? new MemoryDeliveryStore() : new DiscardingDeliveryStore(),
+    logger,
+  });
   const result = await completions(runtime.worker, n, started);
   await runtime.close();
   globalThis.gc?.();
@@ -187,23 +217,39 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
   };
 }
 
-/** Time to queue n e-mails with enqueueMany, and with raw addBulk of the same data, in equal chunks. */
+/**
+ * Time to queue n e-mails with enqueueMany, and with raw addBulk of the same data, in equal chunks.
+ * The second to run meets a Redis that already holds the first's jobs, so callers alternate the order.
+ */
 export async function runEnqueue(
   ctx: BenchContext,
   queueName: string,
   n: number,
+  producerFirst: boolean,
 ): Promise<{ enqueueManySeconds: number; addBulkSeconds: number }> {
   const producer = createEmailProducer({ connection: { url: ctx.redisUrl }, queueName: `${queueName}-producer` });
   const raw = new Queue(`${queueName}-raw`, { connection: { url: ctx.redisUrl } });
   const inputs = Array.from({ length: CHUNK }, () => ctx.email);
+  const timed = async (fill: () => Promise<void>): Promise<number> => {
+    const started = performance.now();
+    await fill();
+    return (performance.now() - started) / 1000;
+  };
+  const viaAddBulk = () => timed(() => fillQueue(raw, ctx.email, n));
+  const viaEnqueueMany = () =>
+    timed(async () => {
+      for (let i = 0; i < n; i += CHUNK) await producer.enqueueMany(inputs.slice(0, Math.min(CHUNK, n - i)));
+    });
 
-  let started = performance.now();
-  await fillQueue(raw, ctx.email, n);
-  const addBulkSeconds = (performance.now() - started) / 1000;
-
-  started = performance.now();
-  for (let i = 0; i < n; i += CHUNK) await producer.enqueueMany(inputs.slice(0, Math.min(CHUNK, n - i)));
-  const enqueueManySeconds = (performance.now() - started) / 1000;
+  let enqueueManySeconds: number;
+  let addBulkSeconds: number;
+  if (producerFirst) {
+    enqueueManySeconds = await viaEnqueueMany();
+    addBulkSeconds = await viaAddBulk();
+  } else {
+    addBulkSeconds = await viaAddBulk();
+    enqueueManySeconds = await viaEnqueueMany();
+  }
 
   await Promise.all([producer.queue.obliterate({ force: true }), raw.obliterate({ force: true })]);
   await Promise.all([producer.close(), raw.close()]);
