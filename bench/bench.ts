@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     // The machine is shared and noisy: alternate the scenarios and keep each one's best round.
     const accessToken = await fetchToken(simulator.url);
     const best = <T extends DrainResult>(results: T[]): T => results.reduce((a, b) => (b.jobsPerSec > a.jobsPerSec ? b : a));
+    const leastCpu = (results: DrainResult[]): number => Math.min(...results.map((r) => r.cpuMicrosPerJob));
     const bareRounds: DrainResult[] = [];
     const bareHttpsRounds: DrainResult[] = [];
     const pipelineRounds: PipelineResult[] = [];
@@ -135,12 +136,16 @@ async function main(): Promise<void> {
       addBulkSeconds: Math.min(...enqueueRounds.map((r) => r.addBulkSeconds)),
     };
 
+    const cpu = { bare: leastCpu(bareRounds), bareHttps: leastCpu(bareHttpsRounds), pipeline: leastCpu(pipelineRounds) };
     const breakdownRows: [string, string][] = [];
     if (values.breakdown) {
       for (const [index, [label, key]] of variants.entries()) {
         const result = best(variantRounds[index]!);
         breakdownRatios[key] = round(result.jobsPerSec / bareHttps.jobsPerSec);
-        breakdownRows.push([label, `${round(result.jobsPerSec, 0)} jobs/s, ratio to bare + HTTPS ${breakdownRatios[key]}`]);
+        breakdownRows.push([
+          label,
+          `${round(result.jobsPerSec, 0)} jobs/s, ratio to bare + HTTPS ${breakdownRatios[key]}, ${round(leastCpu(variantRounds[index]!), 0)} µs CPU per e-mail`,
+        ]);
       }
     }
 
@@ -148,6 +153,10 @@ async function main(): Promise<void> {
       ['bare BullMQ (no-op)', `${round(bare.jobsPerSec, 0)} jobs/s`],
       ['bare + HTTPS sendMail', `${round(bareHttps.jobsPerSec, 0)} jobs/s`],
       ['pipeline (ours)', `${round(pipeline.jobsPerSec, 0)} jobs/s`],
+      [
+        'worker CPU per e-mail (bare, +HTTPS, ours)',
+        `${round(cpu.bare, 0)} µs, ${round(cpu.bareHttps, 0)} µs, ${round(cpu.pipeline, 0)} µs`,
+      ],
       ['  ratio to bare', `${round(pipeline.jobsPerSec / bare.jobsPerSec)}`],
       ['  ratio to bare + HTTPS', `${round(pipeline.jobsPerSec / bareHttps.jobsPerSec)}`],
       ...breakdownRows,
@@ -159,6 +168,7 @@ async function main(): Promise<void> {
       ['token requests (simulator)', `${tokenRequests}`],
       ['settings reads', `${pipeline.settingsReads}`],
       ['worker RSS before → after', `${round(pipeline.rssBeforeMb, 0)} → ${round(pipeline.rssAfterMb, 0)} MB`],
+      ['worker live heap growth (after GC)', `${round(pipeline.heapGrowthMb, 1)} MB`],
       ['Redis used_memory after pipeline', `${round(redisAfterPipelineMb, 1)} MB`],
     ];
     for (const [name, value] of rows) console.log(`${name.padEnd(44)} ${value}`);
@@ -178,6 +188,8 @@ async function main(): Promise<void> {
         tokenRequests,
         settingsReads: pipeline.settingsReads,
         rssGrowthMb: round(pipeline.rssAfterMb - pipeline.rssBeforeMb, 1),
+        heapGrowthMb: round(pipeline.heapGrowthMb, 1),
+        cpuMicrosPerJob: { bare: round(cpu.bare, 0), bareHttps: round(cpu.bareHttps, 0), pipeline: round(cpu.pipeline, 0) },
         redisUsedMemoryMb: round(redisAfterPipelineMb, 1),
         ...(values.breakdown ? { breakdown: breakdownRatios } : {}),
       }),

@@ -30,6 +30,8 @@ export interface DrainResult {
   jobs: number;
   seconds: number;
   jobsPerSec: number;
+  /** The worker process's CPU time (user + system) per job while draining: steadier than jobs/s. */
+  cpuMicrosPerJob: number;
 }
 
 const CHUNK = 500;
@@ -47,15 +49,18 @@ export async function fillQueue(queue: Queue, email: EmailJobInput, n: number): 
   }
 }
 
-/** Resolves with the time from `startedAt` until the worker has completed `n` jobs. */
-function completions(worker: Worker, n: number, startedAt: number): Promise<DrainResult> {
+/** Resolves with the time (and this process's CPU) from now until the worker has completed `n` jobs. */
+function completions(worker: Worker, n: number): Promise<DrainResult> {
+  const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   return new Promise((resolve, reject) => {
     let completed = 0;
     worker.on('completed', () => {
       completed += 1;
       if (completed === n) {
         const seconds = (performance.now() - startedAt) / 1000;
-        resolve({ jobs: n, seconds, jobsPerSec: n / seconds });
+        const cpu = process.cpuUsage(cpuAtStart);
+        resolve({ jobs: n, seconds, jobsPerSec: n / seconds, cpuMicrosPerJob: (cpu.user + cpu.system) / n });
       }
     });
     worker.on('failed', (job, err) => reject(new Error(`job ${job?.id} failed during the benchmark: ${err.message}`)));
@@ -64,7 +69,7 @@ function completions(worker: Worker, n: number, startedAt: number): Promise<Drai
 
 /** Starts the (not yet running) worker and resolves with the time until `n` jobs completed. */
 export function drain(worker: Worker, n: number): Promise<DrainResult> {
-  const result = completions(worker, n, performance.now());
+  const result = completions(worker, n);
   void worker.run();
   return result;
 }
@@ -133,6 +138,8 @@ export interface PipelineResult extends DrainResult {
   tokenRequests: number;
   rssBeforeMb: number;
   rssAfterMb: number;
+  /** Live heap after a forced GC, after minus before: what the run kept (RSS also holds heap V8 reserved). */
+  heapGrowthMb: number;
   /** Redis used_memory once the queue is drained (completed jobs kept per the retention options). */
   redisUsedMemoryMb: number;
 }
@@ -190,8 +197,7 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
   const logger = createLogger({ level: logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
   globalThis.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  const started = performance.now();
+  const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
   const runtime = startEmailWorker({
     config,
     connection,
@@ -199,10 +205,10 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
     deliveries: deliveryRecords ? new MemoryDeliveryStore() : new DiscardingDeliveryStore(),
     logger,
   });
-  const result = await completions(runtime.worker, n, started);
+  const result = await completions(runtime.worker, n);
   await runtime.close();
   globalThis.gc?.();
-  const rssAfter = process.memoryUsage().rss;
+  const { rss: rssAfter, heapUsed: heapAfter } = process.memoryUsage();
   await connection.quit();
   const redisMb = await redisUsedMemoryMb(ctx.redisUrl);
   await queue.obliterate({ force: true });
@@ -214,6 +220,7 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
     tokenRequests: runtime.tokens.tokenRequests,
     rssBeforeMb: rssBefore / 1_048_576,
     rssAfterMb: rssAfter / 1_048_576,
+    heapGrowthMb: (heapAfter - heapBefore) / 1_048_576,
   };
 }
 
