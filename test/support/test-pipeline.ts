@@ -1,14 +1,13 @@
 // Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
 import type { EmailJobInput } from '../../src/jobs/email-job';
-import { createLogger } from '../../src/logging/logger';
+import { capturedLogger } from './captured-logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
@@ -123,16 +122,7 @@ export async function startTestPipeline({
     ...env,
   });
 
-  const logChunks: string[] = [];
-  const logger = createLogger(
-    { level: 'debug' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        logChunks.push(String(chunk));
-        done();
-      },
-    }),
-  );
+  const { logger, text: logs } = capturedLogger('debug');
   const flakySettings = new FlakySettingsStore(
     new MemorySettingsStore(documents ?? { accounts: [accountDocument('acc-1')], users: [] }, config.settings.shape),
   );
@@ -163,7 +153,7 @@ export async function startTestPipeline({
     runtime,
     connection,
     queue: producer.queue,
-    logs: () => logChunks.join(''),
+    logs,
     async waitForEnd(jobId, timeoutMs = 20_000) {
       const job = await Job.fromId(producer.queue, jobId);
       if (!job) throw new Error(`job ${jobId} is not in the queue`);

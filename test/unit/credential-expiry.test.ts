@@ -1,9 +1,8 @@
 // Expiry warnings: days left from the dates the admin recorded (or the certificate itself), and the
 // daily check that logs them and keeps the numbers for /metrics.
-import { Writable } from 'node:stream';
 import { credentialExpiry, describeCredentialExpiry } from '../../src/diagnostics/credential-expiry';
 import { checkCredentialExpiry, startCredentialExpiryChecks } from '../../src/diagnostics/expiry-monitor';
-import { createLogger } from '../../src/logging/logger';
+import { capturedLogger } from '../support/captured-logger';
 import { DEFAULT_DOCUMENT_SHAPE } from '../../src/settings/document-shape';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
 import { createAppCertificate } from '../simulator/app-certificates';
@@ -11,20 +10,6 @@ import { createAppCertificate } from '../simulator/app-certificates';
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const DAY = 24 * 3600_000;
 const account = (extra: Record<string, unknown>) => ({ accountId: 'acc-1', clientSecret: 's', ...extra });
-
-function capturedLogger() {
-  const lines: string[] = [];
-  const logger = createLogger(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
-  return { logger, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
 
 describe('credentialExpiry', () => {
   it.each([

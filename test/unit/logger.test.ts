@@ -1,23 +1,14 @@
 // The logger's safety net: credentials and message content never reach a log line, at the top level
 // or one level down, while the fields on-call needs stay readable.
-import { Writable } from 'node:stream';
-import { censorNestedCredentials, createLogger } from '../../src/logging/logger';
+import { censorNestedCredentials } from '../../src/logging/logger';
+import { capturedLogger, type CapturedLogger } from '../support/captured-logger';
 
 const SECRET = 'Secret-Value~8Q.abc';
 
-function logLines(log: (logger: ReturnType<typeof createLogger>) => void): Record<string, unknown>[] {
-  const lines: string[] = [];
-  const logger = createLogger(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
-  log(logger);
-  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+function logLines(log: (logger: CapturedLogger['logger']) => void): Record<string, unknown>[] {
+  const captured = capturedLogger();
+  log(captured.logger);
+  return captured.entries();
 }
 
 describe('createLogger redaction', () => {

@@ -1,9 +1,8 @@
 // Secrets are opened as settings are read: decrypted with the configured keys, plaintext still
 // accepted with a one-time warning, and an unreadable value a permanent settings failure.
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { DeliveryError, type Failure } from '../../src/delivery/failure';
-import { createLogger } from '../../src/logging/logger';
+import { capturedLogger } from '../support/captured-logger';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { parseKeyring } from '../../src/secrets/secret-keyring';
 import { DEFAULT_DOCUMENT_SHAPE } from '../../src/settings/document-shape';
@@ -19,20 +18,6 @@ function account(id: string, microsoftGraph: Record<string, unknown>) {
     emailProvider: 'microsoft-graph',
     microsoftGraph: { tenantId: 't', clientId: 'c', senderEmail: 'info@contoso.example', ...microsoftGraph },
   };
-}
-
-function capturedLogger() {
-  const lines: string[] = [];
-  const logger = createLogger(
-    { level: 'debug' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
-  return { logger, text: () => lines.join('') };
 }
 
 async function failureOf(read: Promise<unknown>): Promise<Failure> {
@@ -69,7 +54,7 @@ describe('settings with encrypted secrets', () => {
   });
 
   it('accepts a plaintext secret and warns once per account, naming neither the secret nor the key', async () => {
-    const { logger, text } = capturedLogger();
+    const { logger, text } = capturedLogger('debug');
     const store = new MemorySettingsStore(
       { accounts: [account('acc-1', { clientSecret: SECRET }), account('acc-2', { clientSecret: SECRET })], users: [] },
       DEFAULT_DOCUMENT_SHAPE,
