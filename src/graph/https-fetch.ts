@@ -39,7 +39,6 @@ function abortError(signal: AbortSignal): Error {
 class BufferedResponse {
   readonly ok: boolean;
   readonly headers: { get(name: string): string | null; has(name: string): boolean };
-  readonly bodyUsed = false;
 
   constructor(
     readonly status: number,
