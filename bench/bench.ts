@@ -97,14 +97,17 @@ async function main(): Promise<void> {
     const bareHttpsRounds: DrainResult[] = [];
     const pipelineRounds: PipelineResult[] = [];
     // What each optional part of ours costs: the same pipeline with it left out, in the same rounds.
-    const variants: [string, keyof typeof breakdownRatios, PipelineVariant][] = [
-      ['  without flow control', 'withoutFlowControl', { flow: false }],
-      ['  without the info log line', 'withoutInfoLog', { logLevel: 'warn' }],
-      ['  without delivery records', 'withoutDeliveryRecords', { deliveryRecords: false }],
-      ['  without all three', 'withoutAllThree', { flow: false, logLevel: 'warn', deliveryRecords: false }],
+    const variants: { key: string; label: string; variant: PipelineVariant; rounds: DrainResult[] }[] = [
+      { key: 'withoutFlowControl', label: 'without flow control', variant: { flow: false }, rounds: [] },
+      { key: 'withoutInfoLog', label: 'without the info log line', variant: { logLevel: 'warn' }, rounds: [] },
+      { key: 'withoutDeliveryRecords', label: 'without delivery records', variant: { deliveryRecords: false }, rounds: [] },
+      {
+        key: 'withoutAllThree',
+        label: 'without all three',
+        variant: { flow: false, logLevel: 'warn', deliveryRecords: false },
+        rounds: [],
+      },
     ];
-    const breakdownRatios = { withoutFlowControl: 0, withoutInfoLog: 0, withoutDeliveryRecords: 0, withoutAllThree: 0 };
-    const variantRounds: DrainResult[][] = variants.map(() => []);
     let tokenRequests = 0;
     for (let round = 0; round < rounds; round += 1) {
       bareRounds.push(await runBare(ctx, queue(), jobs));
@@ -114,8 +117,8 @@ async function main(): Promise<void> {
       pipelineRounds.push(await runPipeline(ctx, queue(), jobs));
       tokenRequests = Math.max(tokenRequests, (await simulator.stats()).tokenRequests);
       await simulator.reset();
-      for (const [index, [, , variant]] of values.breakdown ? variants.entries() : []) {
-        variantRounds[index]!.push(await runPipeline(ctx, queue(), jobs, variant));
+      for (const { variant, rounds: variantRounds } of values.breakdown ? variants : []) {
+        variantRounds.push(await runPipeline(ctx, queue(), jobs, variant));
         await simulator.reset();
       }
     }
@@ -137,17 +140,16 @@ async function main(): Promise<void> {
     };
 
     const cpu = { bare: leastCpu(bareRounds), bareHttps: leastCpu(bareHttpsRounds), pipeline: leastCpu(pipelineRounds) };
-    const breakdownRows: [string, string][] = [];
-    if (values.breakdown) {
-      for (const [index, [label, key]] of variants.entries()) {
-        const result = best(variantRounds[index]!);
-        breakdownRatios[key] = round(result.jobsPerSec / bareHttps.jobsPerSec);
-        breakdownRows.push([
-          label,
-          `${round(result.jobsPerSec, 0)} jobs/s, ratio to bare + HTTPS ${breakdownRatios[key]}, ${round(leastCpu(variantRounds[index]!), 0)} µs CPU per e-mail`,
-        ]);
-      }
-    }
+    const breakdown = (values.breakdown ? variants : []).map(({ key, label, rounds: variantRounds }) => {
+      const result = best(variantRounds);
+      return {
+        key,
+        label,
+        jobsPerSec: result.jobsPerSec,
+        ratio: round(result.jobsPerSec / bareHttps.jobsPerSec),
+        cpu: leastCpu(variantRounds),
+      };
+    });
 
     const rows: [string, string][] = [
       ['bare BullMQ (no-op)', `${round(bare.jobsPerSec, 0)} jobs/s`],
@@ -159,7 +161,10 @@ async function main(): Promise<void> {
       ],
       ['  ratio to bare', `${round(pipeline.jobsPerSec / bare.jobsPerSec)}`],
       ['  ratio to bare + HTTPS', `${round(pipeline.jobsPerSec / bareHttps.jobsPerSec)}`],
-      ...breakdownRows,
+      ...breakdown.map(({ label, jobsPerSec, ratio, cpu: variantCpu }): [string, string] => [
+        `  ${label}`,
+        `${round(jobsPerSec, 0)} jobs/s, ratio to bare + HTTPS ${ratio}, ${round(variantCpu, 0)} µs CPU per e-mail`,
+      ]),
       [
         `pipeline at ${LATENCY_MS} ms latency, c=${LATENCY_CONCURRENCY}`,
         `${round(latency.jobsPerSec, 0)} jobs/s of ideal ${idealJobsPerSec}`,
@@ -191,7 +196,7 @@ async function main(): Promise<void> {
         heapGrowthMb: round(pipeline.heapGrowthMb, 1),
         cpuMicrosPerJob: { bare: round(cpu.bare, 0), bareHttps: round(cpu.bareHttps, 0), pipeline: round(cpu.pipeline, 0) },
         redisUsedMemoryMb: round(redisAfterPipelineMb, 1),
-        ...(values.breakdown ? { breakdown: breakdownRatios } : {}),
+        ...(values.breakdown ? { breakdown: Object.fromEntries(breakdown.map(({ key, ratio }) => [key, ratio])) } : {}),
       }),
     );
   } finally {
