@@ -34,7 +34,7 @@ function abortError(signal: AbortSignal): Error {
 
 /**
  * The part of a fetch Response that the Graph client reads (status, headers, body), over the
- * buffered body. Building undici's Response and Headers for every send cost about 8 µs of CPU.
+ * buffered body. Building undici's Response and Headers for every send was ~2 % of the worker's CPU.
  */
 class BufferedResponse {
   readonly ok: boolean;
