@@ -31,6 +31,8 @@ const attachment = z
   .strict();
 
 const HEADER_NAME = /^x-[A-Za-z0-9-]+$/i;
+const CORRELATION_FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_CORRELATION_FIELDS = 10;
 
 /** Fields the ERP supplies; `enqueue()` takes these. */
 export const emailJobInputSchema = z
@@ -59,11 +61,18 @@ export const emailJobInputSchema = z
     saveToSentItems: z.boolean().default(true),
     idempotencyKey: z.string().min(1).max(256).optional(),
     correlation: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'correlation field names use letters, digits, _ and - (at most 64)'),
-        z.string().max(256),
-      )
-      .refine((correlation) => Object.keys(correlation).length <= 10, 'at most 10 correlation fields')
+      .record(z.string(), z.string().max(256))
+      // Names checked here rather than by a key schema, which zod reports only as "Invalid key in record".
+      .superRefine((correlation, ctx) => {
+        const names = Object.keys(correlation);
+        if (names.length > MAX_CORRELATION_FIELDS) {
+          ctx.addIssue({ code: 'custom', message: `at most ${MAX_CORRELATION_FIELDS} correlation fields` });
+        }
+        for (const name of names.filter((n) => !CORRELATION_FIELD_NAME.test(n))) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'correlation field names use letters, digits, _ and - (at most 64)' });
+        }
+      })
+      .meta({ propertyNames: { pattern: CORRELATION_FIELD_NAME.source }, maxProperties: MAX_CORRELATION_FIELDS })
       .optional(),
     sendAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T08:00:00Z' }).optional(),
   })

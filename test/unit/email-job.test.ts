@@ -58,6 +58,18 @@ describe('the e-mail job contract', () => {
     expect(problemsOf({ ...valid, headers: six })).toEqual([expect.stringContaining('at most 5 custom headers')]);
   });
 
+  it('names a bad correlation field by its name, and allows at most 10 fields', () => {
+    expect(problemsOf({ ...valid, correlation: { 'invoice no': '1042', documentId: '1042' } })).toEqual([
+      'correlation.invoice no: correlation field names use letters, digits, _ and - (at most 64)',
+    ]);
+    const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`field_${i}`, 'v']));
+    expect(problemsOf({ ...valid, correlation: eleven })).toEqual(['correlation: at most 10 correlation fields']);
+    expect(parse({ ...valid, correlation: { documentType: 'invoice', 'document-id': '1042' } }).correlation).toEqual({
+      documentType: 'invoice',
+      'document-id': '1042',
+    });
+  });
+
   it('finds attachments that would push the Graph request over 4 MB, and says so', () => {
     const threeMb = Buffer.alloc(3_100_000, 1).toString('base64');
     const big = parse({ ...valid, attachments: [{ name: 'big.pdf', contentType: 'application/pdf', contentBase64: threeMb }] });
