@@ -1,5 +1,4 @@
 // The dashboard, worker and ops CLI as real processes: configuration, endpoints, and clean shutdown.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { hashPassword } from '../../src/dashboard/password-hash';
 import { freePort } from '../support/redis-server';
+import { until as waitUntil } from '../support/test-pipeline';
+import { spawnEntryProcess, type WorkerProcess } from '../support/worker-processes';
 import { basicAuthHeader, sampleValue } from './support/http';
 
 const redisUrl = process.env.REDIS_URL!;
@@ -19,31 +20,16 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
+/** An entry point with the settings file and Redis of this suite. */
+function start(entry: string, env: Record<string, string>, args: string[] = []): WorkerProcess {
+  return spawnEntryProcess(
+    entry,
+    { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, OPS_HTTP_HOST: '127.0.0.1', ...env },
+    args,
+  );
 }
 
-function start(entry: string, env: Record<string, string>, args: string[] = []): Started {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../../workers', entry), ...args], {
-    env: { PATH: process.env.PATH, STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, OPS_HTTP_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const until = (condition: () => boolean) => waitUntil(condition, 20_000);
 
 describe('the dashboard process', () => {
   it('serves the board behind Basic auth and /readyz, /metrics on its own port, and stops on SIGTERM', async () => {

@@ -1,11 +1,11 @@
-// Real worker processes (workers/email-worker.ts) for tests that need several of them at once.
+// Real processes of the entry points in workers/ (the e-mail worker, the dashboard, the ops CLI) for tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SettingsDocuments } from '../../src/settings/memory-settings-store';
 
-const WORKER_ENTRY = join(__dirname, '../../workers/email-worker.ts');
+const WORKERS_DIR = join(__dirname, '../../workers');
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -15,9 +15,9 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** One `workers/email-worker.ts` process with exactly this environment (plus PATH and the test CA). */
-export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
+/** One process of `workers/<entry>` with exactly this environment (plus PATH and the test CA). */
+export function spawnEntryProcess(entry: string, env: Record<string, string>, args: string[] = []): WorkerProcess {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(WORKERS_DIR, entry), ...args], {
     env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -26,6 +26,11 @@ export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
+}
+
+/** One `workers/email-worker.ts` process with exactly this environment (plus PATH and the test CA). */
+export function spawnWorkerProcess(env: Record<string, string>): WorkerProcess {
+  return spawnEntryProcess('email-worker.ts', env);
 }
 
 export interface WorkerProcesses {
