@@ -1,6 +1,7 @@
 // Holds every mailbox inside its limits across all worker processes, with state in Redis:
 // evenly spaced send slots (reserved, so a backlog waits once instead of polling), a concurrency
 // semaphore, optional daily recipients, and pauses after Graph throttles.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ARRIVAL_JITTER_MS, sendIntervalMs, type MailboxLimits } from './flow-policy';
@@ -36,13 +37,15 @@ export interface FlowGate {
  *    a pause (after a 429) moves every later slot, and a slot held from before the pause.
  * 2. At most `concurrency` sends in flight per mailbox: holders with a lease, so a dead worker's
  *    place frees itself (the counting semaphore redis-semaphore implements, done here in the same
- *    step: it saved two of the three round trips per send).
+ *    step: it saved two of the three round trips per send). A job that runs again (a retry, or a
+ *    stalled job taken over by another worker) keeps its one place; each admission is stamped, so
+ *    a late release from the earlier run cannot free the place the new run is using.
  * 3. A log of real sends of the last window (plus the jitter allowance). A send is logged as in
  *    flight (score in the future) and, once answered, at the time it was answered — never earlier
  *    than Graph saw it — so a slow send cannot crowd the next window.
  * Returns {time the job may go, reason}: a time after now means wait; reason 1 rate, 2 concurrency.
- * KEYS: next slot, job's slot, mailbox pause, tenant pause, send log, holders.
- * ARGV: now, interval, slack, window, limit, job id, concurrency, lease.
+ * KEYS: next slot, job's slot, mailbox pause, tenant pause, send log, holders, job's admission.
+ * ARGV: now, interval, slack, window, limit, job id, concurrency, lease, admission stamp.
  */
 const ADMIT_SEND = `
 local now = tonumber(ARGV[1])
@@ -67,15 +70,21 @@ if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], job) 
 end
 redis.call('ZADD', KEYS[6], now + tonumber(ARGV[8]), job)
 redis.call('PEXPIRE', KEYS[6], math.ceil(tonumber(ARGV[8]) + slack))
+redis.call('SET', KEYS[7], ARGV[9], 'PX', math.ceil(tonumber(ARGV[8]) + slack))
 redis.call('ZADD', KEYS[5], now + window, job)
 redis.call('PEXPIRE', KEYS[5], math.ceil(window + slack))
 return {now, 0}
 `;
 
-/** After the send: free the place in flight, drop the job's slot, log the send at its answer time. */
+/**
+ * After the send: free the place in flight, drop the job's slot, log the send at its answer time —
+ * only if the job's latest admission is this one (a later run of the job owns them otherwise).
+ * KEYS: holders, job's slot, send log, job's admission. ARGV: job id, answered at, admission stamp.
+ */
 const RELEASE_SEND = `
+if redis.call('GET', KEYS[4]) ~= ARGV[3] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[4])
 redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[1])
 return 1
 `;
@@ -90,6 +99,7 @@ type RedisWithFlow = Redis & {
     tenantPause: string,
     sendLog: string,
     holders: string,
+    jobAdmission: string,
     now: number,
     interval: number,
     slack: number,
@@ -98,8 +108,17 @@ type RedisWithFlow = Redis & {
     jobId: string,
     concurrency: number,
     leaseMs: number,
+    stamp: string,
   ): Promise<[number, number]>;
-  releaseSend(holders: string, jobSlot: string, sendLog: string, jobId: string, answeredAt: number): Promise<number>;
+  releaseSend(
+    holders: string,
+    jobSlot: string,
+    sendLog: string,
+    jobAdmission: string,
+    jobId: string,
+    answeredAt: number,
+    stamp: string,
+  ): Promise<number>;
 };
 
 export class RedisMailboxGate implements FlowGate {
@@ -113,8 +132,8 @@ export class RedisMailboxGate implements FlowGate {
     private readonly prefix: string,
     private readonly lockTimeoutMs: number,
   ) {
-    redis.defineCommand('admitSend', { numberOfKeys: 6, lua: ADMIT_SEND });
-    redis.defineCommand('releaseSend', { numberOfKeys: 3, lua: RELEASE_SEND });
+    redis.defineCommand('admitSend', { numberOfKeys: 7, lua: ADMIT_SEND });
+    redis.defineCommand('releaseSend', { numberOfKeys: 4, lua: RELEASE_SEND });
     this.redis = redis as RedisWithFlow;
     this.intervalMs = sendIntervalMs(limits);
     this.dailyRecipients =
@@ -133,6 +152,7 @@ export class RedisMailboxGate implements FlowGate {
   }
 
   async admit(ticket: SendTicket, now: number): Promise<Admission> {
+    const stamp = randomUUID();
     const [goAt, reason] = await this.redis.admitSend(
       this.key('next', ticket.mailbox),
       this.key('slot', ticket.jobId),
@@ -140,6 +160,7 @@ export class RedisMailboxGate implements FlowGate {
       this.key('tenant-pause', ticket.tenantId),
       this.key('sent', ticket.mailbox),
       this.key('sending', ticket.mailbox),
+      this.key('admission', ticket.jobId),
       now,
       this.intervalMs,
       KEY_SLACK_MS,
@@ -148,6 +169,7 @@ export class RedisMailboxGate implements FlowGate {
       ticket.jobId,
       this.limits.concurrentSends,
       this.lockTimeoutMs,
+      stamp,
     );
     if (Number(goAt) > now) return { kind: 'wait', untilMs: Number(goAt), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
 
@@ -156,8 +178,10 @@ export class RedisMailboxGate implements FlowGate {
         this.key('sending', ticket.mailbox),
         this.key('slot', ticket.jobId),
         this.key('sent', ticket.mailbox),
+        this.key('admission', ticket.jobId),
         ticket.jobId,
         Date.now(),
+        stamp,
       );
     };
     if (this.dailyRecipients) {

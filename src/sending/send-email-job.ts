@@ -144,10 +144,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         if (skipped) return skipped;
       }
     } finally {
-      // Not awaited: the job's result does not depend on it, and one Redis round trip less per send
-      // shows at high latency. It goes out before any later admit on the same connection, and a lost
-      // release frees itself when its lease ends.
-      release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
+      // Awaited, so the job's next run (a retry, maybe in another worker) is admitted after it. A
+      // release that fails is only logged: the place frees itself when its lease ends.
+      await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
     }
     return settleFailure(deps, control, attempt, failure);
   }

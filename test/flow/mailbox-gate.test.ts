@@ -1,0 +1,88 @@
+// The mailbox gate's concurrency places against a real Redis, one process: admissions, releases,
+// and a job that runs again while its earlier run's release is still on its way.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
+
+const LEASE_MS = 60_000;
+// Each admission 10 ms after the last: the rate (one send per 1.1 ms here) never makes a job wait.
+let clock = Date.now();
+const now = () => (clock += 10);
+
+let redis: Redis;
+let gate: RedisMailboxGate;
+let prefix: string;
+
+beforeAll(() => {
+  redis = new Redis(process.env.REDIS_URL!);
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+beforeEach(() => {
+  prefix = `test-${randomUUID()}:flow:`;
+  gate = new RedisMailboxGate(
+    redis,
+    // One send in flight per mailbox; the rate is out of the way.
+    {
+      messagesPerWindow: 1000,
+      windowMs: 1000,
+      concurrentSends: 1,
+      recipientsPerDay: 0,
+      maxThrottleDeferrals: 5,
+      tenantPauseAfterMailboxes: 3,
+    },
+    prefix,
+    LEASE_MS,
+  );
+});
+
+afterEach(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+});
+
+const ticket = (jobId: string, mailbox = 'info@contoso.example'): SendTicket => ({ jobId, mailbox, tenantId: 'tenant-1', recipients: 1 });
+
+async function admitted(jobId: string, mailbox?: string) {
+  const admission = await gate.admit(ticket(jobId, mailbox), now());
+  if (admission.kind !== 'go') throw new Error(`expected ${jobId} to be admitted, got ${JSON.stringify(admission)}`);
+  return admission;
+}
+
+describe('mailbox gate: sends in flight', () => {
+  it('admits up to the concurrency, makes the next one wait, and admits it after a release', async () => {
+    const first = await admitted('job-1');
+    const second = await gate.admit(ticket('job-2'), now());
+    expect(second).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+    await first.release();
+    await admitted('job-2');
+  });
+
+  it('counts only the same mailbox', async () => {
+    await admitted('job-1', 'info@contoso.example');
+    await admitted('job-2', 'anna@contoso.example');
+  });
+
+  it('a job that runs again keeps its one place, and the earlier run’s late release does not free it', async () => {
+    const earlierRun = await admitted('job-1');
+    // A retry (or a stalled job taken over by another worker) is admitted before the release arrives.
+    const laterRun = await admitted('job-1');
+    await earlierRun.release();
+    // job-1's later run is still in flight: nobody else may send for this mailbox.
+    expect(await gate.admit(ticket('job-2'), now())).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+    await laterRun.release();
+    await admitted('job-2');
+  });
+
+  it('a released admission released again changes nothing', async () => {
+    const first = await admitted('job-1');
+    await first.release();
+    const second = await admitted('job-2');
+    await first.release();
+    expect(await gate.admit(ticket('job-3'), now())).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+    await second.release();
+  });
+});
