@@ -43,7 +43,11 @@ export interface FlowGate {
  * 3. A log of real sends of the last window (plus the jitter allowance). A send is logged as in
  *    flight (score in the future) and, once answered, at the time it was answered — never earlier
  *    than Graph saw it — so a slow send cannot crowd the next window.
- * Returns {time the job may go, reason}: a time after now means wait; reason 1 rate, 2 concurrency.
+ * Returns {time, reason}: reason 0 admits the job (its place and its send are recorded); 1 (rate)
+ * and 2 (concurrency) mean wait until that time. Times are whole milliseconds, as Redis returns
+ * Lua numbers as integers: an earlier version compared a slot a fraction of a millisecond ahead,
+ * returned it truncated to `now`, and the caller took that for an admission that had recorded
+ * nothing, so such sends were neither counted in flight nor logged.
  * KEYS: next slot, job's slot, mailbox pause, tenant pause, send log, holders, job's admission.
  * ARGV: now, interval, slack, window, limit, job id, concurrency, lease, admission stamp.
  */
@@ -61,12 +65,13 @@ if slot < 0 or slot < paused then
   redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
   redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
 end
-if slot > now then return {slot, 1} end
+-- Times are whole milliseconds (Redis returns Lua numbers as integers): a slot within this one goes.
+if math.floor(slot) > now then return {math.floor(slot), 1} end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[7]) and redis.call('ZSCORE', KEYS[6], job) == false then return {now + 250, 2} end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window)
 if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], job) == false then
-  return {tonumber(redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]) + window, 1}
+  return {math.ceil(tonumber(redis.call('ZRANGE', KEYS[5], 0, 0, 'WITHSCORES')[2]) + window), 1}
 end
 redis.call('ZADD', KEYS[6], now + tonumber(ARGV[8]), job)
 redis.call('PEXPIRE', KEYS[6], math.ceil(tonumber(ARGV[8]) + slack))
@@ -171,7 +176,9 @@ export class RedisMailboxGate implements FlowGate {
       this.lockTimeoutMs,
       stamp,
     );
-    if (Number(goAt) > now) return { kind: 'wait', untilMs: Number(goAt), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
+    if (Number(reason) !== 0) {
+      return { kind: 'wait', untilMs: Math.max(Number(goAt), now + 1), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
+    }
 
     const release = async () => {
       await this.redis.releaseSend(

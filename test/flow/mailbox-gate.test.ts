@@ -86,3 +86,32 @@ describe('mailbox gate: sends in flight', () => {
     await second.release();
   });
 });
+
+describe('mailbox gate: evenly spaced slots', () => {
+  const spaced = (messagesPerWindow: number, concurrentSends: number) =>
+    new RedisMailboxGate(
+      redis,
+      { messagesPerWindow, windowMs: 1000, concurrentSends, recipientsPerDay: 0, maxThrottleDeferrals: 5, tenantPauseAfterMailboxes: 3 },
+      prefix,
+      LEASE_MS,
+    );
+
+  it('a job whose slot is more than a millisecond away waits for it, then goes', async () => {
+    gate = spaced(10, 10); // one send per 110 ms
+    const start = Date.now();
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    const second = await gate.admit(ticket('job-2'), start + 1);
+    expect(second).toEqual({ kind: 'wait', reason: 'rate', untilMs: start + 110 });
+    expect(await gate.admit(ticket('job-2'), start + 109)).toMatchObject({ kind: 'wait', reason: 'rate' });
+    expect(await gate.admit(ticket('job-2'), start + 110)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a slot a fraction of a millisecond ahead is admitted and counted like any other', async () => {
+    // One send per 1.1 ms: the second job's slot is 0.1 ms past the millisecond it arrives in.
+    gate = spaced(1000, 1);
+    const start = Date.now();
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    // job-1 is still in flight, so the concurrency limit of 1 must hold job-2 back.
+    expect(await gate.admit(ticket('job-2'), start + 1)).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+  });
+});
