@@ -8,13 +8,13 @@ export type SendClassification = { kind: 'sent'; graphRequestId?: string } | { k
 
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
 
-/** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
+/** Retry-After as seconds or an HTTP date, in whole ms from `now`; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now: number): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const seconds = Number(value);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
   if (!Number.isFinite(ms)) return undefined;
-  return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+  return Math.min(Math.max(0, Math.ceil(ms)), MAX_RETRY_AFTER_MS);
 }
 
 /**

@@ -22,6 +22,11 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs('soon', now)).toBeUndefined();
     expect(retryAfterMs(undefined, now)).toBeUndefined();
   });
+
+  it('rounds up to whole milliseconds (Redis takes only whole ones for a pause)', () => {
+    expect(retryAfterMs('1.5', now)).toBe(1500);
+    expect(retryAfterMs('0.0015', now)).toBe(2);
+  });
 });
 
 describe('classifySendResult', () => {
