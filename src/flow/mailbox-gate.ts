@@ -39,7 +39,8 @@ export interface FlowGate {
  *    place frees itself (the counting semaphore redis-semaphore implements, done here in the same
  *    step: it saved two of the three round trips per send). A job that runs again (a retry, or a
  *    stalled job taken over by another worker) keeps its one place; each admission is stamped, so
- *    a late release from the earlier run cannot free the place the new run is using.
+ *    a late release from the earlier run cannot free the place, or drop the slot, the new run is
+ *    using. The stamp is kept per job and mailbox: a run whose sender changed has its own.
  * 3. A log of real sends of the last window (plus the jitter allowance). A send is logged as in
  *    flight (score in the future) and, once answered, at the time it was answered — never earlier
  *    than Graph saw it — so a slow send cannot crowd the next window.
@@ -75,21 +76,27 @@ if redis.call('ZCARD', KEYS[5]) >= limit and redis.call('ZSCORE', KEYS[5], job) 
 end
 redis.call('ZADD', KEYS[6], now + tonumber(ARGV[8]), job)
 redis.call('PEXPIRE', KEYS[6], math.ceil(tonumber(ARGV[8]) + slack))
-redis.call('SET', KEYS[7], ARGV[9], 'PX', math.ceil(tonumber(ARGV[8]) + slack))
+redis.call('SET', KEYS[7], ARGV[9] .. '|' .. (redis.call('GET', KEYS[2]) or ''), 'PX', math.ceil(tonumber(ARGV[8]) + slack))
 redis.call('ZADD', KEYS[5], now + window, job)
 redis.call('PEXPIRE', KEYS[5], math.ceil(window + slack))
 return {now, 0}
 `;
 
 /**
- * After the send: free the place in flight, drop the job's slot, log the send at its answer time —
- * only if the job's latest admission is this one (a later run of the job owns them otherwise).
+ * After the send: free the place in flight, log the send at its answer time, and drop the job's
+ * slot unless a later run has booked another since — only if the job's latest admission for this
+ * mailbox is this one (a later run of the job owns them otherwise). The admission key holds
+ * "stamp|slot at admission".
  * KEYS: holders, job's slot, send log, job's admission. ARGV: job id, answered at, admission stamp.
  */
 const RELEASE_SEND = `
-if redis.call('GET', KEYS[4]) ~= ARGV[3] then return 0 end
+local admission = redis.call('GET', KEYS[4])
+if not admission then return 0 end
+local bar = string.find(admission, '|', 1, true)
+if string.sub(admission, 1, bar - 1) ~= ARGV[3] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2], KEYS[4])
+redis.call('DEL', KEYS[4])
+if redis.call('GET', KEYS[2]) == string.sub(admission, bar + 1) then redis.call('DEL', KEYS[2]) end
 redis.call('ZADD', KEYS[3], 'XX', ARGV[2], ARGV[1])
 return 1
 `;
@@ -165,7 +172,7 @@ export class RedisMailboxGate implements FlowGate {
       this.key('tenant-pause', ticket.tenantId),
       this.key('sent', ticket.mailbox),
       this.key('sending', ticket.mailbox),
-      this.key('admission', ticket.jobId),
+      this.key('admission', `${ticket.mailbox}:${ticket.jobId}`),
       now,
       this.intervalMs,
       KEY_SLACK_MS,
@@ -185,7 +192,7 @@ export class RedisMailboxGate implements FlowGate {
         this.key('sending', ticket.mailbox),
         this.key('slot', ticket.jobId),
         this.key('sent', ticket.mailbox),
-        this.key('admission', ticket.jobId),
+        this.key('admission', `${ticket.mailbox}:${ticket.jobId}`),
         ticket.jobId,
         Date.now(),
         stamp,

@@ -116,39 +116,42 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
 
     const attempt: AttemptState = { jobId, email, number: control.job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
     let release = async () => {};
-    let failure: Failure;
     try {
-      const route = await resolveRoute(email);
-      attempt.route = route;
-      // The token first (normally cached): the send then leaves right at its reserved slot.
-      const accessToken = await deps.tokens.getAccessToken(route.credentials);
-      const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
-      if (deps.flow) {
-        // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
-        const admission = await deps.flow.admit(ticket, now());
-        if (admission.kind === 'wait') return await control.defer(admission.untilMs);
-        release = admission.release;
-      }
-      const skipped = await beginAttempt(attempt, start);
-      if (skipped) return skipped;
-      const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
-      const classification = classifySendResult(result, route, now());
-      if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
-      failure = classification.failure;
-    } catch (err: unknown) {
-      if (err instanceof DelayedError || err instanceof StoreUnavailableError) throw err;
-      failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
-      // A settings problem is found before the record exists; it still needs one.
-      if (!attempt.begun) {
+      let failure: Failure;
+      try {
+        const route = await resolveRoute(email);
+        attempt.route = route;
+        // The token first (normally cached): the send then leaves right at its reserved slot.
+        const accessToken = await deps.tokens.getAccessToken(route.credentials);
+        const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
+        if (deps.flow) {
+          // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
+          const admission = await deps.flow.admit(ticket, now());
+          if (admission.kind === 'wait') return await control.defer(admission.untilMs);
+          release = admission.release;
+        }
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
+        const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
+        const classification = classifySendResult(result, route, now());
+        if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
+        failure = classification.failure;
+      } catch (err: unknown) {
+        if (err instanceof DelayedError || err instanceof StoreUnavailableError) throw err;
+        failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
+        // A settings problem is found before the record exists; it still needs one.
+        if (!attempt.begun) {
+          const skipped = await beginAttempt(attempt, start);
+          if (skipped) return skipped;
+        }
       }
+      // A throttle's pause is written before the place is freed, so no other worker sends into it.
+      return await settleFailure(deps, control, attempt, failure);
     } finally {
-      // Awaited, so the job's next run (a retry, maybe in another worker) is admitted after it. A
-      // release that fails is only logged: the place frees itself when its lease ends.
+      // Awaited, before BullMQ hears the outcome (a late one could not free a later run's place:
+      // admissions are stamped). A release that fails is only logged: its lease ends it.
       await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
     }
-    return settleFailure(deps, control, attempt, failure);
   }
 
   return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {

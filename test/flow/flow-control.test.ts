@@ -103,10 +103,14 @@ describe('per-mailbox flow control across worker processes', () => {
     await startWorkers(2, LIMIT, LIMIT);
     const BACKLOG = 300; // 60 s of info@'s sends at 10 per 2 s
     await producer.enqueueMany(Array.from({ length: BACKLOG }, (_, i) => sampleEmail({ subject: `backlog ${i}` })));
-    // The workers have taken up the whole backlog: each job now waits for its slot, delayed in BullMQ.
+    // The workers have taken up the whole backlog (none left in the wait list): each job now waits
+    // for its slot, delayed in BullMQ.
     const queue = new Queue(queueName, { connection: { url: process.env.REDIS_URL! } });
-    await until(async () => (await queue.getDelayedCount()) >= BACKLOG - 2 * LIMIT, 20_000);
-    await queue.close();
+    try {
+      await until(async () => (await queue.getWaitingCount()) === 0, 20_000);
+    } finally {
+      await queue.close();
+    }
     const enqueuedAt = Date.now();
     const { jobId } = await producer.enqueue(sampleEmail({ userId: 'anna', subject: 'from anna' }));
     await waitForAll([jobId], 10_000);

@@ -77,7 +77,26 @@ describe('mailbox gate: sends in flight', () => {
     await admitted('job-2');
   });
 
-  it('a released admission released again changes nothing', async () => {
+  it('an earlier run released late keeps the slot its later run booked after a pause', async () => {
+    const earlierRun = await admitted('job-1');
+    // Graph throttled the mailbox: the later run's slot moves past the pause.
+    await gate.throttled(ticket('job-1'), 'mailbox', 1000, now());
+    const laterRun = await gate.admit(ticket('job-1'), now());
+    if (laterRun.kind !== 'wait') throw new Error(`expected the later run to wait for the pause, got ${laterRun.kind}`);
+    await earlierRun.release();
+    // At its booked slot the later run goes; had the release dropped the slot, it would book a new one and wait again.
+    expect(await gate.admit(ticket('job-1'), laterRun.untilMs)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a run whose sender changed does not take over the earlier run’s place', async () => {
+    const earlierRun = await admitted('job-1', 'info@contoso.example');
+    await admitted('job-1', 'anna@contoso.example');
+    await earlierRun.release();
+    // info@'s place is free again.
+    await admitted('job-2', 'info@contoso.example');
+  });
+
+  it('releasing the same admission twice frees one place only', async () => {
     const first = await admitted('job-1');
     await first.release();
     const second = await admitted('job-2');
