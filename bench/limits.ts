@@ -94,6 +94,7 @@ async function main(): Promise<void> {
       for (const { jobId } of await producer.enqueueMany(inputs)) jobIds.add(jobId);
       expected.push(...inputs.map((i) => i.subject));
     };
+    const burstQueuedAt = Date.now();
     await enqueue(Array.from({ length: Number(values.backlog) }, (_, i) => email(`backlog ${i}`)));
     await enqueue(Array.from({ length: Number(values.busy) }, (_, i) => email(`busy ${i}`, 'anna')));
 
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
       // The first one is queued right behind the backlog, so it also waits for the workers' first pass over it.
       idleMailboxFirstWaitMs: idleWaits[0],
       idleMailboxWaitAfterFirstMs: Math.max(...idleWaits.slice(1)),
+      // From queueing the burst to Graph's first message: the workers' cold start (token, settings).
+      firstSendAfterBurstMs: Math.min(...sent.map((m) => m.receivedAt)) - burstQueuedAt,
       idleMailboxSends: idleWaits.length,
     };
     console.log(`Limit ${messages} per ${windowMs} ms per mailbox (simulator: ${simulatorMessages}), ${values.workers} worker processes`);
