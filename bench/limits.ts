@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { createEmailProducer } from '../src/jobs/producer';
 import type { EmailJobInput } from '../src/jobs/email-job';
 import type { AcceptedMessage } from '../test/simulator/graph-simulator';
@@ -82,6 +82,11 @@ async function main(): Promise<void> {
   const events = new QueueEvents(queueName, { connection: { url: redis.url } });
   try {
     await events.waitUntilReady();
+    // The worker processes boot (under tsx, about a second) before the burst is queued: the idle
+    // mailbox's wait should measure the workers, not their start-up.
+    const queue = new Queue(queueName, { connection: { url: redis.url } });
+    while ((await queue.getWorkersCount()) < Number(values.workers)) await new Promise((resolve) => setTimeout(resolve, 100));
+    await queue.close();
     const expected: string[] = [];
     const jobIds = new Set<string>();
     let failed = 0;
