@@ -165,6 +165,7 @@ export class RedisMailboxGate implements FlowGate {
 
   async admit(ticket: SendTicket, now: number): Promise<Admission> {
     const stamp = randomUUID();
+    const admissionKey = this.key('admission', `${ticket.mailbox}:${ticket.jobId}`);
     const [goAt, reason] = await this.redis.admitSend(
       this.key('next', ticket.mailbox),
       this.key('slot', ticket.jobId),
@@ -172,7 +173,7 @@ export class RedisMailboxGate implements FlowGate {
       this.key('tenant-pause', ticket.tenantId),
       this.key('sent', ticket.mailbox),
       this.key('sending', ticket.mailbox),
-      this.key('admission', `${ticket.mailbox}:${ticket.jobId}`),
+      admissionKey,
       now,
       this.intervalMs,
       KEY_SLACK_MS,
@@ -192,7 +193,7 @@ export class RedisMailboxGate implements FlowGate {
         this.key('sending', ticket.mailbox),
         this.key('slot', ticket.jobId),
         this.key('sent', ticket.mailbox),
-        this.key('admission', `${ticket.mailbox}:${ticket.jobId}`),
+        admissionKey,
         ticket.jobId,
         Date.now(),
         stamp,
