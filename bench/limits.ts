@@ -11,6 +11,7 @@ import { createEmailProducer } from '../src/jobs/producer';
 import type { EmailJobInput } from '../src/jobs/email-job';
 import type { AcceptedMessage } from '../test/simulator/graph-simulator';
 import { startRedisServer } from '../test/support/redis-server';
+import { until } from '../test/support/test-pipeline';
 import { startWorkerProcesses } from '../test/support/worker-processes';
 import { startSimulatorProcess } from './simulator-process';
 
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     // The worker processes boot (under tsx, about a second) before the burst is queued: the idle
     // mailbox's wait should measure the workers, not their start-up.
     const queue = new Queue(queueName, { connection: { url: redis.url } });
-    while ((await queue.getWorkersCount()) < Number(values.workers)) await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(async () => (await queue.getWorkersCount()) >= Number(values.workers), 60_000);
     await queue.close();
     const expected: string[] = [];
     const jobIds = new Set<string>();

@@ -68,15 +68,6 @@ function missingSettings(account: AccountSettings): string[] {
  */
 const credentialsByAccount = new WeakMap<AccountSettings, GraphCredentials>();
 
-function cachedCredentialsOf(account: AccountSettings & { tenantId: string; clientId: string }, source: AccountSettings): GraphCredentials {
-  let credentials = credentialsByAccount.get(source);
-  if (!credentials) {
-    credentials = credentialsOf(account);
-    credentialsByAccount.set(source, credentials);
-  }
-  return credentials;
-}
-
 /** The account's credentials; a certificate wins over a secret when both are set. */
 function credentialsOf(account: AccountSettings & { tenantId: string; clientId: string }): GraphCredentials {
   const { accountId, tenantId, clientId } = account;
@@ -131,7 +122,11 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
       'MissingAccountSetting',
     );
   }
-  const credentials = cachedCredentialsOf({ ...account, tenantId, clientId }, account);
+  let credentials = credentialsByAccount.get(account);
+  if (!credentials) {
+    credentials = credentialsOf({ ...account, tenantId, clientId });
+    credentialsByAccount.set(account, credentials);
+  }
   if (!EMAIL_ADDRESS.test(accountSender)) {
     throw settingsError(
       `Account ${accountId}'s Sender e-mail "${accountSender}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,

@@ -21,22 +21,19 @@ afterAll(async () => {
   await redis.quit();
 });
 
-beforeEach(() => {
-  prefix = `test-${randomUUID()}:flow:`;
-  gate = new RedisMailboxGate(
+/** A gate for the test's own keys; the defaults keep one send in flight and the rate out of the way. */
+function gateWith(messagesPerWindow = 1000, concurrentSends = 1): RedisMailboxGate {
+  return new RedisMailboxGate(
     redis,
-    // One send in flight per mailbox; the rate is out of the way.
-    {
-      messagesPerWindow: 1000,
-      windowMs: 1000,
-      concurrentSends: 1,
-      recipientsPerDay: 0,
-      maxThrottleDeferrals: 5,
-      tenantPauseAfterMailboxes: 3,
-    },
+    { messagesPerWindow, windowMs: 1000, concurrentSends, recipientsPerDay: 0, maxThrottleDeferrals: 5, tenantPauseAfterMailboxes: 3 },
     prefix,
     LEASE_MS,
   );
+}
+
+beforeEach(() => {
+  prefix = `test-${randomUUID()}:flow:`;
+  gate = gateWith();
 });
 
 afterEach(async () => {
@@ -107,16 +104,8 @@ describe('mailbox gate: sends in flight', () => {
 });
 
 describe('mailbox gate: evenly spaced slots', () => {
-  const spaced = (messagesPerWindow: number, concurrentSends: number) =>
-    new RedisMailboxGate(
-      redis,
-      { messagesPerWindow, windowMs: 1000, concurrentSends, recipientsPerDay: 0, maxThrottleDeferrals: 5, tenantPauseAfterMailboxes: 3 },
-      prefix,
-      LEASE_MS,
-    );
-
   it('a job whose slot is more than a millisecond away waits for it, then goes', async () => {
-    gate = spaced(10, 10); // one send per 110 ms
+    gate = gateWith(10, 10); // one send per 110 ms
     const start = Date.now();
     expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
     const second = await gate.admit(ticket('job-2'), start + 1);
@@ -127,7 +116,7 @@ describe('mailbox gate: evenly spaced slots', () => {
 
   it('a slot a fraction of a millisecond ahead is admitted and counted like any other', async () => {
     // One send per 1.1 ms: the second job's slot is 0.1 ms past the millisecond it arrives in.
-    gate = spaced(1000, 1);
+    gate = gateWith(1000, 1);
     const start = Date.now();
     expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
     // job-1 is still in flight, so the concurrency limit of 1 must hold job-2 back.
