@@ -14,11 +14,16 @@ const TAG_BYTES = 16;
 /** An account's `_id` as text, or the ObjectId itself (read as its hex string, as the stores read it). */
 export type AccountIdInput = string | { toHexString(): string };
 
-/** Where a secret is stored: a value encrypted for one account and setting decrypts nowhere else. */
-export interface SecretBinding {
-  accountId: AccountIdInput;
+/** Where a secret is stored, as the stores read it: the account's `_id` as text, and the setting's name. */
+export interface SecretLocation {
+  accountId: string;
   /** The setting's name (the SETTINGS_FIELDS key), not its document path, so moving the field keeps it readable. */
   setting: SecretSetting;
+}
+
+/** What encryptSecret binds a value to: a value encrypted for one account and setting decrypts nowhere else. */
+export interface SecretBinding extends Omit<SecretLocation, 'accountId'> {
+  accountId: AccountIdInput;
 }
 
 export type SecretDecryptionProblem = 'malformed' | 'unsupported-version' | 'no-keys' | 'unknown-key' | 'tampered';
@@ -69,7 +74,7 @@ function accountIdText(accountId: AccountIdInput): string {
   return typeof accountId === 'string' ? accountId : accountId.toHexString();
 }
 
-function checkedBinding(binding: SecretBinding | undefined): { accountId: string; setting: SecretSetting } {
+function checkedBinding(binding: SecretBinding | undefined): SecretLocation {
   if (binding === null || typeof binding !== 'object') {
     throw new SecretEncryptionError(`encryptSecret() needs the account and the setting the value is stored in: ${USAGE}.`);
   }
@@ -79,8 +84,7 @@ function checkedBinding(binding: SecretBinding | undefined): { accountId: string
   if (!(SECRET_SETTINGS as readonly string[]).includes(binding.setting)) {
     throw new SecretEncryptionError(
       // Not echoed: whatever was passed by mistake might be the secret itself.
-      `The setting given is not a secret setting; pass its name (${SECRET_SETTINGS.join(' or ')}), ` +
-        `not its document path: ${USAGE}.`,
+      `The setting given is not a secret setting; pass its name (${SECRET_SETTINGS.join(' or ')}), ` + `not its document path: ${USAGE}.`,
     );
   }
   return { accountId, setting: binding.setting };
@@ -90,7 +94,7 @@ function checkedBinding(binding: SecretBinding | undefined): { accountId: string
  * The authenticated data: v1 binds the ciphertext to its format and key id; v2 also to the account
  * and setting, as a JSON array so no choice of ids can make two bindings read alike.
  */
-function aadFor(format: SecretFormat, keyId: string, binding: { accountId: string; setting: string }): Buffer {
+function aadFor(format: SecretFormat, keyId: string, binding: SecretLocation): Buffer {
   if (format === 'v1') return Buffer.from(`${PREFIX}v1:${keyId}`);
   return Buffer.from(JSON.stringify([`${PREFIX}v2`, keyId, binding.accountId, binding.setting]));
 }
@@ -103,7 +107,8 @@ function aadFor(format: SecretFormat, keyId: string, binding: { accountId: strin
  * @example encryptSecret(typedByAdmin, process.env.SETTINGS_ENCRYPTION_KEYS!, { accountId: account._id, setting: 'account.clientSecret' })
  */
 export function encryptSecret(plaintext: string, keys: SecretKeyring | string, binding: SecretBinding): string {
-  if (isEncryptedSecret(plaintext)) throw new SecretEncryptionError('The value is already encrypted (it starts with "enc:"); store it as it is.');
+  if (isEncryptedSecret(plaintext))
+    throw new SecretEncryptionError('The value is already encrypted (it starts with "enc:"); store it as it is.');
   const bound = checkedBinding(binding);
   const keyring = typeof keys === 'string' ? parseKeyring(keys) : keys;
   const keyId = keyring.currentKeyId;
@@ -116,14 +121,10 @@ export function encryptSecret(plaintext: string, keys: SecretKeyring | string, b
 }
 
 /**
- * The plaintext of a value written by encryptSecret, read where it is stored (`binding`; v1 values
- * ignore it); throws SecretDecryptionError saying why not.
+ * The plaintext of a value written by encryptSecret, read where it is stored (`binding`, which v1
+ * values ignore); throws SecretDecryptionError saying why not.
  */
-export function decryptSecret(
-  stored: string,
-  keyring: SecretKeyring | undefined,
-  binding: { accountId: string; setting: SecretSetting },
-): string {
+export function decryptSecret(stored: string, keyring: SecretKeyring | undefined, binding: SecretLocation): string {
   const [, version, keyId, ivText, sealedText, ...rest] = stored.split(':');
   if (version !== 'v1' && version !== 'v2') {
     throw new SecretDecryptionError(

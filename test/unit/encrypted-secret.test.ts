@@ -12,6 +12,7 @@ import {
   isEncryptedSecret,
   secretFormat,
   type SecretBinding,
+  type SecretLocation,
 } from '../../src/secrets/encrypted-secret';
 import { SecretKeyringError, parseKeyring } from '../../src/secrets/secret-keyring';
 import { encryptSecretV1 } from '../support/legacy-secrets';
@@ -19,7 +20,7 @@ import { encryptSecretV1 } from '../support/legacy-secrets';
 const K1 = randomBytes(32).toString('base64');
 const K2 = randomBytes(32).toString('base64');
 const SECRET = 'Xq8~client-secret-Value.4711';
-const ACC_1: SecretBinding = { accountId: 'acc-1', setting: 'account.clientSecret' };
+const ACC_1: SecretLocation = { accountId: 'acc-1', setting: 'account.clientSecret' };
 
 /** Written by encryptSecret() of version 0.1.0 (format v1) under this key; it must stay readable. */
 const V1_KEY = Buffer.alloc(32, 0x11).toString('base64');
@@ -101,7 +102,7 @@ describe('encryptSecret / decryptSecret', () => {
 describe('binding to the account and setting (format v2)', () => {
   const keyring = parseKeyring(`k1:${K1}`);
 
-  it.each<[string, SecretBinding]>([
+  it.each<[string, SecretLocation]>([
     ['another account', { accountId: 'acc-2', setting: 'account.clientSecret' }],
     ['another setting of the same account', { accountId: 'acc-1', setting: 'account.certificatePrivateKey' }],
   ])('a value copied to %s does not decrypt there', (_case, elsewhere) => {
