@@ -12,6 +12,7 @@ export interface DashboardUser {
 }
 
 const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const COMMA_HINT = 'a comma inside a password splits the entry: use a hash from npm run ops -- hash-password, which holds no comma';
 
 /**
  * Parses `name:role:secret` entries separated by commas, where secret is a `scrypt:` hash or a plain
@@ -27,15 +28,23 @@ export function parseDashboardUsers(value: string): { users: DashboardUser[]; pr
     .filter((entry) => entry.length > 0);
   entries.forEach((entry, index) => {
     const [name = '', role = '', ...rest] = entry.split(':');
-    const label = USER_NAME.test(name) ? `user ${name}` : `entry ${index + 1}`;
+    // Until name and role both parse, the entry may be the tail of a password that held a comma:
+    // it is named by position only, and no part of it is quoted.
+    const position = `entry ${index + 1}`;
+    const splitHint = index > 0 ? `; ${COMMA_HINT}` : '';
+    if (rest.length === 0 && !(DASHBOARD_ROLES as readonly string[]).includes(role)) {
+      problems.push(`${position}: is not name:role:password-hash${splitHint}`);
+      return;
+    }
     if (!USER_NAME.test(name)) {
-      problems.push(`${label}: the user name must be 1-64 letters, digits, ., _, @ or -`);
+      problems.push(`${position}: the user name must be 1-64 letters, digits, ., _, @ or -${splitHint}`);
       return;
     }
     if (!(DASHBOARD_ROLES as readonly string[]).includes(role)) {
-      problems.push(`${label}: the role must be viewer or operator (entries are name:role:password-hash)`);
+      problems.push(`${position}: the role must be viewer or operator (entries are name:role:password-hash)${splitHint}`);
       return;
     }
+    const label = `user ${name}`;
     if (users.some((user) => user.name === name)) {
       problems.push(`${label}: listed twice`);
       return;
