@@ -28,11 +28,14 @@ export function parseDashboardUsers(value: string): { users: DashboardUser[]; pr
     .filter((entry) => entry.length > 0);
   entries.forEach((entry, index) => {
     const [name = '', role = '', ...rest] = entry.split(':');
-    // Until name and role both parse, the entry may be the tail of a password that held a comma:
-    // it is named by position only, and no part of it is quoted.
+    const roleParses = (DASHBOARD_ROLES as readonly string[]).includes(role);
+    // An entry after a comma may be the tail of a password that held one: until its role parses it
+    // is named by position, and no part of it is quoted.
+    const mayBePasswordTail = index > 0 && !roleParses;
     const position = `entry ${index + 1}`;
-    const splitHint = index > 0 ? `; ${COMMA_HINT}` : '';
-    if (rest.length === 0 && !(DASHBOARD_ROLES as readonly string[]).includes(role)) {
+    const label = USER_NAME.test(name) && !mayBePasswordTail ? `user ${name}` : position;
+    const splitHint = mayBePasswordTail ? `; ${COMMA_HINT}` : '';
+    if (rest.length === 0 && !roleParses) {
       problems.push(`${position}: is not name:role:password-hash${splitHint}`);
       return;
     }
@@ -40,11 +43,10 @@ export function parseDashboardUsers(value: string): { users: DashboardUser[]; pr
       problems.push(`${position}: the user name must be 1-64 letters, digits, ., _, @ or -${splitHint}`);
       return;
     }
-    if (!(DASHBOARD_ROLES as readonly string[]).includes(role)) {
-      problems.push(`${position}: the role must be viewer or operator (entries are name:role:password-hash)${splitHint}`);
+    if (!roleParses) {
+      problems.push(`${label}: the role must be viewer or operator (entries are name:role:password-hash)${splitHint}`);
       return;
     }
-    const label = `user ${name}`;
     if (users.some((user) => user.name === name)) {
       problems.push(`${label}: listed twice`);
       return;

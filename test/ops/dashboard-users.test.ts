@@ -50,8 +50,8 @@ describe('DASHBOARD_USERS', () => {
   it('reports each bad entry without quoting a password', () => {
     const { problems } = parseDashboardUsers('anna:admin:Secret1,b@d name:viewer:Secret2,ben:viewer:,ben2:viewer:x,ben2:operator:Secret3');
     expect(problems).toEqual([
-      'entry 1: the role must be viewer or operator (entries are name:role:password-hash)',
-      'entry 2: the user name must be 1-64 letters, digits, ., _, @ or -; a comma inside a password splits the entry: use a hash from npm run ops -- hash-password, which holds no comma',
+      'user anna: the role must be viewer or operator (entries are name:role:password-hash)',
+      'entry 2: the user name must be 1-64 letters, digits, ., _, @ or -',
       'user ben: the password is empty',
       'user ben2: listed twice',
     ]);
@@ -67,7 +67,7 @@ describe('DASHBOARD_USERS', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      expect.stringMatching(/^DASHBOARD_USERS: entry 1: the role must be viewer or operator .*\(example: DASHBOARD_USERS=/),
+      expect.stringMatching(/^DASHBOARD_USERS: user anna: the role must be viewer or operator .*\(example: DASHBOARD_USERS=/),
     ]);
   });
 
