@@ -59,8 +59,51 @@ function parseFieldPaths(json: string | undefined, problems: string[]): Settings
   }
 }
 
+/** The configuration of a tool that opens the store only for the commands that need it (the ops CLI). */
+export interface StoreOptionalConfig extends Omit<Config, 'store'> {
+  /** Undefined when no store is configured; `storeProblems` then says which variables are missing. */
+  store: Config['store'] | undefined;
+  storeProblems: string[];
+}
+
+/** A command needs the delivery or settings store, and none is configured. */
+export class StoreNotConfiguredError extends ConfigError {
+  override name = 'StoreNotConfiguredError';
+}
+
 /** Reads `env` (normally process.env); throws ConfigError listing every problem at once. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  const { config, problems, storeProblems } = readConfig(env);
+  const { store } = config;
+  if (storeProblems.length > 0 || problems.length > 0 || !store) throw new ConfigError([...storeProblems, ...problems]);
+  return { ...config, store };
+}
+
+/**
+ * Like loadConfig, but a missing or bad store setting is no problem until a command asks for the
+ * store (`requireStore`); every other bad variable still throws ConfigError.
+ */
+export function loadStoreOptionalConfig(env: Record<string, string | undefined> = process.env): StoreOptionalConfig {
+  const { config, problems, storeProblems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...config, storeProblems };
+}
+
+/** The store of a StoreOptionalConfig, or a StoreNotConfiguredError naming the missing variables. */
+export function requireStore(config: StoreOptionalConfig): Config['store'] {
+  if (!config.store) throw new StoreNotConfiguredError(config.storeProblems);
+  return config.store;
+}
+
+interface ReadConfig {
+  config: Omit<StoreOptionalConfig, 'storeProblems'>;
+  /** Problems with the store variables (STORE, MONGODB_URI, SETTINGS_FILE). */
+  storeProblems: string[];
+  problems: string[];
+}
+
+/** Throws ConfigError for variables that do not parse at all; other problems are returned. */
+function readConfig(env: Record<string, string | undefined>): ReadConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
@@ -71,28 +114,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const e = parsed.data;
-  const problems: string[] = [];
+  const storeProblems: string[] = [];
   const storeKind = e.STORE ?? (e.MONGODB_URI ? 'mongodb' : undefined);
   let store: Config['store'] | undefined;
   if (storeKind === undefined) {
-    problems.push(problem('MONGODB_URI', 'is required (or set STORE=memory with SETTINGS_FILE for a demo without MongoDB)'));
+    storeProblems.push(problem('MONGODB_URI', 'is required (or set STORE=memory with SETTINGS_FILE for a demo without MongoDB)'));
   } else if (storeKind === 'mongodb') {
     if (e.MONGODB_URI) store = { kind: 'mongodb', uri: e.MONGODB_URI };
-    else problems.push(problem('MONGODB_URI', 'is required when STORE=mongodb'));
+    else storeProblems.push(problem('MONGODB_URI', 'is required when STORE=mongodb'));
   } else if (e.NODE_ENV === 'production') {
-    problems.push(problem('STORE', 'memory keeps delivery records only in memory and is refused with NODE_ENV=production; use mongodb'));
+    storeProblems.push(
+      problem('STORE', 'memory keeps delivery records only in memory and is refused with NODE_ENV=production; use mongodb'),
+    );
   } else if (e.SETTINGS_FILE) {
     store = { kind: 'memory', settingsFile: e.SETTINGS_FILE };
   } else {
-    problems.push(problem('SETTINGS_FILE', 'is required when STORE=memory: a JSON file {"accounts": [...], "users": [...]}'));
+    storeProblems.push(problem('SETTINGS_FILE', 'is required when STORE=memory: a JSON file {"accounts": [...], "users": [...]}'));
   }
+  const problems: string[] = [];
   const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
   const flow = readFlowConfig(e, problems);
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
-  if (problems.length > 0 || !store) throw new ConfigError(problems);
-
-  return {
+  const config = {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
@@ -125,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ops,
     credentials,
   };
+  return { config, storeProblems, problems };
 }
 
 /** For entry points: the config, or a clear message on stderr and exit code 78 (EX_CONFIG). */

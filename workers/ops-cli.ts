@@ -1,26 +1,35 @@
 #!/usr/bin/env node
-// Entry point of the on-call CLI (`npm run ops -- …`, or the omikai-ops bin): reads config, opens what the command needs, exits with its code.
+// Entry point of the on-call CLI (`npm run ops -- …`, or the omikai-ops bin): opens what the command needs, exits with its code.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { loadConfigOrExit } from '../config/load-config';
+import type { Logger } from 'pino';
+import { loadStoreOptionalConfig, requireStore, type StoreOptionalConfig } from '../config/load-config';
 import { createLogger } from '../src/logging/logger';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
 import { openStores, type Stores } from '../src/storage/open-stores';
 
 async function main(): Promise<number> {
-  const config = loadConfigOrExit();
-  // Logs go to stderr: stdout carries the results (and the JSON of --json).
-  const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'ops-cli' }, process.stderr);
+  // Everything is opened on first use: help needs no configuration, `queue` and `failed` need only Redis.
+  let config: StoreOptionalConfig | undefined;
+  let logger: Logger | undefined;
   let connection: Redis | undefined;
   let queue: Queue | undefined;
   let stores: Promise<Stores> | undefined;
+  const configured = () => (config ??= loadStoreOptionalConfig());
+  const openStoresOnce = () => {
+    const current = configured();
+    const store = requireStore(current);
+    // Logs go to stderr: stdout carries the results (and the JSON of --json).
+    logger ??= createLogger({ level: current.logLevel === 'info' ? 'warn' : current.logLevel, name: 'ops-cli' }, process.stderr);
+    return (stores ??= openStores({ ...current, store }, logger));
+  };
   try {
     return await runOpsCli(process.argv.slice(2), {
       queue: () => {
-        // A few retries, then an error: an on-call engineer needs "Redis is down", not a hang.
+        const { redisUrl, queueName } = configured();
         if (!connection) {
           // A few quick reconnects, then give up: an on-call engineer needs "Redis is down", not a hang.
-          connection = new Redis(config.redisUrl, {
+          connection = new Redis(redisUrl, {
             maxRetriesPerRequest: 2,
             connectTimeout: 5000,
             retryStrategy: (attempt) => (attempt > 3 ? null : 250 * attempt),
@@ -33,15 +42,15 @@ async function main(): Promise<number> {
           });
         }
         if (!queue) {
-          queue = new Queue(config.queueName, { connection });
+          queue = new Queue(queueName, { connection });
           queue.on('error', () => {}); // reported once by the connection's 'end' handler above
         }
         return queue;
       },
-      deliveries: async () => (await (stores ??= openStores(config, logger))).deliveries,
+      deliveries: async () => (await openStoresOnce()).deliveries,
       settingsSecrets: async () => ({
-        rewriter: (await (stores ??= openStores(config, logger))).settings,
-        keyring: config.credentials.keyring,
+        rewriter: (await openStoresOnce()).settings,
+        keyring: configured().credentials.keyring,
       }),
       io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
     });

@@ -2,13 +2,24 @@
 // runs the connection test with the worker's configuration and prints the checklist.
 import { loadConfigOrExit } from '../config/load-config';
 import { testConnection } from '../src/diagnostics/connection-test';
-import { VerifyUsageError, formatConnectionReport, parseVerifyArgs, type VerifyArgs } from '../src/diagnostics/verify-command';
+import {
+  VERIFY_HELP,
+  VerifyUsageError,
+  formatConnectionReport,
+  parseVerifyArgs,
+  wantsVerifyHelp,
+  type VerifyArgs,
+} from '../src/diagnostics/verify-command';
 import { GraphMailClient } from '../src/graph/graph-mail-client';
 import { MsalTokenProvider } from '../src/graph/token-provider';
 import { createLogger } from '../src/logging/logger';
 import { openStores } from '../src/storage/open-stores';
 
 async function main(): Promise<void> {
+  if (wantsVerifyHelp(process.argv.slice(2))) {
+    process.stdout.write(`${VERIFY_HELP}\n`);
+    return;
+  }
   let args: VerifyArgs;
   try {
     args = parseVerifyArgs(process.argv.slice(2));

@@ -5,6 +5,23 @@ import type { StepStatus } from './connection-steps';
 
 export const VERIFY_USAGE = 'Usage: npm run verify -- --account <id> [--user <id>] [--send-test <address>] [--json]';
 
+export const VERIFY_HELP = [
+  VERIFY_USAGE,
+  '',
+  'Checks one account (and optionally one user) the way the worker would send for it: settings, secret stored',
+  'encrypted, expiry, token, Mail.Send role and, with --send-test, a real test message. Each failed step names its fix.',
+  '  --account <id>        the _id of the account document in the ERP (required)',
+  "  --user <id>           also check this user's own Sender e-mail",
+  '  --send-test <address> send a test message from the resolved sender to this address',
+  '  --json                print the report as JSON',
+  "It reads the worker's configuration (MONGODB_URI, SETTINGS_ENCRYPTION_KEYS, MS_GRAPH_CLOUD, …). Exit code 0 = every step passed.",
+].join('\n');
+
+/** No arguments, --help or -h: print VERIFY_HELP, without reading any configuration. */
+export function wantsVerifyHelp(argv: readonly string[]): boolean {
+  return argv.length === 0 || argv.includes('--help') || argv.includes('-h');
+}
+
 export interface VerifyArgs extends ConnectionTestInput {
   json: boolean;
 }

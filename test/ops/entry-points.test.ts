@@ -9,6 +9,7 @@ import { freePort } from '../support/redis-server';
 import { until as waitUntil } from '../support/test-pipeline';
 import { spawnEntryProcess, type WorkerProcess } from '../support/worker-processes';
 import { basicAuthHeader, sampleValue } from './support/http';
+import { seedJobs, type SeededQueue } from './support/seed-failed-jobs';
 
 const redisUrl = process.env.REDIS_URL!;
 let dir: string;
@@ -105,5 +106,61 @@ describe('the ops CLI process', () => {
       await queue.obliterate({ force: true });
       await queue.close();
     }
+  });
+});
+
+describe('the ops CLI and verify with no configuration at all', () => {
+  it.each([
+    ['ops-cli.ts', ['--help']],
+    ['ops-cli.ts', ['-h']],
+    ['ops-cli.ts', []],
+    ['ops-cli.ts', ['help']],
+    ['ops-cli.ts', ['failed', 'show', '--help']],
+    ['verify.ts', ['--help']],
+    ['verify.ts', ['-h']],
+    ['verify.ts', []],
+  ])('%s %j prints its usage and exits 0', async (entry, args) => {
+    const cli = spawnEntryProcess(entry, {}, args);
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toMatch(/^Usage: /);
+    expect(cli.output()).not.toContain('Invalid configuration');
+  });
+
+  it('verify still refuses an unknown option with its usage, exit code 2', async () => {
+    const cli = spawnEntryProcess('verify.ts', {}, ['--acount', 'a1']);
+    expect(await cli.exited).toBe(2);
+    expect(cli.output()).toContain("Unknown option '--acount'");
+    expect(cli.output()).toContain('Usage: npm run verify');
+  });
+});
+
+describe('ops commands open only what they need', () => {
+  let seeded: SeededQueue;
+  beforeAll(async () => {
+    seeded = await seedJobs([
+      { id: 'f1', failure: { category: 'sender-mailbox', code: 'ErrorInvalidUser', reason: 'Sender x is not a user.' } },
+    ]);
+  });
+  afterAll(() => seeded.close());
+  /** Redis alone: no MONGODB_URI, no STORE, no SETTINGS_FILE. */
+  const redisOnly = (args: string[]) => spawnEntryProcess('ops-cli.ts', { REDIS_URL: redisUrl, EMAIL_QUEUE_NAME: seeded.queue.name }, args);
+
+  it('queue status, failed list and failed show need only Redis', async () => {
+    const [status, list, show] = [
+      redisOnly(['queue', 'status', '--json']),
+      redisOnly(['failed', 'list', '--json']),
+      redisOnly(['failed', 'show', 'f1']),
+    ];
+    expect(await Promise.all([status.exited, list.exited, show.exited])).toEqual([0, 0, 0]);
+    expect(JSON.parse(status.output())).toMatchObject({ queue: seeded.queue.name, counts: { failed: 1 } });
+    expect(JSON.parse(list.output())).toMatchObject({ total: 1, groups: [{ category: 'sender-mailbox' }] });
+    expect(show.output()).toContain('Category:  sender-mailbox');
+    expect(show.output()).toContain('Delivery record: not read (no delivery store is configured; set MONGODB_URI to read it)');
+  });
+
+  it('a command that needs the delivery store says which variable is missing, exit code 78', async () => {
+    const find = redisOnly(['delivery', 'find', '--job', 'f1']);
+    expect(await find.exited).toBe(78);
+    expect(find.output()).toContain('MONGODB_URI: is required');
   });
 });

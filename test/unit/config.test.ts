@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { coreEnvSchema, envSchema } from '../../config/env-schema';
-import { ConfigError, loadConfig } from '../../config/load-config';
+import { ConfigError, StoreNotConfiguredError, loadConfig, loadStoreOptionalConfig, requireStore } from '../../config/load-config';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -154,5 +154,20 @@ describe('README', () => {
   it('has a row for every variable of the send path', () => {
     const readme = readFileSync(`${__dirname}/../../README.md`, 'utf8');
     for (const name of Object.keys(coreEnvSchema.shape)) expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+describe('loadStoreOptionalConfig (the ops CLI)', () => {
+  it('loads without any variable; the store is refused only when asked for, naming the variable', () => {
+    const config = loadStoreOptionalConfig({});
+    expect(config).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', queueName: 'omikai-email', store: undefined });
+    expect(() => requireStore(config)).toThrow(StoreNotConfiguredError);
+    expect(() => requireStore(config)).toThrow('MONGODB_URI: is required');
+    expect(requireStore(loadStoreOptionalConfig({ MONGODB_URI: 'mongodb://db/x' }))).toEqual({ kind: 'mongodb', uri: 'mongodb://db/x' });
+  });
+
+  it('still refuses every other bad variable at once', () => {
+    expect(() => loadStoreOptionalConfig({ REDIS_URL: 'http://x' })).toThrow(ConfigError);
+    expect(() => loadStoreOptionalConfig({ FLOW_MAILBOX_MESSAGES: '0' })).toThrow(ConfigError);
   });
 });

@@ -13,11 +13,11 @@ export interface CliIo {
 }
 
 export interface OpsCliDeps {
-  /** The e-mail queue; created on first use so commands that need no Redis do not connect. */
+  /** The e-mail queue; created on first use so commands that need no Redis do not connect (ConfigError when REDIS_URL is bad). */
   queue(): Queue;
-  /** The delivery store, opened on first use. */
+  /** The delivery store, opened on first use; rejects with a StoreNotConfiguredError when none is configured. */
   deliveries(): Promise<Pick<DeliveryStore, 'find'>>;
-  /** The settings store's secrets and the configured keys, for `settings reencrypt`. */
+  /** The settings store's secrets and the configured keys, for `settings reencrypt` (same rejection). */
   settingsSecrets(): Promise<SettingsSecretsAccess>;
   io: CliIo;
   now?: () => number;
@@ -44,6 +44,8 @@ export const EXIT_OK = 0;
 /** The command ran but could not do all it was asked (refused, not found, failed). */
 export const EXIT_INCOMPLETE = 1;
 export const EXIT_USAGE = 2;
+/** What the command needs is not configured (EX_CONFIG, as for the worker). */
+export const EXIT_CONFIG = 78;
 
 export function stringOption(ctx: Pick<CommandContext, 'values'>, name: string): string | undefined {
   const value = ctx.values[name];

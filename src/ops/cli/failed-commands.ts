@@ -1,5 +1,7 @@
 // `ops failed list` (failed e-mails grouped by category) and `ops failed show <jobId>` (one job in full).
+import { StoreNotConfiguredError } from '../../../config/load-config';
 import type { DeliveryRecord } from '../../delivery/delivery-store';
+import { toError } from '../../delivery/failure';
 import { formatAgo, parseDurationMs } from '../duration';
 import { attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
@@ -68,7 +70,19 @@ function describeEmail(email: EmailJobSummary): string {
   return parts.join(', ');
 }
 
-function describeRecord(record: DeliveryRecord | undefined): string {
+/** The job's delivery record; the job is worth showing without it (no store configured, or the store is down). */
+async function readRecord(ctx: CommandContext, jobId: string): Promise<{ record?: DeliveryRecord; notRead?: string }> {
+  try {
+    const [record] = await (await ctx.deliveries()).find({ jobId, limit: 1 });
+    return record ? { record } : {};
+  } catch (err: unknown) {
+    if (err instanceof StoreNotConfiguredError) return { notRead: 'no delivery store is configured; set MONGODB_URI to read it' };
+    return { notRead: toError(err).message };
+  }
+}
+
+function describeRecord(record: DeliveryRecord | undefined, notRead: string | undefined): string {
+  if (notRead !== undefined) return `not read (${notRead})`;
   if (!record) return 'none found (STORE=memory keeps records inside the worker process only)';
   return [
     `status ${record.status}`,
@@ -94,7 +108,7 @@ export async function failedShow(ctx: CommandContext): Promise<number> {
   const state = await job.getState();
   const failure = parseFailedReason(job.failedReason);
   const attempts = attemptMessages(job.stacktrace);
-  const [record] = await (await ctx.deliveries()).find({ jobId, limit: 1 });
+  const { record, notRead } = await readRecord(ctx, jobId);
   const advice = adviseRetry(failure.category, false);
   const email = summarizeEmailJob(job.data);
   ctx.emitJson({
@@ -112,6 +126,7 @@ export async function failedShow(ctx: CommandContext): Promise<number> {
       attempts,
     },
     delivery: record ?? null,
+    ...(notRead !== undefined ? { deliveryNotRead: notRead } : {}),
     retry:
       state !== 'failed'
         ? { possible: false, why: `the job is ${state}` }
@@ -128,7 +143,7 @@ export async function failedShow(ctx: CommandContext): Promise<number> {
     if (failure.graphRequestId) ctx.say(`  Graph request-id: ${failure.graphRequestId}`);
   }
   if (attempts.length > 0) ctx.say(`  Attempt errors (newest first):\n${attempts.map((line, i) => `    ${i + 1}. ${line}`).join('\n')}`);
-  ctx.say(`  Delivery record: ${describeRecord(record)}`);
+  ctx.say(`  Delivery record: ${describeRecord(record, notRead)}`);
   if (state === 'failed') ctx.say(advice.retry ? `  Retry:     ops retry ${jobId}` : `  Retry:     needs --force. ${advice.why}`);
   return EXIT_OK;
 }

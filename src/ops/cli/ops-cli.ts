@@ -1,9 +1,19 @@
 // The on-call CLI: finds out why e-mails failed and retries them safely. `runOpsCli` parses the
 // arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError } from '../../../config/load-config';
 import { toError } from '../../delivery/failure';
 import { DurationFormatError } from '../duration';
-import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, UsageError, type CommandContext, type OpsCliDeps, type OptionValue } from './cli-context';
+import {
+  EXIT_CONFIG,
+  EXIT_INCOMPLETE,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  type CommandContext,
+  type OpsCliDeps,
+  type OptionValue,
+} from './cli-context';
 import { deliveryFind } from './delivery-command';
 import { failedList, failedShow } from './failed-commands';
 import { hashPasswordCommand } from './hash-password-command';
@@ -67,6 +77,8 @@ export const OPS_HELP = [
   '            invalid-recipient invalid-message too-large invalid-payload unknown',
   'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
+  'Configuration comes from the environment, as for the worker: failed and queue need only REDIS_URL (and EMAIL_QUEUE_NAME);',
+  'retry, delivery find and settings reencrypt also need MONGODB_URI; help and hash-password need nothing.',
 ].join('\n');
 
 function findCommand(argv: readonly string[]): Command | undefined {
@@ -77,7 +89,7 @@ function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Runs one command. Never throws for a user's mistake: prints it and returns 2 (usage) or 1. */
+/** Runs one command. Never throws for a user's mistake: prints it and returns 2 (usage), 78 (configuration) or 1. */
 export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Promise<number> {
   const json = argv.includes('--json');
   const { io } = deps;
@@ -109,6 +121,12 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
     return await command.run(ctx);
   } catch (err: unknown) {
     const error = toError(err);
+    if (error instanceof ConfigError) {
+      if (json)
+        write(io.stdout, JSON.stringify({ error: { name: error.name, message: error.message, problems: error.problems } }, null, 2));
+      write(io.stderr, `ops ${command.words.join(' ')} needs configuration it does not have.\n${error.message}`);
+      return EXIT_CONFIG;
+    }
     // parseArgs marks its errors with a code (read from `err`: toError may have wrapped it).
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
     const usage = error instanceof UsageError || error instanceof DurationFormatError || code.startsWith('ERR_PARSE_ARGS');
