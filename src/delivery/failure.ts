@@ -20,8 +20,18 @@ export const RETRYABLE_CATEGORIES: ReadonlySet<FailureCategory> = new Set(['thro
 
 export interface Failure {
   category: FailureCategory;
-  /** For people: what happened, why, and what to do. */
+  /**
+   * For people, in a few sentences: what happened and the fix in one line. It becomes the job's
+   * failedReason (at most 400 characters with the category, runbook link and request-id), so it
+   * quotes outside text (Graph's message, a setting's value) shortened.
+   */
   reason: string;
+  /**
+   * The whole fix, one step or command per line, with the mailbox, app and account filled in (IT's
+   * PowerShell, the portal path). Kept in the delivery record and shown by verify and `ops failed
+   * show`, never in the job: the reason points to the runbook section instead.
+   */
+  procedure?: string;
   /** Graph's error.code, the AADSTS code, or a network error code. */
   code?: string;
   httpStatus?: number;
@@ -42,6 +52,18 @@ export class DeliveryError extends Error {
   ) {
     super(failure.reason, options);
   }
+}
+
+/**
+ * `text` on one line and at most `maxChars` characters long, cut after a whole word (unless that
+ * loses more than a fifth) and ending in "…" when cut: for outside text quoted in a reason.
+ */
+export function clipText(text: string, maxChars: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= maxChars) return flat;
+  const cut = flat.slice(0, Math.max(0, maxChars - 1));
+  const space = cut.lastIndexOf(' ');
+  return `${(space >= cut.length * 0.8 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 /** Normalises anything thrown into an Error, once. */

@@ -167,6 +167,7 @@ function createDeliverySchema(): Schema<StoredDelivery> {
       graphRequestId: String,
       retryAfterMs: Number,
       detail: String,
+      procedure: String,
     },
     { _id: false },
   );
@@ -261,6 +262,7 @@ function toFailure(stored: Failure): Failure {
       graphRequestId: stored.graphRequestId,
       retryAfterMs: stored.retryAfterMs,
       detail: stored.detail,
+      procedure: stored.procedure,
     }),
   };
 }

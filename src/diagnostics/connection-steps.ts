@@ -19,6 +19,8 @@ export interface ConnectionStep {
   reason: string;
   /** What to do, naming the setup step (see docs/setup.md). */
   fix?: string;
+  /** The whole fix, one step or command per line (IT's PowerShell for an access policy), when it takes more than a line. */
+  procedure?: string;
   /** The AADSTS code, Graph error code or settings code behind a failure. */
   code?: string;
   graphRequestId?: string;

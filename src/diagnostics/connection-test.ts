@@ -55,6 +55,7 @@ function failedStep(id: StepId, failure: Failure): ConnectionStep {
   return step(id, 'failed', reason, {
     ...(failure.code ? { code: failure.code } : {}),
     ...(fix ? { fix } : {}),
+    ...(failure.procedure ? { procedure: failure.procedure } : {}),
     ...(failure.graphRequestId ? { graphRequestId: failure.graphRequestId } : {}),
   });
 }

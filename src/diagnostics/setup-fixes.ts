@@ -53,7 +53,7 @@ const BY_CODE: Record<string, string> = {
 };
 
 const BY_CATEGORY: Partial<Record<Failure['category'], string>> = {
-  'policy-denied': `${policy}: allow the sender mailbox for the app (commands in the reason above), or choose an allowed Sender e-mail.`,
+  'policy-denied': `${policy}: allow the sender mailbox for the app (the commands follow), or choose an allowed Sender e-mail.`,
   credentials: `${secret} and ${ids}: check the Tenant ID, Client ID and secret or certificate in ${account}.`,
   permission: BY_CODE.ErrorAccessDenied,
   'sender-mailbox': BY_CODE.ErrorInvalidUser,

@@ -61,7 +61,7 @@ const INDENT = '       ';
 
 const LONG_LINE = 140;
 
-/** Long reasons (the access-policy one with its PowerShell) go one sentence or command per line, to copy them whole. */
+/** Long reasons and fixes go one sentence per line. */
 function indented(text: string): string {
   const lines = text.length <= LONG_LINE ? [text] : text.split(/(?<=\.) (?=[A-Z])|(?<=;) /);
   return lines.join(`\n${INDENT}  `);
@@ -75,6 +75,9 @@ export function formatConnectionReport(report: ConnectionReport): string {
     lines.push(`${MARKS[step.status]} ${step.title}`);
     lines.push(`${INDENT}${indented(step.reason)}`);
     if (step.fix && step.status !== 'ok') lines.push(`${INDENT}Fix: ${indented(step.fix)}`);
+    // One command per line as it came, so each can be copied whole.
+    if (step.procedure && step.status !== 'ok')
+      lines.push(`${INDENT}Steps:`, ...step.procedure.split('\n').map((line) => `${INDENT}  ${line}`));
     if (step.graphRequestId) lines.push(`${INDENT}Graph request-id: ${step.graphRequestId}`);
   }
   const count = (status: StepStatus) => report.steps.filter((s) => s.status === status).length;

@@ -1,12 +1,14 @@
 // Decides what a sendMail answer means: sent, or which kind of failure, with a reason for people.
 // Branches on Graph's error.code, not on its message (except where Graph gives no distinct code).
-import type { Failure, FailureCategory } from '../delivery/failure';
+import { clipText, type Failure, type FailureCategory } from '../delivery/failure';
 import type { SendRoute } from '../settings/resolve-sender';
+import { mailSendPermissionProcedure, policyDeniedProcedure } from './admin-procedures';
 import { TLS_ERROR_CODE, type GraphSendResult } from './graph-mail-client';
 
 export type SendClassification = { kind: 'sent'; graphRequestId?: string } | { kind: 'failed'; failure: Failure };
 
 const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+const GRAPH_MESSAGE_CHARS = 120;
 
 /** Retry-After as seconds or an HTTP date, in whole ms from `now`; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now: number): number | undefined {
@@ -17,37 +19,26 @@ export function retryAfterMs(value: string | undefined, now: number): number | u
   return Math.min(Math.max(0, Math.ceil(ms)), MAX_RETRY_AFTER_MS);
 }
 
-/**
- * The sender mailbox is outside what Exchange lets this app use. The reason shows IT the commands
- * for both ways of restricting an app (Exchange Online PowerShell), with the mailbox and app filled in.
- * One line on purpose: the dashboard and the job's stack trace show only the first line of a reason.
- */
+/** The short reason of an access-policy denial; the PowerShell is in policyDeniedProcedure. */
 export function policyDeniedReason(sender: string, clientId: string): string {
-  const scope = 'Omikai ERP senders';
-  return [
-    `Sender ${sender} is blocked by an Exchange application access policy (Graph: "Access to OData is disabled."): ` +
-      `app ${clientId} may only send as the mailboxes IT allowed, and ${sender} is not one of them. ` +
-      `Ask IT to allow it in Exchange Online PowerShell (Connect-ExchangeOnline). Changes take up to 30 minutes.`,
-    `Legacy application access policy: find the policy's group with: Get-ApplicationAccessPolicy | Where-Object AppId -eq '${clientId}' ` +
-      `| Format-List Identity,AccessRight,ScopeIdentity; add the mailbox to that mail-enabled security group: ` +
-      `Add-DistributionGroupMember -Identity "<ScopeIdentity>" -Member ${sender}; or create a policy for a group that contains it: ` +
-      `New-ApplicationAccessPolicy -AppId ${clientId} -PolicyScopeGroupId "<group e-mail address>" -AccessRight RestrictAccess -Description "${scope}" ` +
-      `(Set-ApplicationAccessPolicy -Identity "<policy Identity>" -Description "..." only edits the description). ` +
-      `Check: Test-ApplicationAccessPolicy -Identity ${sender} -AppId ${clientId} (AccessCheckResult must be Granted).`,
-    `RBAC for Applications: New-ManagementScope -Name "${scope}" -RecipientRestrictionFilter "PrimarySmtpAddress -eq '${sender}'"; ` +
-      `New-ManagementRoleAssignment -App ${clientId} -Role "Application Mail.Send" -CustomResourceScope "${scope}" ` +
-      `(once per tenant first: New-ServicePrincipal -AppId ${clientId} -ObjectId "<Enterprise applications > Object ID>"). ` +
-      `Check: Test-ServicePrincipalAuthorization -Identity ${clientId} -Resource ${sender} (InScope must be True).`,
-  ].join(' ');
+  return (
+    `Sender ${sender} is blocked by an Exchange application access policy for app ${clientId} ("Access to OData is disabled"). ` +
+    'Fix: IT allows the mailbox for the app (takes up to 30 min); then retry.'
+  );
+}
+
+/** Graph's own words, shortened: the reason must fit the job's failedReason. */
+function graphSays(graphMessage: string): string {
+  return clipText(graphMessage, GRAPH_MESSAGE_CHARS);
 }
 
 function reasonFor(category: FailureCategory, code: string | undefined, sender: string, graphMessage: string): string {
   switch (code) {
     case 'ErrorInvalidRecipients':
-      return `Graph refused a recipient address as malformed or unresolvable; correct the recipients (Graph: ${graphMessage}).`;
+      return `Graph refused a recipient address as malformed or unresolvable (Graph: ${graphSays(graphMessage)}). Fix: correct the address in the ERP and send a new e-mail.`;
     case 'InvalidInternetMessageHeader':
     case 'InvalidInternetMessageHeaderCollection':
-      return `Graph refused the custom headers: names must start with x- and at most 5 are allowed (Graph: ${graphMessage}).`;
+      return `Graph refused the custom headers: names must start with x- and at most 5 are allowed (Graph: ${graphSays(graphMessage)}).`;
     case 'NoPermissionsInAccessToken':
       return (
         'The app has no Mail.Send application permission: in Entra admin center > App registrations > (your app) > API permissions, ' +
@@ -72,17 +63,18 @@ function reasonFor(category: FailureCategory, code: string | undefined, sender: 
     case 'ErrorQuotaExceeded':
       return `Sender ${sender}'s mailbox is full; ask IT to free space or raise its quota.`;
   }
+  const shownCode = code === undefined ? undefined : clipText(code, 60);
   switch (category) {
     case 'throttled':
-      return `Graph is throttling sends from ${sender} (${code ?? '429'}); waiting as Graph asked.`;
+      return `Graph is throttling sends from ${sender} (${shownCode ?? '429'}); waiting as Graph asked.`;
     case 'transient':
-      return `Graph had a temporary problem (${code ?? 'server error'}); retrying later.`;
+      return `Graph had a temporary problem (${shownCode ?? 'server error'}); retrying later.`;
     case 'unknown-outcome':
-      return `Graph did not answer after receiving the request (${code ?? 'no response'}); the e-mail may have been sent.`;
+      return `Graph did not answer after receiving the request (${shownCode ?? 'no response'}); the e-mail may have been sent.`;
     case 'too-large':
       return 'The e-mail is larger than Graph accepts in one request (4 MB including attachments as base64); send large files as links.';
     default:
-      return `Graph refused the e-mail (${code ?? 'no error code'}): ${graphMessage}`;
+      return `Graph refused the e-mail (${shownCode ?? 'no error code'}): ${graphSays(graphMessage)}`;
   }
 }
 
@@ -140,15 +132,20 @@ export function classifySendResult(
   const graphMessage = result.errorMessage ?? `HTTP ${status}`;
   const category = categoryFor(status, errorCode, graphMessage);
   const waitMs = retryAfterMs(result.retryAfter, now);
-  const reason =
+  const { clientId } = route.credentials;
+  const reason = category === 'policy-denied' ? policyDeniedReason(sender, clientId) : reasonFor(category, errorCode, sender, graphMessage);
+  const procedure =
     category === 'policy-denied'
-      ? policyDeniedReason(sender, route.credentials.clientId)
-      : reasonFor(category, errorCode, sender, graphMessage);
+      ? policyDeniedProcedure(sender, clientId)
+      : errorCode === 'NoPermissionsInAccessToken' || (category === 'permission' && errorCode === 'ErrorAccessDenied')
+        ? mailSendPermissionProcedure(clientId)
+        : undefined;
   return {
     kind: 'failed',
     failure: {
       category,
       reason,
+      ...(procedure ? { procedure } : {}),
       code: errorCode ?? `HTTP${status}`,
       httpStatus: status,
       ...(requestId ? { graphRequestId: requestId } : {}),

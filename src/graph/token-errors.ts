@@ -1,5 +1,6 @@
 // Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on.
-import type { Failure } from '../delivery/failure';
+import { clipText, type Failure } from '../delivery/failure';
+import { APP_REGISTRATION, ERP_GRAPH_SETTINGS, mailSendPermissionProcedure } from './admin-procedures';
 
 const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certificates & secrets';
 const OVERVIEW_PAGE = 'Entra admin center > App registrations > (your app) > Overview';
@@ -21,32 +22,88 @@ const CLOUD_LABELS: Record<string, string> = {
   china: 'China cloud operated by 21Vianet (login.chinacloudapi.cn)',
 };
 
+interface SignInAdvice {
+  /** What happened and the fix in one line (it becomes the job's failedReason). */
+  reason: string;
+  /** The whole fix, one step per line (delivery record, verify, `ops failed show`). */
+  procedure: string;
+}
+
+const NEW_SECRET_STEPS = [
+  `1. ${APP_REGISTRATION} > Certificates & secrets > Client secrets > New client secret, with an expiry (e.g. 12 months).`,
+  '2. Copy the Value column at once (it is hidden later; the Secret ID column is not the secret).',
+  `3. Paste it as Client secret in ${ERP_GRAPH_SETTINGS}, and record its expiry date there (warnings come 30 days before).`,
+  '4. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
+];
+const IDS_STEPS = (tenantOrClient: string) => [
+  `1. ${APP_REGISTRATION} > Overview shows the Directory (tenant) ID and the Application (client) ID.`,
+  `2. Copy ${tenantOrClient} into ${ERP_GRAPH_SETTINGS}.`,
+  '3. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
+];
+
 /** What each sign-in error code means for the admin who set the connection up. */
-const AADSTS_REASONS: Record<string, (context: TokenErrorContext) => string> = {
-  '7000215': () =>
-    `Microsoft Entra rejected the client secret (AADSTS7000215). Usually the secret's ID was pasted instead of its Value: ` +
-    `in ${SECRET_PAGE}, create a new client secret, copy the Value column (not the Secret ID) and paste it as Client secret in ${ERP_SETTINGS}.`,
-  '7000222': () =>
-    `The app's client secret has expired (AADSTS7000222). In ${SECRET_PAGE}, create a new client secret and paste its Value as Client secret in ${ERP_SETTINGS}; ` +
-    'record its expiry date there too, so you are warned 30 days before the next one expires.',
-  '700016': ({ clientId, tenantId }) =>
-    `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). Copy the Application (client) ID from ${OVERVIEW_PAGE} ` +
-    `into ${ERP_SETTINGS}, and check the app is registered in this tenant.`,
-  '90002': ({ tenantId, cloud }) =>
-    `Tenant ${tenantId} was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). Copy the Directory (tenant) ID from ` +
-    `${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}. A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD or the account's cloud setting.`,
-  '900023': ({ tenantId }) =>
-    `"${tenantId}" is not a valid tenant ID (AADSTS900023). Copy the Directory (tenant) ID (a GUID) from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
-  '7000229': ({ clientId }) =>
-    `App ${clientId} has no service principal in this tenant (AADSTS7000229). An admin opens API permissions in the app registration and clicks ` +
-    `"Grant admin consent", which creates it.`,
-  '700027': ({ certificate }) =>
-    `Entra could not verify the certificate${certificate ? ` with SHA-256 thumbprint ${certificate.thumbprintSha256}` : ''} that signed the sign-in ` +
-    `(AADSTS700027): it is not uploaded to the app registration, or the private key in the settings does not belong to it. In ${SECRET_PAGE} > Certificates, ` +
-    `upload the certificate (the public .cer/.pem), and store its private key and SHA-256 thumbprint in ${ERP_SETTINGS}.`,
-  '700024': () =>
-    'Entra rejected the certificate sign-in as expired or not yet valid (AADSTS700024): the assertion is valid for 10 minutes from this ' +
-    "server's clock, so the clock is wrong. Synchronise this server's clock (NTP) and try again.",
+const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice> = {
+  '7000215': () => ({
+    reason:
+      'Microsoft Entra rejected the client secret (AADSTS7000215), usually because the Secret ID was pasted instead of the secret. ' +
+      `Fix: create a new client secret and copy the Value column (not the Secret ID) into Client secret in ${ERP_SETTINGS}.`,
+    procedure: NEW_SECRET_STEPS.join('\n'),
+  }),
+  '7000222': () => ({
+    reason:
+      "The app's client secret has expired (AADSTS7000222). " +
+      `Fix: create a new client secret in ${SECRET_PAGE} and paste its Value as Client secret in ${ERP_SETTINGS}.`,
+    procedure: NEW_SECRET_STEPS.join('\n'),
+  }),
+  '700016': ({ clientId, tenantId }) => ({
+    reason:
+      `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). ` +
+      `Fix: copy the Application (client) ID from the app's Overview page into ${ERP_SETTINGS}.`,
+    procedure: [
+      ...IDS_STEPS('the Application (client) ID into Client ID'),
+      'If no app is listed there, it is registered in another tenant.',
+    ].join('\n'),
+  }),
+  '90002': ({ tenantId, cloud }) => ({
+    reason:
+      `Tenant ${tenantId} was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). ` +
+      `Fix: copy the Directory (tenant) ID into Tenant ID in ${ERP_SETTINGS}, or set the tenant's national cloud.`,
+    procedure: [
+      ...IDS_STEPS('the Directory (tenant) ID into Tenant ID'),
+      "A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD on the worker or the account's cloud setting.",
+    ].join('\n'),
+  }),
+  '900023': ({ tenantId }) => ({
+    reason: `"${clipText(tenantId, 60)}" is not a valid tenant ID (AADSTS900023). Fix: copy the Directory (tenant) ID (a GUID) into Tenant ID in ${ERP_SETTINGS}.`,
+    procedure: IDS_STEPS('the Directory (tenant) ID (a GUID) into Tenant ID').join('\n'),
+  }),
+  '7000229': ({ clientId }) => ({
+    reason:
+      `App ${clientId} has no service principal in this tenant (AADSTS7000229). ` +
+      'Fix: an admin clicks "Grant admin consent" in the app\'s API permissions, which creates it.',
+    procedure: mailSendPermissionProcedure(clientId),
+  }),
+  '700027': ({ certificate }) => ({
+    reason:
+      `Entra could not verify the certificate${certificate ? ` (SHA-256 ${certificate.thumbprintSha256})` : ''} that signed the sign-in (AADSTS700027): ` +
+      'it is not uploaded to the app registration, or the stored private key is not its own. Fix: upload the certificate.',
+    procedure: [
+      `1. ${APP_REGISTRATION} > Certificates & secrets > Certificates > Upload certificate: the public part (.cer/.pem), never the key.`,
+      `2. In ${ERP_GRAPH_SETTINGS}, store the private key that belongs to it and its SHA-256 thumbprint`,
+      '   (openssl x509 -in cert.pem -noout -fingerprint -sha256), or the certificate itself (public PEM).',
+      '3. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
+    ].join('\n'),
+  }),
+  '700024': () => ({
+    reason:
+      'Entra rejected the certificate sign-in as expired or not yet valid (AADSTS700024): the assertion is valid for 10 minutes from this ' +
+      "server's clock, so the clock is wrong. Fix: synchronise this server's clock (NTP).",
+    procedure: [
+      "1. Compare this server's clock with an NTP source (timedatectl, or w32tm /query /status on Windows).",
+      '2. Enable time synchronisation (systemd-timesyncd, chrony or ntpd) and restart the worker.',
+      '3. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
+    ].join('\n'),
+  }),
 };
 
 interface MsalLikeError {
@@ -74,7 +131,7 @@ export function checkTenantId(tenantId: string): Failure | undefined {
   return {
     category: 'settings',
     code: 'InvalidTenantId',
-    reason: `Tenant ID "${tenantId}" is not a GUID or domain name. Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
+    reason: `Tenant ID "${clipText(tenantId, 60)}" is not a GUID or domain name. Fix: copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
   };
 }
 
@@ -85,12 +142,12 @@ export function classifyTokenError(err: unknown, credentials: TokenErrorContext)
   const status = typeof error.status === 'number' ? error.status : undefined;
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
 
-  const known = aadsts ? AADSTS_REASONS[aadsts] : undefined;
+  const known = aadsts ? AADSTS_ADVICE[aadsts] : undefined;
   if (known && aadsts) {
     return {
       category: 'credentials',
       code: `AADSTS${aadsts}`,
-      reason: known(credentials),
+      ...known(credentials),
       ...(status ? { httpStatus: status } : {}),
     };
   }
@@ -121,10 +178,21 @@ export function classifyTokenError(err: unknown, credentials: TokenErrorContext)
       category: 'credentials',
       code: aadsts ? `AADSTS${aadsts}` : (errorCode ?? `HTTP${status}`),
       ...(status ? { httpStatus: status } : {}),
-      reason: `Microsoft Entra refused to issue a token for app ${credentials.clientId}: ${firstLine(description)}. Check the app registration and ${ERP_SETTINGS}.`,
+      reason:
+        `Microsoft Entra refused to issue a token for app ${credentials.clientId}: ${sentence(clipText(firstLine(description), 120))} ` +
+        `Fix: check the app registration and the IDs and secret in ${ERP_SETTINGS}.`,
     };
   }
-  return { category: 'unknown', code: errorCode ?? 'TokenError', reason: `Getting a token failed unexpectedly: ${firstLine(description)}` };
+  return {
+    category: 'unknown',
+    code: errorCode ?? 'TokenError',
+    reason: `Getting a token failed unexpectedly: ${clipText(firstLine(description), 200)}`,
+  };
+}
+
+/** Ends `text` as a sentence, unless it already ends in punctuation (or was cut, "…"). */
+function sentence(text: string): string {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
 }
 
 function firstLine(text: string): string {

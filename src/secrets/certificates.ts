@@ -97,7 +97,7 @@ function checkUncached({ privateKeyPem, thumbprint, certificatePem }: Certificat
       return {
         ok: false,
         code: 'CertificateThumbprintMismatch',
-        problem: `thumbprint ${given} is not the certificate's (SHA-256 ${sha256}); correct it or leave it empty`,
+        problem: `thumbprint ${given.slice(0, 64)} is not the certificate's (SHA-256 ${sha256}); store that one or none`,
       };
     }
     return { ok: true, thumbprintSha256: sha256, x5c: certificatePem, notAfter: new Date(certificate.validTo) };

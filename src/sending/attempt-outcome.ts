@@ -5,6 +5,7 @@ import type { AttemptOutcome } from '../delivery/delivery-store';
 import { DeliveryError, type Failure } from '../delivery/failure';
 import { throttleScope } from '../flow/flow-policy';
 import type { EmailJob } from '../jobs/email-job';
+import { describeFailure } from '../ops/failure-reason';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';
 import type { ResolvedDependencies, SendEmailResult } from './send-email-job';
@@ -40,11 +41,6 @@ export class RetryLaterError extends DeliveryError {
     // BullMQ keeps each attempt's message: with the category and request-id, every attempt is traceable.
     this.message = describeFailure(failure);
   }
-}
-
-/** The text BullMQ stores as the job's failedReason: category first, then the reason for people. */
-export function describeFailure(failure: Failure): string {
-  return `[${failure.category}] ${failure.reason}${failure.graphRequestId ? ` (Graph request-id ${failure.graphRequestId})` : ''}`;
 }
 
 /** Kept in the job's progress when Graph accepted the e-mail but the record could not be written. */

@@ -4,20 +4,22 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
-import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
+import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import { buildSendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
-import { countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
+import { EmailJobValidationError, countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
-import { describeFailure, finishPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
+import { describeFailure } from '../ops/failure-reason';
+import { finishPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
 import type { RetryPolicy } from './retry-policy';
 import { guardStore, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 
-export { describeFailure, RetryLaterError } from './attempt-outcome';
+export { describeFailure } from '../ops/failure-reason';
+export { RetryLaterError } from './attempt-outcome';
 
 /** What one attempt came to, for metrics and other observers; never carries message content. */
 export interface AttemptReport {
@@ -56,16 +58,35 @@ export type SendEmailResult =
   | { status: 'already-sent'; graphRequestId?: string }
   | { status: 'duplicate'; duplicateOfJobId: string };
 
+const PAYLOAD_PROBLEMS_CHARS = 250;
+
 export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer'>> &
   Pick<SendEmailDependencies, 'flow' | 'observer'>;
 
 /** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
-function unexpectedFailure(err: unknown): Failure {
+export function unexpectedFailure(err: unknown): Failure {
   const error = toError(err);
   return {
     category: 'transient',
     code: error.name,
-    reason: `Could not complete the attempt (${error.name}: ${error.message}); retrying later.`,
+    reason: `Could not complete the attempt (${error.name}: ${clipText(error.message, 200)}); retrying later.`,
+  };
+}
+
+/** Job data that does not match the job contract: the reason names the bad fields (only their paths, when there are many). */
+export function invalidPayloadFailure(err: unknown): Failure {
+  const problems = err instanceof EmailJobValidationError ? err.problems : [];
+  const described = problems.map((p) => `${p.path || '(job)'}: ${p.message}`).join('; ');
+  const message =
+    problems.length === 0
+      ? toError(err).message
+      : described.length <= PAYLOAD_PROBLEMS_CHARS
+        ? `Invalid e-mail job: ${described}`
+        : `Invalid e-mail job, ${problems.length} fields off the contract: ${problems.map((p) => p.path || '(job)').join(', ')}`;
+  return {
+    category: 'invalid-payload',
+    code: 'InvalidJobPayload',
+    reason: `${clipText(message, PAYLOAD_PROBLEMS_CHARS)} Fix: the producer must follow docs/email-job.schema.json.`,
   };
 }
 
@@ -160,7 +181,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       email = parseEmailJob(job.data);
     } catch (err: unknown) {
-      const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
+      const failure = invalidPayloadFailure(err);
       logger.error({ jobId, reason: failure.reason }, 'e-mail job does not match the job contract');
       deps.observer?.onAttempt({ jobId, accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });
       throw new UnrecoverableError(describeFailure(failure));

@@ -1,7 +1,7 @@
 // Decides who sends an e-mail and with which app credentials, from the account's and the user's
 // settings. Pure: the caller loads the settings (secrets already decrypted by the store).
 import type { CloudName } from '../../config/env-schema';
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError, clipText } from '../delivery/failure';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';
 import type { AccountSettings, UserSettings } from './settings-store';
@@ -76,7 +76,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     const name = account.cloud.toLowerCase();
     if (!isCloudName(name)) {
       throw settingsError(
-        `Account ${accountId}'s cloud "${account.cloud}" is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
+        `Account ${accountId}'s cloud "${clipText(account.cloud, 40)}" is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
           'or remove it to use MS_GRAPH_CLOUD.',
         'InvalidCloud',
       );
@@ -92,7 +92,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     ...(account.certificatePem ? { certificatePem: account.certificatePem } : {}),
   });
   if (!check.ok) {
-    throw settingsError(`Account ${accountId}'s certificate ${check.problem}. Correct it at ${ACCOUNT_SETTINGS_PAGE}.`, check.code);
+    throw settingsError(`Account ${accountId}'s certificate ${check.problem}. Fix it at ${ACCOUNT_SETTINGS_PAGE}.`, check.code);
   }
   const certificate: CertificateCredential = {
     privateKeyPem: account.certificatePrivateKey!,
@@ -109,7 +109,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (account.emailProvider !== graphProviderValue) {
     throw settingsError(
-      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${account.emailProvider ?? 'not set'}); ` +
+      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${account.emailProvider === undefined ? 'not set' : clipText(account.emailProvider, 40)}); ` +
         `an admin sets E-mail provider = Microsoft Graph at ${ACCOUNT_PROFILE_PAGE}.`,
       'ProviderNotGraph',
     );
@@ -129,7 +129,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (!EMAIL_ADDRESS.test(accountSender)) {
     throw settingsError(
-      `Account ${accountId}'s Sender e-mail "${accountSender}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,
+      `Account ${accountId}'s Sender e-mail "${clipText(accountSender, 80)}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,
       'InvalidSenderEmail',
     );
   }
@@ -152,7 +152,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   if (!user.senderEmail) return asAccount(`user ${userId} has no Sender e-mail`);
   if (!EMAIL_ADDRESS.test(user.senderEmail)) {
     throw settingsError(
-      `User ${userId}'s Sender e-mail "${user.senderEmail}" is not an e-mail address; correct it at ${USER_SETTINGS_PAGE}.`,
+      `User ${userId}'s Sender e-mail "${clipText(user.senderEmail, 80)}" is not an e-mail address; correct it at ${USER_SETTINGS_PAGE}.`,
       'InvalidSenderEmail',
     );
   }

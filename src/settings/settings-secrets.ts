@@ -2,7 +2,7 @@
 // are stored (account and setting), and warns once per account and setting about a plaintext
 // secret, or refuses it when SETTINGS_REQUIRE_ENCRYPTED is set.
 import type { Logger } from 'pino';
-import { DeliveryError, type Failure } from '../delivery/failure';
+import { DeliveryError, clipText, type Failure } from '../delivery/failure';
 import {
   SecretDecryptionError,
   decryptSecret,
@@ -81,6 +81,16 @@ export class SettingsSecrets {
   }
 }
 
+/** The ways to store `setting` encrypted where the worker reads it, one per line. */
+function encryptSteps(accountId: string, setting: SecretSetting): string[] {
+  return [
+    `- Have the ERP store ${encryptSecretCall(accountId, setting)} with the keys of SETTINGS_ENCRYPTION_KEYS (docs/setup.md).`,
+    '- Or encrypt what is stored now: npm run ops -- settings reencrypt --encrypt-plaintext (add --dry-run first to see what changes).',
+    `- Or re-enter the ${SECRET_LABELS[setting]} at ${SETTINGS_PAGE}.`,
+    'Then: npm run verify -- --account <id>, and ops retry --category settings --force.',
+  ];
+}
+
 function plaintextRefused(accountId: string, setting: SecretSetting): Failure {
   const label = SECRET_LABELS[setting];
   return {
@@ -88,8 +98,8 @@ function plaintextRefused(accountId: string, setting: SecretSetting): Failure {
     code: 'SecretNotEncrypted',
     reason:
       `Account ${accountId}'s ${label} is stored in plaintext, and SETTINGS_REQUIRE_ENCRYPTED=true refuses it. ` +
-      `Encrypt it with npm run ops -- settings reencrypt --encrypt-plaintext, have the ERP store ${encryptSecretCall(accountId, setting)}, ` +
-      `or re-enter the ${label} at ${SETTINGS_PAGE}.`,
+      'Fix: npm run ops -- settings reencrypt --encrypt-plaintext, or store it with encryptSecret().',
+    procedure: encryptSteps(accountId, setting).join('\n'),
   };
 }
 
@@ -101,47 +111,55 @@ function decryptionFailure(
 ): Failure {
   const label = SECRET_LABELS[setting];
   const subject = `Account ${accountId}'s ${label}`;
-  const reenter = `or re-enter the ${label} at ${SETTINGS_PAGE}`;
+  const reenter = `or re-enter the ${label} in the ERP`;
+  const keyId = clipText(err.keyId ?? '', 32);
+  const failure = (code: string, reason: string, steps: string[]): Failure => ({
+    category: 'settings',
+    code,
+    reason,
+    procedure: [...steps, ...encryptSteps(accountId, setting)].join('\n'),
+  });
   switch (err.problem) {
     case 'no-keys':
-      return {
-        category: 'settings',
-        code: 'SecretKeyMissing',
-        reason:
-          `${subject} is stored encrypted (key id "${err.keyId}"), but this worker has no encryption keys. ` +
-          `Set SETTINGS_ENCRYPTION_KEYS to the keys the ERP encrypts with, ${reenter}.`,
-      };
+      return failure(
+        'SecretKeyMissing',
+        `${subject} is stored encrypted (key id "${keyId}"), but this worker has no encryption keys. ` +
+          `Fix: set SETTINGS_ENCRYPTION_KEYS to the keys the ERP encrypts with, ${reenter}.`,
+        [`Set SETTINGS_ENCRYPTION_KEYS on the worker (and for verify and ops) to the ERP's keys, "${keyId}" among them, and restart it.`],
+      );
     case 'unknown-key':
-      return {
-        category: 'settings',
-        code: 'SecretKeyUnknown',
-        reason:
-          `${subject} was encrypted with key id "${err.keyId}", which is not in SETTINGS_ENCRYPTION_KEYS (ids: ${keyring?.keyIds.join(', ')}). ` +
-          `Add that key back (keep old keys until npm run ops -- settings reencrypt has moved every secret to the current key), ${reenter}.`,
-      };
+      return failure(
+        'SecretKeyUnknown',
+        `${subject} was encrypted with key id "${keyId}", which is not in SETTINGS_ENCRYPTION_KEYS ` +
+          `(ids: ${clipText(keyring?.keyIds.join(', ') ?? '', 80)}). Fix: add that key back, ${reenter}.`,
+        [
+          `Add key "${keyId}" back to SETTINGS_ENCRYPTION_KEYS (after the current key: "<current>:<key>,${keyId}:<key>") and restart the worker.`,
+          'Keep old keys until npm run ops -- settings reencrypt has moved every secret to the current key.',
+        ],
+      );
     case 'tampered':
       // A v2 value that fails here may be one copied from elsewhere: GCM cannot tell that from a wrong key.
       return err.format === 'v2'
-        ? {
-            category: 'settings',
-            code: 'SecretDecryptionFailed',
-            reason:
-              `${subject} does not decrypt as this account's ${label} with key "${err.keyId}": the stored value was encrypted for ` +
-              `another account or setting (copied here), SETTINGS_ENCRYPTION_KEYS holds a different key under id "${err.keyId}" than the ` +
-              `ERP used, or the value was altered. Re-enter it: have the ERP store ${encryptSecretCall(accountId, setting)}, ${reenter}.`,
-          }
-        : {
-            category: 'settings',
-            code: 'SecretDecryptionFailed',
-            reason:
-              `${subject} does not decrypt with key "${err.keyId}": SETTINGS_ENCRYPTION_KEYS holds a different key under that id than the ERP ` +
-              `used, or the stored value was altered. Put the ERP's key under id "${err.keyId}", ${reenter}.`,
-          };
+        ? failure(
+            'SecretDecryptionFailed',
+            `${subject} does not decrypt with key "${keyId}": it was encrypted for another account or setting (copied here), ` +
+              `under another key with this id, or altered. Fix: re-enter it in the ERP.`,
+            [
+              `The value is bound to the account and setting it was encrypted for: a copy from another account never decrypts here.`,
+              `If SETTINGS_ENCRYPTION_KEYS holds a different key under id "${keyId}" than the ERP used, put the ERP's key there.`,
+            ],
+          )
+        : failure(
+            'SecretDecryptionFailed',
+            `${subject} does not decrypt with key "${keyId}": SETTINGS_ENCRYPTION_KEYS holds a different key under that id than the ERP ` +
+              `used, or the value was altered. Fix: put the ERP's key under id "${keyId}", ${reenter}.`,
+            [`Put the key the ERP encrypted with under id "${keyId}" in SETTINGS_ENCRYPTION_KEYS and restart the worker.`],
+          );
     default:
-      return {
-        category: 'settings',
-        code: 'SecretMalformed',
-        reason: `${subject} starts with "enc:" but is not a value written by encryptSecret() (${err.message}); ${reenter}.`,
-      };
+      return failure(
+        'SecretMalformed',
+        `${subject} starts with "enc:" but is not a value written by encryptSecret() (${clipText(err.message, 80)}); ${reenter}.`,
+        [],
+      );
   }
 }

@@ -27,6 +27,8 @@ const POLICY_DENIED: Failure = {
   code: 'ErrorAccessDenied',
   httpStatus: 403,
   graphRequestId: 'graph-req-9',
+  procedure:
+    "A. Legacy application access policy:\n  1. Get-ApplicationAccessPolicy | Where-Object AppId -eq 'app-1'\nB. RBAC for Applications:",
 };
 
 function attempt(overrides: Partial<AttemptStart> = {}): AttemptStart {

@@ -130,8 +130,9 @@ describeEachTarget('settings store secrets contract', (target) => {
     const store = await maintainedStore(target, { keyring: ROTATED });
     const failure = await failureOf(store.findAccount('acc-copied'));
     expect(failure).toMatchObject({ category: 'settings', code: 'SecretDecryptionFailed' });
-    expect(failure.reason).toContain("Account acc-copied's Client secret does not decrypt as this account's Client secret");
-    expect(failure.reason).toContain("setting: 'account.clientSecret'");
+    expect(failure.reason).toContain("Account acc-copied's Client secret does not decrypt with key");
+    expect(failure.procedure).toContain("setting: 'account.clientSecret'");
+    expect(failure.procedure).not.toContain('secret-4');
     expect(failure.reason).not.toContain('secret-4');
     const [copied] = (await storedSecrets(store)).filter((s) => s.accountId === 'acc-copied');
     expect(failure.reason).not.toContain(copied!.value);

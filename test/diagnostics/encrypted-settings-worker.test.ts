@@ -104,7 +104,7 @@ describe('the worker process with encrypted settings', () => {
         /^\[settings\] Account acc-lost-key's Client secret was encrypted with key id "k0", which is not in SETTINGS_ENCRYPTION_KEYS \(ids: k2, k1\)/,
       );
       expect(ends[6]).toMatch(
-        /^\[settings\] Account acc-copied's Client secret does not decrypt as this account's Client secret with key "k2": the stored value was encrypted for another account or setting/,
+        /^\[settings\] Account acc-copied's Client secret does not decrypt with key "k2": it was encrypted for another account or setting/,
       );
       expect(simulator.sent.filter((m) => m.appId === APPS.certificate.clientId)).toHaveLength(1);
 

@@ -4,6 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-sim
 import { openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
 import { MAILBOXES, SECRET, diagnosticsFixture, stepOf, verifyAgainst, withAccount, type DiagnosticsFixture } from './diagnostics-kit';
 import { SETUP_MISTAKES, type SetupMistake } from './setup-mistakes';
+import { MAX_FAILED_REASON_CHARS, parseFailedReason } from '../../src/ops/failure-reason';
 
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;
@@ -59,7 +60,9 @@ describe.each(SETUP_MISTAKES)('$name', (mistake) => {
     expect(end.state).toBe('failed');
     expect(record?.error).toMatchObject({ category: mistake.category, code: mistake.code, reason: expected.reason });
     const failedReason = end.state === 'failed' ? end.reason : '';
-    expect(failedReason.replace(/ \(Graph request-id [^)]+\)$/, '')).toBe(`[${mistake.category}] ${expected.reason}`);
+    expect(parseFailedReason(failedReason)).toMatchObject({ category: mistake.category, reason: expected.reason });
+    expect(failedReason.length).toBeLessThanOrEqual(MAX_FAILED_REASON_CHARS);
+    expect(record?.error?.procedure).toBe(expected.procedure);
     for (const output of [pipeline.logs(), failedReason, JSON.stringify(record)]) {
       expect(output).not.toContain(SECRET);
       expect(output).not.toContain(fixture.strayCertificate.privateKeyPem.split('\n')[1]!);

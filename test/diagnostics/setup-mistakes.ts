@@ -106,7 +106,7 @@ export const SETUP_MISTAKES: SetupMistake[] = [
     step: 'token',
     category: 'credentials',
     code: 'AADSTS700024',
-    says: "Synchronise this server's clock (NTP)",
+    says: "Fix: synchronise this server's clock (NTP)",
     fix: 'NTP',
   },
   // Sending (Graph error codes)
@@ -125,7 +125,7 @@ export const SETUP_MISTAKES: SetupMistake[] = [
     step: 'test-send',
     category: 'policy-denied',
     code: 'ErrorAccessDenied',
-    says: `Test-ApplicationAccessPolicy -Identity ${MAILBOXES.blocked} -AppId ${APPS.good.clientId}`,
+    says: `Sender ${MAILBOXES.blocked} is blocked by an Exchange application access policy for app ${APPS.good.clientId}`,
     fix: 'Setup step 7',
   },
   {

@@ -126,8 +126,14 @@ describe('npm run verify', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('[FAIL] Test message is accepted by Graph');
     expect(run.stdout).toContain(`Sender ${MAILBOXES.blocked} is blocked by an Exchange application access policy`);
-    expect(run.stdout).toContain(`New-ManagementRoleAssignment -App ${APPS.good.clientId} -Role "Application Mail.Send"`);
     expect(run.stdout).toContain('Fix: Setup step 7');
+    // The procedure follows the fix, one command per line, so each can be copied whole.
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `\\n {9}  3\\. New-ManagementRoleAssignment -App ${APPS.good.clientId} -Role "Application Mail\\.Send" -CustomResourceScope "Omikai ERP senders"\\n`,
+      ),
+    );
+    expect(run.stdout).toContain('       Steps:\n');
     expect(run.stdout).toMatch(/Result: FAILED \(1 failed\)\n$/);
     expectNoSecrets(run);
   });

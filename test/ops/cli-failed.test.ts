@@ -1,6 +1,6 @@
 // `ops failed list` and `ops failed show` against real Redis with seeded failed jobs.
 import { SECRET_ATTACHMENT_TEXT, SECRET_BODY, SECRET_RECIPIENT } from './support/seed-failed-jobs';
-import { seedScenario, type Scenario } from './support/seed-scenario';
+import { POLICY, POLICY_APP_ID, seedScenario, type Scenario } from './support/seed-scenario';
 import { runCli } from './support/run-cli';
 
 let scenario: Scenario;
@@ -37,6 +37,7 @@ describe('ops failed list', () => {
     expect(run.stdout).toContain('2× Sender blocked@contoso.example is blocked by an Exchange application access policy');
     expect(run.stdout).not.toContain('req-policy-1');
     expect(run.stdout).toContain('Next: ops failed show <jobId>');
+    expect(run.stdout).toMatch(/policy-denied .*\n {2}Steps: docs\/runbook\.md#policy-denied\n/);
   });
 
   it('narrows to categories and to failures since a time', async () => {
@@ -70,6 +71,23 @@ describe('ops failed show', () => {
     for (const secret of [SECRET_BODY, SECRET_RECIPIENT, SECRET_ATTACHMENT_TEXT, Buffer.from(SECRET_ATTACHMENT_TEXT).toString('base64')]) {
       expect(run.stdout).not.toContain(secret);
     }
+  });
+
+  it('prints the whole fix from the delivery record, one command per line, or the runbook section when there is no record', async () => {
+    const withRecord = (await cli(['failed', 'show', 'p1'])).stdout;
+    expect(withRecord).toContain('Steps (docs/runbook.md#policy-denied):');
+    expect(withRecord).toContain(
+      `\n      3. Check: Test-ApplicationAccessPolicy -Identity blocked@contoso.example -AppId ${POLICY_APP_ID}`,
+    );
+    expect(withRecord).toMatch(/\n {6}2\. New-ManagementScope -Name "Omikai ERP senders"/);
+    const withoutRecord = (await cli(['failed', 'show', 'p2'])).stdout;
+    expect(withoutRecord).toContain('Steps:     docs/runbook.md#policy-denied');
+    expect(withoutRecord).not.toContain('New-ManagementScope');
+    const json = (await cli(['failed', 'show', 'p1', '--json'])).json();
+    expect(json).toMatchObject({
+      job: { failure: { category: 'policy-denied', runbook: 'docs/runbook.md#policy-denied', graphRequestId: 'req-policy-1' } },
+      delivery: { error: { procedure: POLICY.procedure } },
+    });
   });
 
   it('lists every attempt, newest first, in JSON for scripts', async () => {

@@ -1,7 +1,7 @@
 // Job data is redacted on the server: no dashboard response carries a body, an attachment or an address.
 import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
 import { SECRET_ATTACHMENT_TEXT, SECRET_BODY, SECRET_RECIPIENT, secretEmail } from './support/seed-failed-jobs';
-import { seedScenario, type Scenario } from './support/seed-scenario';
+import { POLICY, seedScenario, type Scenario } from './support/seed-scenario';
 import { OPERATOR, VIEWER, apiRouteCalls, as, pageRoutes, startTestDashboard, type TestDashboard } from './support/test-dashboard';
 
 const SECRETS = [
@@ -70,8 +70,9 @@ describe('redaction', () => {
   it('shows a failed job with its plain-language reason instead of a stack trace, and the sender from the delivery record', async () => {
     const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/p1`)).slice(4)) as { job: Record<string, unknown> };
     expect(body.job.failedReason).toBe(
-      '[policy-denied] Sender blocked@contoso.example is blocked by an Exchange application access policy; ask IT to add it to the allowed group. (Graph request-id req-policy-1)',
+      `[policy-denied] ${POLICY.reason} Runbook: docs/runbook.md#policy-denied (Graph request-id req-policy-1)`,
     );
+    expect(String(body.job.failedReason).length).toBeLessThanOrEqual(400);
     expect(body.job.stacktrace).toEqual([]);
     expect(body.job.data).toMatchObject({
       delivery: { status: 'failed', attempts: 1, sender: 'blocked@contoso.example', senderSource: 'account' },

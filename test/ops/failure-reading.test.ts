@@ -7,7 +7,7 @@ import { describeFailure } from '../../src/sending/send-email-job';
 import { FAILURE_CATEGORIES } from '../../src/ops/failure-reason';
 
 describe('parseFailedReason', () => {
-  it('reads back what describeFailure wrote, request-id apart', () => {
+  it('reads back what describeFailure wrote, runbook link and request-id apart', () => {
     const text = describeFailure({
       category: 'policy-denied',
       reason: 'Sender x is blocked (Graph: "Access to OData is disabled.").\nAsk IT.',
@@ -16,6 +16,7 @@ describe('parseFailedReason', () => {
     expect(parseFailedReason(text)).toEqual({
       category: 'policy-denied',
       reason: 'Sender x is blocked (Graph: "Access to OData is disabled.").\nAsk IT.',
+      runbook: 'docs/runbook.md#policy-denied',
       graphRequestId: 'abc-123',
     });
     expect(parseFailedReason('[throttled] Slow down.')).toEqual({ category: 'throttled', reason: 'Slow down.' });

@@ -63,21 +63,22 @@ describe('classifySendResult', () => {
     expect(result).toMatchObject({ kind: 'failed', failure: { category, httpStatus: status, graphRequestId: 'req-1' } });
   });
 
-  it('says an access-policy denial is not a bad password, names the mailbox and the PowerShell to fix it', () => {
+  it('says an access-policy denial is not a bad password, names the mailbox and app, and keeps the PowerShell apart', () => {
     const result = classifySendResult(response(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), sender, now);
-    const reason = result.kind === 'failed' ? result.failure.reason : '';
-    expect(reason).toContain('Sender info@contoso.example is blocked by an Exchange application access policy');
-    expect(reason).toContain('Test-ApplicationAccessPolicy -Identity info@contoso.example');
-    expect(reason).toContain('Test-ServicePrincipalAuthorization');
+    const failure = result.kind === 'failed' ? result.failure : undefined;
+    expect(failure?.reason).toContain('Sender info@contoso.example is blocked by an Exchange application access policy for app c');
+    expect(failure?.reason).toContain('Fix: IT allows the mailbox for the app');
+    expect(failure?.procedure).toContain('Test-ApplicationAccessPolicy -Identity info@contoso.example');
+    expect(failure?.procedure).toContain('Test-ServicePrincipalAuthorization');
   });
 
-  it("fills the app's Client ID and the mailbox into the PowerShell for both the legacy policy and RBAC for Applications", () => {
+  it("fills the app's Client ID and the mailbox into the procedure for both the legacy policy and RBAC for Applications", () => {
     const route = {
       sender: 'branch@contoso.example',
       credentials: { tenantId: 't', clientId: '22222222-2222-4222-8222-222222222222', clientSecret: 'the-app-secret-Value' },
     };
     const result = classifySendResult(response(403, 'ErrorAccessDenied', 'Access to OData is disabled.'), route, now);
-    const reason = result.kind === 'failed' ? result.failure.reason : '';
+    const procedure = result.kind === 'failed' ? (result.failure.procedure ?? '') : '';
     const app = route.credentials.clientId;
     for (const command of [
       `Get-ApplicationAccessPolicy | Where-Object AppId -eq '${app}'`,
@@ -89,9 +90,16 @@ describe('classifySendResult', () => {
       `New-ManagementRoleAssignment -App ${app} -Role "Application Mail.Send" -CustomResourceScope "Omikai ERP senders"`,
       `Test-ServicePrincipalAuthorization -Identity ${app} -Resource branch@contoso.example`,
     ]) {
-      expect(reason).toContain(command);
+      expect(procedure).toContain(command);
     }
-    expect(reason).not.toContain(route.credentials.clientSecret);
+    expect(JSON.stringify(result)).not.toContain(route.credentials.clientSecret);
+  });
+
+  it('gives a missing Mail.Send application permission the consent procedure, and other failures none', () => {
+    const missing = classifySendResult(response(401, 'NoPermissionsInAccessToken', 'x'), sender, now);
+    expect(missing.kind === 'failed' && missing.failure.procedure).toContain('Grant admin consent for <organization>');
+    const recipient = classifySendResult(response(400, 'ErrorInvalidRecipients', 'x'), sender, now);
+    expect(recipient.kind === 'failed' && recipient.failure.procedure).toBeUndefined();
   });
 
   it('keeps Retry-After on a 429 as milliseconds', () => {

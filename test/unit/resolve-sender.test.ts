@@ -127,7 +127,7 @@ describe('resolveSender with certificates and national clouds', () => {
     });
     expect(failure).toMatchObject({ category: 'settings', code: 'CertificateThumbprintSha1' });
     expect(failure.reason).toMatch(
-      /^Account acc-1's certificate thumbprint is a SHA-1 thumbprint .* Correct it at Settings > Account > Profile > Microsoft Graph settings\.$/,
+      /^Account acc-1's certificate thumbprint is a SHA-1 thumbprint .* Fix it at Settings > Account > Profile > Microsoft Graph settings\.$/,
     );
     expect(failure.reason).not.toContain(cert.privateKeyPem.slice(40, 80));
   });

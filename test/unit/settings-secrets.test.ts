@@ -108,7 +108,10 @@ describe('settings with encrypted secrets', () => {
     expect(failure).toMatchObject({ category: 'settings', code });
     expect(failure.reason).toContain("Account acc-1's Client secret");
     expect(failure.reason).toContain(says);
-    expect(failure.reason).toContain('re-enter the Client secret at Settings > Account > Profile > Microsoft Graph settings');
+    expect(failure.reason).toMatch(/re-enter (the Client secret|it) in the ERP/);
+    // The reason stays short; the record's procedure says where and how.
+    expect(failure.procedure).toContain('re-enter the Client secret at Settings > Account > Profile > Microsoft Graph settings');
+    expect(failure.procedure).not.toContain(stored);
     expect(failure.reason).not.toContain(stored);
     expect(failure.reason).not.toContain(SECRET);
   });
@@ -135,10 +138,11 @@ describe('settings with encrypted secrets', () => {
     });
     const failure = await failureOf(store.findAccount('acc-1'));
     expect(failure).toMatchObject({ category: 'settings', code: 'SecretDecryptionFailed' });
-    expect(failure.reason).toContain("Account acc-1's Client secret does not decrypt as this account's Client secret");
+    expect(failure.reason).toContain("Account acc-1's Client secret does not decrypt with key");
     expect(failure.reason).toContain('encrypted for another account or setting');
-    expect(failure.reason).toContain("encryptSecret(value, keys, { accountId: 'acc-1', setting: 'account.clientSecret' })");
-    expect(failure.reason).toContain('re-enter the Client secret at Settings > Account > Profile > Microsoft Graph settings');
+    expect(failure.reason).toContain('Fix: re-enter it in the ERP');
+    expect(failure.procedure).toContain("encryptSecret(value, keys, { accountId: 'acc-1', setting: 'account.clientSecret' })");
+    expect(failure.procedure).toContain('re-enter the Client secret at Settings > Account > Profile > Microsoft Graph settings');
     expect(failure.reason).not.toContain(stored);
     expect(failure.reason).not.toContain(SECRET);
   });

@@ -25,14 +25,15 @@ describe('classifyTokenError', () => {
 
   it('names the certificate that Entra could not verify (AADSTS700027)', () => {
     const failure = classifyTokenError(entraError(700027, 401), { ...credentials, certificate: { thumbprintSha256: 'AB'.repeat(32) } });
-    expect(failure.reason).toContain(`with SHA-256 thumbprint ${'AB'.repeat(32)}`);
-    expect(failure.reason).toContain('Certificates & secrets > Certificates');
+    expect(failure.reason).toContain(`the certificate (SHA-256 ${'AB'.repeat(32)})`);
+    expect(failure.procedure).toContain('Certificates & secrets > Certificates > Upload certificate');
   });
 
   it('points at the national cloud when a tenant is not found (AADSTS90002)', () => {
     const failure = classifyTokenError(entraError(90002, 400), { ...credentials, cloud: 'usgov' });
     expect(failure.reason).toContain('Tenant t1 was not found in the US Government GCC High cloud (login.microsoftonline.us)');
-    expect(failure.reason).toContain("MS_GRAPH_CLOUD or the account's cloud setting");
+    expect(failure.reason).toContain("or set the tenant's national cloud");
+    expect(failure.procedure).toContain("MS_GRAPH_CLOUD on the worker or the account's cloud setting");
   });
 
   it('retries network errors, timeouts and 5xx from the token endpoint', () => {

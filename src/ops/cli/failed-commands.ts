@@ -3,7 +3,7 @@ import { StoreNotConfiguredError } from '../../../config/load-config';
 import type { DeliveryRecord } from '../../delivery/delivery-store';
 import { toError } from '../../delivery/failure';
 import { formatAgo, parseDurationMs } from '../duration';
-import { attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';
+import { RUNBOOK_SECTIONS, attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
 import { adviseRetry, isPermanent } from '../retry-advice';
 import { EXIT_INCOMPLETE, EXIT_OK, UsageError, isoTime, listOption, stringOption, type CommandContext } from './cli-context';
@@ -41,6 +41,8 @@ export async function failedList(ctx: CommandContext): Promise<number> {
     const newest = group.newestFailedAtMs === undefined ? '' : `, newest ${formatAgo(group.newestFailedAtMs, ctx.now())}`;
     const retry = group.retry === 'yes' ? 'retry: yes' : 'retry needs --force';
     ctx.say(`\n${group.category}  ${group.count}  (${retry}${newest})`);
+    const runbook = RUNBOOK_SECTIONS[group.category];
+    if (runbook) ctx.say(`  Steps: ${runbook}`);
     for (const { reason, count, jobIds } of group.reasons) {
       const more = jobIds.length > MAX_LISTED_IDS ? ` … and ${jobIds.length - MAX_LISTED_IDS} more` : '';
       // Long reasons (IT instructions) continue on further lines; the first line names the problem.
@@ -142,6 +144,16 @@ export async function failedShow(ctx: CommandContext): Promise<number> {
     ctx.say(`  Reason:    ${failure.reason.split('\n').join('\n             ')}`);
     if (failure.graphRequestId) ctx.say(`  Graph request-id: ${failure.graphRequestId}`);
   }
+  // The whole fix is in the record, filled in for this job; without the record, the runbook has it with placeholders.
+  const procedure = job.failedReason ? record?.error?.procedure : undefined;
+  if (procedure)
+    ctx.say(
+      `  Steps${failure.runbook ? ` (${failure.runbook})` : ''}:\n${procedure
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n')}`,
+    );
+  else if (failure.runbook) ctx.say(`  Steps:     ${failure.runbook}`);
   if (attempts.length > 0) ctx.say(`  Attempt errors (newest first):\n${attempts.map((line, i) => `    ${i + 1}. ${line}`).join('\n')}`);
   ctx.say(`  Delivery record: ${describeRecord(record, notRead)}`);
   if (state === 'failed') ctx.say(advice.retry ? `  Retry:     ops retry ${jobId}` : `  Retry:     needs --force. ${advice.why}`);

@@ -2,14 +2,18 @@
 // and delivery records for some of them.
 import type { Failure } from '../../../src/delivery/failure';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
+import { policyDeniedProcedure } from '../../../src/graph/admin-procedures';
+import { policyDeniedReason } from '../../../src/graph/classify-send-result';
 import { SECRET_BODY, secretEmail, seedJobs, type SeededQueue } from './seed-failed-jobs';
 
+export const POLICY_APP_ID = '22222222-2222-4222-8222-222222222222';
 export const POLICY: Failure = {
   category: 'policy-denied',
   code: 'ErrorAccessDenied',
   httpStatus: 403,
   graphRequestId: 'req-policy-1',
-  reason: 'Sender blocked@contoso.example is blocked by an Exchange application access policy; ask IT to add it to the allowed group.',
+  reason: policyDeniedReason('blocked@contoso.example', POLICY_APP_ID),
+  procedure: policyDeniedProcedure('blocked@contoso.example', POLICY_APP_ID),
 };
 export const RECIPIENT: Failure = {
   category: 'invalid-recipient',
