@@ -10,6 +10,7 @@ import { hashPasswordCommand } from './hash-password-command';
 import { queueCommand } from './queue-command';
 import { retryCommand } from './retry-command';
 import { settingsReencrypt } from './settings-command';
+import { escapeControlCharacters, escapeJsonForTerminal } from './terminal-text';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -73,8 +74,14 @@ function findCommand(argv: readonly string[]): Command | undefined {
   return COMMANDS.find((command) => command.words.every((word, index) => argv[index] === word));
 }
 
+/** Every line for people passes here: job data may hold terminal escape sequences, which are shown, not run. */
 function write(stream: NodeJS.WritableStream, text: string): void {
-  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = escapeControlCharacters(text, { keepNewlines: true });
+  stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+}
+
+function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
+  stream.write(`${escapeJsonForTerminal(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** Runs one command. Never throws for a user's mistake: prints it and returns 2 (usage) or 1. */
@@ -104,7 +111,7 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
       positionals,
       json,
       say: (text) => (json ? undefined : write(io.stdout, text)),
-      emitJson: (value) => (json ? write(io.stdout, JSON.stringify(value, null, 2)) : undefined),
+      emitJson: (value) => (json ? writeJson(io.stdout, value) : undefined),
     };
     return await command.run(ctx);
   } catch (err: unknown) {
@@ -113,7 +120,7 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
     const usage = error instanceof UsageError || error instanceof DurationFormatError || code.startsWith('ERR_PARSE_ARGS');
     const name = usage ? 'UsageError' : error.name;
-    if (json) write(io.stdout, JSON.stringify({ error: { name, message: error.message } }, null, 2));
+    if (json) writeJson(io.stdout, { error: { name, message: error.message } });
     write(io.stderr, usage ? `${error.message}\nUsage: ops ${command.usage}` : `ops ${command.words.join(' ')} failed: ${error.message}`);
     return usage ? EXIT_USAGE : EXIT_INCOMPLETE;
   }
