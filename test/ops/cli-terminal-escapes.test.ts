@@ -12,6 +12,7 @@ const C1_CSI = '\u009b31m';
 const HOSTILE_SUBJECT = `Invoice ${OSC52}${CLEAR} 1042\r\nCategory: fake`;
 const HOSTILE_VALUE = `SO-1${C1_CSI}\u0008\u0008`;
 /** Any C0 control except the newline, DEL, or any C1 control. */
+// eslint-disable-next-line no-control-regex -- the test looks for control characters
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 let seeded: SeededQueue;

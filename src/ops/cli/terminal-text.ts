@@ -5,6 +5,7 @@
  * C0 controls, DEL and C1 controls (a terminal may read U+009B as CSI), plus the Unicode controls
  * that reorder or split what is shown (bidirectional overrides and isolates, line and paragraph separators).
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this module's purpose
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
