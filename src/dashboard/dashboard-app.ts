@@ -2,16 +2,15 @@
 // (read-only for viewers), over redacted e-mail jobs.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { BeforeHook } from '@bull-board/api/dist/types';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { basicAuth, createAuthenticator, roleOf } from './basic-auth';
-import type { DashboardUser } from './dashboard-users';
+import type { DashboardRole, DashboardUser } from './dashboard-users';
 import { jobViewHook, redactJobs } from './job-view';
-import { operatorBoardPolicy, readOnlyForViewers, viewerBoardPolicy } from './route-policy';
+import { createBoardPolicy, readOnlyForViewers } from './route-policy';
 
 export interface DashboardAppOptions {
   queues: readonly Queue[];
@@ -28,7 +27,8 @@ export class DashboardSetupError extends Error {
   override name = 'DashboardSetupError';
 }
 
-function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy: BeforeHook): RequestHandler {
+function boardRouter(options: DashboardAppOptions, role: DashboardRole): RequestHandler {
+  const readOnlyMode = role === 'viewer';
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(options.basePath);
   createBullBoard({
@@ -36,7 +36,7 @@ function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy
     serverAdapter,
     options: {
       uiConfig: { boardTitle: readOnlyMode ? 'E-mail queue (view only)' : 'E-mail queue', hideDocsLink: true },
-      handlerHooks: { before: policy, after: jobViewHook(options.deliveries, options.logger) },
+      handlerHooks: { before: createBoardPolicy(role), after: jobViewHook(options.deliveries, options.logger) },
     },
   });
   // getRouter() is typed any by @bull-board/express; it is an Express app.
@@ -67,8 +67,8 @@ export function assertDashboardUsers(users: readonly DashboardUser[]): void {
 
 export function createDashboardApp(options: DashboardAppOptions): Express {
   assertDashboardUsers(options.users);
-  const viewerBoard = boardRouter(options, true, viewerBoardPolicy);
-  const operatorBoard = boardRouter(options, false, operatorBoardPolicy);
+  const viewerBoard = boardRouter(options, 'viewer');
+  const operatorBoard = boardRouter(options, 'operator');
   const app = express();
   app.disable('x-powered-by');
   app.use(securityHeaders);
