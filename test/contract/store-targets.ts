@@ -2,7 +2,7 @@
 // Each MongoDB run gets a database of its own (dropped afterwards), each test its own collections.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import type { DeliveryStore } from '../../src/delivery/delivery-store';
+import type { DeliveryCancellation, DeliveryStore } from '../../src/delivery/delivery-store';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { connectMongo } from '../../src/delivery/mongo-connection';
 import { MongoDeliveryStore } from '../../src/delivery/mongo-delivery-store';
@@ -31,7 +31,7 @@ export interface StoreTarget {
   /** A settings store holding exactly these documents. */
   settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape): Promise<SettingsStore>;
   /** An empty delivery store. */
-  deliveryStore(): Promise<DeliveryStore>;
+  deliveryStore(): Promise<DeliveryStore & DeliveryCancellation>;
 }
 
 /**

@@ -4,7 +4,8 @@ import { EXIT_OK, UsageError, listOption, stringOption, type CommandContext } fr
 import { describeCorrelation } from './failed-commands';
 import { escapeControlCharacters as oneLine } from './terminal-text';
 
-function parseCorrelation(pairs: string[]): Record<string, string> | undefined {
+/** `--correlation field=value` options as one object; undefined when none is given. */
+export function parseCorrelation(pairs: string[]): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
   const entries = pairs.map((pair) => {
     const equals = pair.indexOf('=');

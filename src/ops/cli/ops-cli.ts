@@ -2,8 +2,10 @@
 // arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toError } from '../../delivery/failure';
+import { cliActor } from '../audit-log';
 import { DurationFormatError } from '../duration';
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, UsageError, type CommandContext, type OpsCliDeps, type OptionValue } from './cli-context';
+import { cancelCommand } from './cancel-command';
 import { deliveryFind } from './delivery-command';
 import { failedList, failedShow } from './failed-commands';
 import { hashPasswordCommand } from './hash-password-command';
@@ -31,6 +33,12 @@ const COMMANDS: Command[] = [
     usage: 'retry <jobId>… | retry --category C [--category C2] [--since 1h]   [--dry-run] [--force]',
     options: { ...filterOptions, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
     run: retryCommand,
+  },
+  {
+    words: ['cancel'],
+    usage: 'cancel <jobId>… | cancel --correlation field=value… [--account A] | cancel --account A   [--dry-run]',
+    options: { correlation: { type: 'string', multiple: true }, account: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    run: cancelCommand,
   },
   {
     words: ['delivery', 'find'],
@@ -67,6 +75,7 @@ export const OPS_HELP = [
   'Categories: throttled transient unknown-outcome settings credentials permission policy-denied sender-mailbox',
   '            invalid-recipient invalid-message too-large invalid-payload unknown',
   'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
+  'Cancel stops e-mails that are not sent yet: their delivery records say cancelled and the jobs are removed.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
 ].join('\n');
 
@@ -107,6 +116,7 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
     const ctx: CommandContext = {
       ...deps,
       now: deps.now ?? Date.now,
+      actor: deps.actor ?? cliActor(),
       values: values as Record<string, OptionValue>,
       positionals,
       json,
