@@ -6,8 +6,11 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import { loggerAuditLog, type AuditLog } from '../ops/audit-log';
+import type { CancelDeliveries } from '../ops/cancel-email-jobs';
+import { auditDashboardWrites } from './audit-trail';
 import { basicAuth, createAuthenticator, roleOf } from './basic-auth';
+import { cancelRouter, OPS_ROUTES_PREFIX } from './cancel-route';
 import type { DashboardRole, DashboardUser } from './dashboard-users';
 import { jobViewHook, redactJobs } from './job-view';
 import { createBoardPolicy, readOnlyForViewers } from './route-policy';
@@ -17,9 +20,14 @@ export interface DashboardAppOptions {
   users: readonly DashboardUser[];
   /** '/' or a path without a trailing slash, e.g. '/email-dashboard'. */
   basePath: string;
-  /** Adds each shown job's sender and delivery status; without it the board shows the job alone. */
-  deliveries?: Pick<DeliveryStore, 'find'>;
+  /**
+   * Adds each shown job's sender and delivery status, and offers operators the cancel route;
+   * without it the board shows the job alone and cannot cancel.
+   */
+  deliveries?: CancelDeliveries;
   logger: Logger;
+  /** Where operator actions are recorded; default: info lines of `logger`. */
+  audit?: AuditLog;
   onLoginFailure?: (reason: 'missing' | 'wrong') => void;
 }
 
@@ -73,6 +81,11 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   app.disable('x-powered-by');
   app.use(securityHeaders);
   app.use(basicAuth(createAuthenticator(options.users), options.onLoginFailure));
+  const audit = options.audit ?? loggerAuditLog(options.logger);
+  app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
+  if (options.deliveries) {
+    app.use(options.basePath, cancelRouter({ queues: options.queues, deliveries: options.deliveries, audit }));
+  }
   app.use(readOnlyForViewers);
   app.use((req, res, next) => (roleOf(res) === 'operator' ? operatorBoard : viewerBoard)(req, res, next));
   return app;

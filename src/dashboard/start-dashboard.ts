@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { CancelDeliveries } from '../ops/cancel-email-jobs';
 import { startOpsHttpServer, type OpsHttpServer } from '../ops/ops-http-server';
 import { registerQueueMetrics } from '../ops/queue-metrics';
 import { deliveryStoreReadiness, redisReadiness } from '../ops/readiness';
@@ -16,7 +16,7 @@ export interface StartDashboardOptions {
   config: Pick<Config, 'queueName' | 'ops'>;
   /** A connection of the dashboard's own; quitting it is the caller's job. */
   connection: Redis;
-  deliveries: Pick<DeliveryStore, 'find'>;
+  deliveries: CancelDeliveries;
   logger: Logger;
   /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
   port?: number;

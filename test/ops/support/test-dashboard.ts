@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { appRoutes } from '@bull-board/api/dist/routes.js';
 import type { Queue } from 'bullmq';
-import type { DeliveryStore } from '../../../src/delivery/delivery-store';
+import type { AuditLog } from '../../../src/ops/audit-log';
+import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { createDashboardApp } from '../../../src/dashboard/dashboard-app';
 import { parseDashboardUsers } from '../../../src/dashboard/dashboard-users';
 import { hashPassword } from '../../../src/dashboard/password-hash';
@@ -23,8 +24,9 @@ export interface TestDashboard {
 
 export async function startTestDashboard(options: {
   queue: Queue;
-  deliveries?: Pick<DeliveryStore, 'find'>;
+  deliveries?: CancelDeliveries;
   basePath?: string;
+  audit?: AuditLog;
 }): Promise<TestDashboard> {
   // A cheap scrypt cost keeps the tests fast; production hashes use the default cost.
   const operatorHash = await hashPassword(OPERATOR.password, { N: 1024, r: 8, p: 1 });
@@ -36,6 +38,7 @@ export async function startTestDashboard(options: {
     users,
     basePath,
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     logger: createLogger({ level: 'silent' }),
   });
   const server: Server = createServer(app);
