@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import { loggerAuditLog, type AuditLog } from '../ops/audit-log';
 import type { CancelDeliveries } from '../ops/cancel-email-jobs';
 import { auditDashboardWrites } from './audit-trail';
-import { basicAuth, createAuthenticator, roleOf } from './basic-auth';
+import { basicAuth, createAuthenticator, roleOf, type LoginFailureReason } from './basic-auth';
 import { cancelRouter, OPS_ROUTES_PREFIX } from './cancel-route';
 import type { DashboardRole, DashboardUser } from './dashboard-users';
+import type { LoginLimits } from './login-guard';
 import { jobViewHook, redactJobs } from './job-view';
 import { createBoardPolicy, readOnlyForViewers } from './route-policy';
 
@@ -28,7 +29,14 @@ export interface DashboardAppOptions {
   logger: Logger;
   /** Where operator actions are recorded; default: info lines of `logger`. */
   audit?: AuditLog;
-  onLoginFailure?: (reason: 'missing' | 'wrong') => void;
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For names the client (for the sign-in
+   * limits). false: the connecting address is the client. Never `true`: any client could name itself.
+   */
+  trustProxy?: false | number | string[];
+  /** Sign-in failure limits; defaults in login-guard.ts. */
+  loginLimits?: Partial<LoginLimits>;
+  onLoginFailure?: (reason: LoginFailureReason) => void;
 }
 
 export class DashboardSetupError extends Error {
@@ -79,8 +87,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const operatorBoard = boardRouter(options, 'operator');
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? false);
   app.use(securityHeaders);
-  app.use(basicAuth(createAuthenticator(options.users), options.onLoginFailure));
+  const authenticator = createAuthenticator(options.users, options.loginLimits ? { limits: options.loginLimits } : {});
+  app.use(basicAuth(authenticator, { logger: options.logger, ...(options.onLoginFailure ? { onFailure: options.onLoginFailure } : {}) }));
   const audit = options.audit ?? loggerAuditLog(options.logger);
   app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
   if (options.deliveries) {

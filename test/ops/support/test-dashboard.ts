@@ -1,4 +1,4 @@
-// The dashboard app on a free port, over a test queue, with one operator (scrypt hash) and one viewer (plain password).
+// The dashboard app on a free port, over a test queue, with one operator (cheap scrypt hash) and one viewer (plain-text demo password).
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +30,11 @@ export async function startTestDashboard(options: {
 }): Promise<TestDashboard> {
   // A cheap scrypt cost keeps the tests fast; production hashes use the default cost.
   const operatorHash = await hashPassword(OPERATOR.password, { N: 1024, r: 8, p: 1 });
-  const { users, problems } = parseDashboardUsers(`${OPERATOR.name}:operator:${operatorHash},${VIEWER.name}:viewer:${VIEWER.password}`);
+  // The viewer's plain-text password is the demo opt-in (DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS=true).
+  const { users, problems } = parseDashboardUsers(`${OPERATOR.name}:operator:${operatorHash},${VIEWER.name}:viewer:${VIEWER.password}`, {
+    allowPlaintext: true,
+    minimumScryptN: 1024,
+  });
   if (problems.length > 0) throw new Error(problems.join('; '));
   const basePath = options.basePath ?? '/';
   const app = createDashboardApp({
