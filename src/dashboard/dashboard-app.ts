@@ -11,6 +11,7 @@ import type { CancelDeliveries } from '../ops/cancel-email-jobs';
 import { auditDashboardWrites } from './audit-trail';
 import { basicAuth, createAuthenticator, roleOf, type LoginFailureReason } from './basic-auth';
 import { cancelRouter, OPS_ROUTES_PREFIX } from './cancel-route';
+import { contentSecurityPolicy, readBullBoardInlineStyles, withoutGoogleFonts } from './content-security-policy';
 import type { DashboardRole, DashboardUser } from './dashboard-users';
 import type { LoginLimits } from './login-guard';
 import { jobViewHook, redactJobs } from './job-view';
@@ -63,15 +64,18 @@ function boardRouter(options: DashboardAppOptions, role: DashboardRole): Request
   return router;
 }
 
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
+function securityHeaders(policy: string): RequestHandler {
+  return (_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': policy,
+      'X-Frame-Options': 'DENY',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  };
+}
 
 /** The dashboard never runs open: without users it refuses to start. */
 export function assertDashboardUsers(users: readonly DashboardUser[]): void {
@@ -88,7 +92,8 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy ?? false);
-  app.use(securityHeaders);
+  app.use(securityHeaders(contentSecurityPolicy(readBullBoardInlineStyles())));
+  app.use(withoutGoogleFonts);
   const authenticator = createAuthenticator(options.users, options.loginLimits ? { limits: options.loginLimits } : {});
   app.use(basicAuth(authenticator, { logger: options.logger, ...(options.onLoginFailure ? { onFailure: options.onLoginFailure } : {}) }));
   const audit = options.audit ?? loggerAuditLog(options.logger);
