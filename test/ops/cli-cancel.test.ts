@@ -46,6 +46,8 @@ describe('ops cancel <jobId…>', () => {
       cancelledAt: expect.any(Date),
     });
     expect(await record('p1')).toMatchObject({ status: 'cancelled', attempts: 1, error: { category: 'policy-denied' } });
+    const found = await cli(['delivery', 'find', '--job', 'w3']);
+    expect(found.stdout).toMatch(/^job w3 {2}cancelled {2}\d{4}-.* cancelled by oncall@ops-host/);
   });
 
   it('does not cancel a sent e-mail or a completed job, and says why (exit code 1)', async () => {

@@ -16,13 +16,14 @@ export function parseCorrelation(pairs: string[]): Record<string, string> | unde
 }
 
 function describe(record: DeliveryRecord): string {
-  const when = record.sentAt ?? record.failedAt ?? record.updatedAt;
+  const when = record.sentAt ?? record.failedAt ?? record.cancelledAt ?? record.updatedAt;
   const correlation = record.correlation ? ` ${describeCorrelation(record.correlation)}` : '';
   const error = record.error ? `\n    [${record.error.category}] ${record.error.reason}` : '';
   return (
     `job ${oneLine(record.jobId)}  ${record.status}  ${when.toISOString()}  account ${oneLine(record.accountId)}  sender ${oneLine(record.sender ?? '-')}` +
     `  "${oneLine(record.subject ?? '')}" to ${record.recipientCount}${correlation}` +
-    `${record.graphRequestId ? `  Graph request-id ${oneLine(record.graphRequestId)}` : ''}${record.possibleDuplicate ? '  POSSIBLE DUPLICATE' : ''}${error}`
+    `${record.graphRequestId ? `  Graph request-id ${oneLine(record.graphRequestId)}` : ''}${record.possibleDuplicate ? '  POSSIBLE DUPLICATE' : ''}` +
+    `${record.cancelledBy ? `  cancelled by ${oneLine(record.cancelledBy)}` : ''}${error}`
   );
 }
 

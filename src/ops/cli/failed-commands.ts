@@ -83,6 +83,7 @@ function describeRecord(record: DeliveryRecord | undefined): string {
       ? [`last error [${record.error.category}] ${oneLine(record.error.code ?? '')} HTTP ${record.error.httpStatus ?? '-'}`]
       : []),
     ...(record.possibleDuplicate ? ['POSSIBLE DUPLICATE: an attempt may have been delivered'] : []),
+    ...(record.cancelledBy ? [`cancelled by ${oneLine(record.cancelledBy)} at ${record.cancelledAt?.toISOString() ?? '?'}`] : []),
   ].join(', ');
 }
 
