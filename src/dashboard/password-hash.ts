@@ -10,14 +10,14 @@ export interface ScryptCost {
   p: number;
 }
 
-/** 128 MiB and a few hundred ms per check: costly for whoever guesses offline, once per 5 minutes for a user. */
+/** 128 MiB and about a second of one core per check (docs/dashboard.md): costly for a guesser, once per 5 minutes for a user. */
 export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
 /** Weaker hashes are refused: a person makes a new one with hash-password. */
 export const MINIMUM_SCRYPT_N = 2 ** 15;
 const MINIMUM_SCRYPT_R = 8;
 /**
  * Twelve characters: with scrypt at N=2^17 and the sign-in limits, guessing online is hopeless and
- * guessing a leaked hash offline costs ~128 MiB and ~0.3 s per try; a generated 12-character password
+ * guessing a leaked hash offline costs 128 MiB and about a second of one core per try; a generated 12-character password
  * (e.g. `openssl rand -base64 9`) holds 72 bits.
  */
 export const MIN_PASSWORD_LENGTH = 12;
