@@ -17,7 +17,7 @@ const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
 /** An ERP account or user document; only its _id is known to be there. */
 interface ErpDocument {
-  _id: string | Types.ObjectId;
+  _id: string | number | Types.ObjectId;
   [field: string]: unknown;
 }
 
@@ -108,7 +108,7 @@ export class MongoSettingsStore implements SettingsStore, GraphAccountLister, Se
  * either of the first two, and "42" may be the string or the number (MongoDB matches 42 as int, long or double).
  */
 function idFilter(id: string) {
-  const candidates: unknown[] = [id];
+  const candidates: ErpDocument['_id'][] = [id];
   if (OBJECT_ID_HEX.test(id)) candidates.push(new Types.ObjectId(id));
   if (isNumericId(id)) candidates.push(Number(id));
   return candidates.length === 1 ? { _id: id } : { _id: { $in: candidates } };
