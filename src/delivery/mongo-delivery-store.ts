@@ -13,6 +13,7 @@ import {
   type DeliveryStore,
 } from './delivery-store';
 import type { Failure } from './failure';
+import { findIndexConflict, IndexConflictError, isIndexConflict, type ExistingIndex } from './index-conflicts';
 
 const DUPLICATE_KEY = 11000;
 /** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
@@ -40,9 +41,18 @@ export class MongoDeliveryStore implements DeliveryStore {
     });
   }
 
-  /** Creates the collection's indexes if missing (existing ones are left alone). */
+  /**
+   * Creates the collection's indexes if missing (existing ones are left alone). An existing index that
+   * clashes with one of them (MongoDB 85/86) is reported as an IndexConflictError naming it and the fix.
+   */
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    try {
+      await this.model.createIndexes();
+    } catch (err: unknown) {
+      if (!isIndexConflict(err)) throw err;
+      const existing = (await this.model.collection.indexes()) as ExistingIndex[];
+      throw new IndexConflictError(this.model.collection.collectionName, findIndexConflict(this.model.schema.indexes(), existing), err);
+    }
   }
 
   async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {

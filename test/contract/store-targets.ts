@@ -53,6 +53,15 @@ export function describeEachTarget(title: string, defineTests: (target: StoreTar
   });
 }
 
+/** For what only the MongoDB stores have (indexes, start-up checks): `defineTests` once per MongoDB server of this run. */
+export function describeEachMongoTarget(title: string, defineTests: (target: StoreTarget) => void): void {
+  describe.each(chosenMongoTargets().map(mongoTarget))(`${title} ($name)`, (target) => {
+    beforeAll(() => target.open(), SETUP_TIMEOUT_MS);
+    afterAll(() => target.close(), SETUP_TIMEOUT_MS);
+    defineTests(target);
+  });
+}
+
 function memoryTarget(): StoreTarget {
   return {
     name: 'memory',
