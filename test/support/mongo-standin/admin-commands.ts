@@ -3,7 +3,7 @@ import type { Document } from 'bson';
 import { CommandError, notImplemented } from './command-error';
 import { validateIndexSpec } from './index-catalog';
 import { matcher } from './query-language';
-import type { CommandContext } from './standin-context';
+import { checkFeature, type CommandContext } from './standin-context';
 
 /** The MongoDB release whose behaviour the stand-in follows; also what it reports, so drivers pick that wire version. */
 export const STANDIN_SERVER_VERSION = '6.0.0';
@@ -78,10 +78,12 @@ export function dropDatabase(_command: Document, { catalog, database }: CommandC
   return { dropped: database };
 }
 
-export function createIndexes(command: Document, { catalog, database }: CommandContext): Document {
+export function createIndexes(command: Document, context: CommandContext): Document {
+  const { catalog, database } = context;
   if (command.commitQuorum !== undefined && command.commitQuorum !== 'votingMembers') throw notImplemented('commitQuorum');
   const specs = ((command.indexes as Document[]) ?? []).map(validateIndexSpec);
   if (specs.length === 0) throw new CommandError('BadValue', 'Must specify at least one index to create');
+  if (specs.some((spec) => Object.keys(spec.key).some((field) => field.endsWith('$**')))) checkFeature(context, 'wildcard-indexes');
   const { collection, created } = catalog.obtain(database, String(command.createIndexes));
   const before = collection.indexes.length;
   // All or nothing, as MongoDB builds the indexes of one command together.

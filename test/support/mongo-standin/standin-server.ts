@@ -6,7 +6,7 @@ import * as admin from './admin-commands';
 import { CommandError, notImplemented } from './command-error';
 import { StandinCatalog } from './collections';
 import * as reads from './read-commands';
-import type { CommandContext } from './standin-context';
+import type { CommandContext, StandinFeature } from './standin-context';
 import { encodeReply, parseRequest, takeMessages, WireProtocolError, type WireRequest } from './wire-messages';
 import * as writes from './write-commands';
 
@@ -50,7 +50,12 @@ export interface MongoStandin {
   stop(): Promise<void>;
 }
 
-export async function startMongoStandin(): Promise<MongoStandin> {
+export interface MongoStandinOptions {
+  /** Refuse these features, as Amazon DocumentDB or Azure Cosmos DB for MongoDB do: for tests of the start-up check. */
+  lacks?: StandinFeature[];
+}
+
+export async function startMongoStandin({ lacks = [] }: MongoStandinOptions = {}): Promise<MongoStandin> {
   const catalog = new StandinCatalog();
   const cursors = new reads.CursorRegistry();
   const sockets = new Set<Socket>();
@@ -71,7 +76,7 @@ export async function startMongoStandin(): Promise<MongoStandin> {
       if (typeof command.$db !== 'string') throw new CommandError('InvalidOptions', 'Missing $db');
       if (command.saslStart !== undefined || command.authenticate !== undefined) throw notImplemented('Authentication');
       commands += 1;
-      return { ...handler(command, { catalog, cursors, database: command.$db, connectionId }), ok: 1 };
+      return { ...handler(command, { catalog, cursors, database: command.$db, connectionId, lacks: new Set(lacks) }), ok: 1 };
     } catch (err: unknown) {
       if (err instanceof CommandError) return { ok: 0, ...err.toDocument() };
       // A bug in the stand-in (or mingo): answered as a server error so the test fails with the cause.

@@ -5,7 +5,7 @@ import { CommandError, notImplemented } from './command-error';
 import { cloneDocument, isPlainObject, writeField } from './documents';
 import type { StandinCollection } from './collections';
 import { applyUpdate, findDocuments, matcher, selectDocuments, updateKind, type UpdateSpec } from './query-language';
-import type { CommandContext } from './standin-context';
+import { checkFeature, type CommandContext } from './standin-context';
 
 interface WriteOutcome {
   n: number;
@@ -63,7 +63,8 @@ interface UpdateStatement {
   collation?: Document;
 }
 
-export function update(command: Document, { catalog, database }: CommandContext): Document {
+export function update(command: Document, context: CommandContext): Document {
+  const { catalog, database } = context;
   checkWriteOptions(command);
   const statements = command.updates as UpdateStatement[];
   const { collection } = catalog.obtain(database, String(command.update));
@@ -71,6 +72,7 @@ export function update(command: Document, { catalog, database }: CommandContext)
   return runBatch(statements, command.ordered !== false, outcome, (statement, index) => {
     if (statement.collation !== undefined) throw notImplemented('collation');
     const kind = updateKind(statement.u);
+    if (kind === 'pipeline') checkFeature(context, 'update-pipelines');
     if (statement.multi && kind === 'replacement')
       throw new CommandError('FailedToParse', 'multi update is not supported for replacement-style update');
     const matches = matcher(statement.q ?? {});
@@ -139,8 +141,10 @@ export function deleteCommand(command: Document, { catalog, database }: CommandC
   });
 }
 
-export function findAndModify(command: Document, { catalog, database }: CommandContext): Document {
+export function findAndModify(command: Document, context: CommandContext): Document {
+  const { catalog, database } = context;
   checkWriteOptions(command);
+  if (Array.isArray(command.update)) checkFeature(context, 'update-pipelines');
   const name = String(command.findAndModify ?? command.findandmodify);
   const remove = command.remove === true;
   const spec = command.update as UpdateSpec | undefined;
