@@ -136,7 +136,7 @@ function storeFailure(store: StoreName, what: string, advice: string, code: stri
   return {
     category: 'store',
     code,
-    reason: `MongoDB refused ${STORE_LABEL[store]}: ${what}. Fix: ${advice}; then retry the job (npm run ops -- retry --category store).`,
+    reason: `MongoDB refused ${STORE_LABEL[store]}: ${what}. Fix: ${advice}; then retry the job (npm run ops -- retry --category store --force).`,
     detail,
   };
 }

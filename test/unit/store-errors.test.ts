@@ -39,7 +39,7 @@ describe('classifyStoreError', () => {
     });
     if (verdict.kind !== 'permanent') throw new Error('not permanent');
     expect(verdict.failure.reason).toMatch(advice);
-    expect(verdict.failure.reason).toMatch(/retry the job \(npm run ops -- retry --category store\)/);
+    expect(verdict.failure.reason).toMatch(/retry the job \(npm run ops -- retry --category store --force\)/);
   });
 
   it('keeps one table: every code has a name, and outage codes have no advice', () => {
