@@ -2,7 +2,7 @@
 // so no mongoose model is defined over them: one findOne each, projecting only the configured paths.
 import { Types, type Connection } from 'mongoose';
 import type { SecretRewriter, StoredSecret } from '../secrets/reencrypt-settings';
-import { SECRET_SETTINGS, readPath, readText, type SettingsDocumentShape } from './document-shape';
+import { SECRET_SETTINGS, idText, readPath, readText, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets, type SettingsSecretsOptions } from './settings-secrets';
 import {
   readAccountSettings,
@@ -122,10 +122,6 @@ function isNumericId(id: string): boolean {
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function idText(id: unknown): string {
-  return id instanceof Types.ObjectId ? id.toHexString() : String(id);
 }
 
 /** MongoDB rejects a projection naming both "a" and "a.b" (path collision); "a" already brings "a.b". */

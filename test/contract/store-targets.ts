@@ -10,6 +10,7 @@ import { MongoDeliveryStore } from '../../src/delivery/mongo-delivery-store';
 import type { SettingsDocumentShape } from '../../src/settings/document-shape';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import { MongoSettingsStore } from '../../src/settings/mongo-settings-store';
+import type { SettingsSecretsOptions } from '../../src/settings/settings-secrets';
 import type { SettingsStore } from '../../src/settings/settings-store';
 import { chosenMongoTargets, type MongoTargetInfo } from '../support/mongo-targets';
 
@@ -25,8 +26,8 @@ export interface StoreTarget {
   open(): Promise<void>;
   /** After the target's tests: drop what the run created and disconnect. */
   close(): Promise<void>;
-  /** A settings store holding exactly these documents. */
-  settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape): Promise<SettingsStore>;
+  /** A settings store holding exactly these documents, opening secrets with these options (keys, plaintext policy). */
+  settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape, secrets?: SettingsSecretsOptions): Promise<SettingsStore>;
   /** An empty delivery store. */
   deliveryStore(): Promise<DeliveryStore>;
   /**
@@ -68,7 +69,7 @@ function memoryTarget(): StoreTarget {
     kind: 'memory',
     open: async () => undefined,
     close: async () => undefined,
-    settingsStore: async (documents, shape) => new MemorySettingsStore(documents, shape),
+    settingsStore: async (documents, shape, secrets) => new MemorySettingsStore(documents, shape, secrets),
     deliveryStore: async () => new MemoryDeliveryStore(),
     database: () => {
       throw new Error('The memory target has no MongoDB database; use storeFor() to build a store for either kind');
@@ -101,7 +102,7 @@ function mongoTarget({ name, uri }: MongoTargetInfo): StoreTarget {
         await server?.close();
       }
     },
-    async settingsStore(documents, shape) {
+    async settingsStore(documents, shape, secrets) {
       const suffix = randomUUID();
       const ownShape = {
         ...shape,
@@ -113,7 +114,7 @@ function mongoTarget({ name, uri }: MongoTargetInfo): StoreTarget {
       if (documents.accounts.length > 0)
         await db.collection(ownShape.accountsCollection).insertMany(documents.accounts.map((doc) => ({ ...doc })));
       if (documents.users.length > 0) await db.collection(ownShape.usersCollection).insertMany(documents.users.map((doc) => ({ ...doc })));
-      return new MongoSettingsStore(db, ownShape);
+      return new MongoSettingsStore(db, ownShape, secrets);
     },
     async deliveryStore() {
       const store = new MongoDeliveryStore(connected(), `deliveries-${randomUUID()}`);
