@@ -32,6 +32,12 @@ export class MemoryDeliveryStore implements DeliveryStore, DeliveryCancellation 
     if (existing) {
       if (existing.status === 'sent') return { action: 'already-sent', record: copyRecord(existing) };
       if (existing.status === 'cancelled') return { action: 'cancelled', record: copyRecord(existing) };
+      if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
+        // This job failed and handed its key over: the key's owner decides, as for a new job.
+        const owner = this.claimKey(start.accountId, start.idempotencyKey, existing.jobId);
+        if (owner) return { action: 'duplicate', record: copyRecord(owner) };
+        existing.idempotencyKey = start.idempotencyKey;
+      }
       if (start.status === 'sending') {
         if (existing.status === 'sending') existing.possibleDuplicate = true;
         existing.status = 'sending';
@@ -42,11 +48,8 @@ export class MemoryDeliveryStore implements DeliveryStore, DeliveryCancellation 
     }
 
     if (start.idempotencyKey !== undefined) {
-      const key = keyOf(start.accountId, start.idempotencyKey);
-      const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
-      if (owner && !RELEASES_KEY.has(owner.status)) return { action: 'duplicate', record: copyRecord(owner) };
-      if (owner) delete owner.idempotencyKey;
-      this.jobIdByKey.set(key, start.jobId);
+      const owner = this.claimKey(start.accountId, start.idempotencyKey, start.jobId);
+      if (owner) return { action: 'duplicate', record: copyRecord(owner) };
     }
     this.makeRoom();
     this.records.set(start.jobId, {
@@ -103,6 +106,19 @@ export class MemoryDeliveryStore implements DeliveryStore, DeliveryCancellation 
 
   private makeRoom(): void {
     if (this.records.size >= this.maxRecords) this.forgetOldestBeyond(Math.floor(this.maxRecords * (1 - EVICT_FRACTION)));
+  }
+
+  /**
+   * Gives the key to `jobId` unless another job owns it and has not failed or been cancelled;
+   * returns that owner. A failed or cancelled owner hands its key over.
+   */
+  private claimKey(accountId: string, idempotencyKey: string, jobId: string): DeliveryRecord | undefined {
+    const key = keyOf(accountId, idempotencyKey);
+    const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
+    if (owner && owner.jobId !== jobId && !RELEASES_KEY.has(owner.status)) return owner;
+    if (owner && owner.jobId !== jobId) delete owner.idempotencyKey;
+    this.jobIdByKey.set(key, jobId);
+    return undefined;
   }
 
   private forgetOldestBeyond(limit: number): void {

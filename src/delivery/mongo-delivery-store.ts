@@ -16,6 +16,7 @@ import {
   type DeliveryStore,
 } from './delivery-store';
 import type { Failure } from './failure';
+import { findIndexConflict, IndexConflictError, isIndexConflict, type ExistingIndex } from './index-conflicts';
 
 const DUPLICATE_KEY = 11000;
 /** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
@@ -45,9 +46,18 @@ export class MongoDeliveryStore implements DeliveryStore, DeliveryCancellation {
     });
   }
 
-  /** Creates the collection's indexes if missing (existing ones are left alone). */
+  /**
+   * Creates the collection's indexes if missing (existing ones are left alone). An existing index that
+   * clashes with one of them (MongoDB 85/86) is reported as an IndexConflictError naming it and the fix.
+   */
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    try {
+      await this.model.createIndexes();
+    } catch (err: unknown) {
+      if (!isIndexConflict(err)) throw err;
+      const existing = (await this.model.collection.indexes()) as ExistingIndex[];
+      throw new IndexConflictError(this.model.collection.collectionName, findIndexConflict(this.model.schema.indexes(), existing), err);
+    }
   }
 
   async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
@@ -56,6 +66,12 @@ export class MongoDeliveryStore implements DeliveryStore, DeliveryCancellation {
       if (existing) {
         if (existing.status === 'sent') return { action: 'already-sent', record: toDeliveryRecord(existing) };
         if (existing.status === 'cancelled') return { action: 'cancelled', record: toDeliveryRecord(existing) };
+        if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
+          // This job failed and handed its key over: the key's owner decides, as for a new job.
+          const duplicate = await this.reclaimKey(start, start.idempotencyKey);
+          if (duplicate) return duplicate;
+          continue;
+        }
         const updated = await this.continueAttempt(start);
         if (updated) return { action: 'send', possibleDuplicate: updated.possibleDuplicate };
         continue; // it was marked sent or cancelled in between
@@ -177,19 +193,44 @@ export class MongoDeliveryStore implements DeliveryStore, DeliveryCancellation {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (start.idempotencyKey === undefined) return null;
-
-    const owner = await this.model
-      // The $type term lets the planner use the partial unique index.
-      .findOne({ accountId: start.accountId, idempotencyKey: { $eq: start.idempotencyKey, $type: 'string' } })
-      .lean<StoredDelivery>();
+    const owner = await this.keyOwner(start.accountId, start.idempotencyKey);
     if (!owner || owner._id === start.jobId) return null;
     if (!RELEASES_KEY.includes(owner.status)) return { action: 'duplicate', record: toDeliveryRecord(owner) };
-    // A failed or cancelled record hands its key to the new job; the filter keeps this from touching a new owner.
-    await this.model.updateOne(
-      { _id: owner._id, status: { $in: RELEASES_KEY }, idempotencyKey: start.idempotencyKey },
-      { $unset: { idempotencyKey: 1 } },
-    );
+    await this.releaseOwnersKey(owner, start.idempotencyKey);
     return null;
+  }
+
+  /**
+   * For a job whose record gave its key away: a duplicate of the key's owner when that owner has not
+   * failed or been cancelled; otherwise the key comes back to this record. Null means "read again".
+   */
+  private async reclaimKey(start: AttemptStart, idempotencyKey: string): Promise<AttemptStartResult | null> {
+    const owner = await this.keyOwner(start.accountId, idempotencyKey);
+    if (owner && owner._id !== start.jobId) {
+      if (!RELEASES_KEY.includes(owner.status)) return { action: 'duplicate', record: toDeliveryRecord(owner) };
+      await this.releaseOwnersKey(owner, idempotencyKey);
+      return null;
+    }
+    try {
+      await this.model.updateOne(
+        { _id: start.jobId, status: { $nin: ['sent', 'cancelled'] as DeliveryStatus[] }, idempotencyKey: { $exists: false } },
+        { $set: { idempotencyKey } },
+      );
+    } catch (err: unknown) {
+      // Another job took the key first: the next round finds it as the owner.
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    return null;
+  }
+
+  private keyOwner(accountId: string, idempotencyKey: string): Promise<StoredDelivery | null> {
+    // The $type term lets the planner use the partial unique index.
+    return this.model.findOne({ accountId, idempotencyKey: { $eq: idempotencyKey, $type: 'string' } }).lean<StoredDelivery>();
+  }
+
+  /** A failed or cancelled record hands its key over; the filter keeps this from touching a record that took the key since. */
+  private async releaseOwnersKey(owner: StoredDelivery, idempotencyKey: string): Promise<void> {
+    await this.model.updateOne({ _id: owner._id, status: { $in: RELEASES_KEY }, idempotencyKey }, { $unset: { idempotencyKey: 1 } });
   }
 }
 
