@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { loadStoreOptionalConfig, requireStore, type StoreOptionalConfig } from '../config/load-config';
 import { createLogger } from '../src/logging/logger';
+import { loggerAuditLog } from '../src/ops/audit-log';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
 import { openStores, type Stores } from '../src/storage/open-stores';
 
@@ -12,6 +13,8 @@ async function main(): Promise<number> {
   // Everything is opened on first use: help needs no configuration, `queue` and `failed` need only Redis.
   let config: StoreOptionalConfig | undefined;
   let logger: Logger | undefined;
+  // Audit lines are written whatever LOG_LEVEL says: who cancelled or retried what must not depend on it.
+  const audit = loggerAuditLog(createLogger({ level: 'info', name: 'ops-audit' }, process.stderr));
   let connection: Redis | undefined;
   let queue: Queue | undefined;
   let stores: Promise<Stores> | undefined;
@@ -53,6 +56,7 @@ async function main(): Promise<number> {
         keyring: configured().credentials.keyring,
       }),
       io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+      audit,
     });
   } finally {
     await queue?.close();

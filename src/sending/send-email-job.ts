@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
+import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
 import { classifySendResult } from '../graph/classify-send-result';
@@ -14,9 +14,10 @@ import { EmailJobValidationError, countRecipients, parseEmailJob, type EmailJob 
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
 import { describeFailure } from '../ops/failure-reason';
-import { finishPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
+import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
 import type { RetryPolicy } from './retry-policy';
-import { guardStore, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
+import type { StoreName } from '../storage/store-errors';
+import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 
 export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './attempt-outcome';
@@ -49,6 +50,8 @@ export interface SendEmailDependencies {
   /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
   flow?: FlowGate;
   observer?: SendObserver;
+  /** Where permanent store errors are noted for /readyz; a fresh one when not given. */
+  storeHealth?: StoreHealth;
   now?: () => number;
   random?: () => number;
 }
@@ -56,7 +59,9 @@ export interface SendEmailDependencies {
 export type SendEmailResult =
   | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
   | { status: 'already-sent'; graphRequestId?: string }
-  | { status: 'duplicate'; duplicateOfJobId: string };
+  | { status: 'duplicate'; duplicateOfJobId: string }
+  /** An operator cancelled the e-mail (ops cancel); it is not sent. */
+  | { status: 'cancelled' };
 
 const PAYLOAD_PROBLEMS_CHARS = 250;
 
@@ -71,6 +76,11 @@ export function unexpectedFailure(err: unknown): Failure {
     code: error.name,
     reason: `Could not complete the attempt (${error.name}: ${clipText(error.message, 200)}); retrying later.`,
   };
+}
+
+/** A store failure after Graph accepted the e-mail: the reason says first that a retry does not send again. */
+export function sentButNotRecorded(failure: Failure): Failure {
+  return { ...failure, reason: `The e-mail was sent; a retry only writes its delivery record. ${failure.reason}` };
 }
 
 /** Job data that does not match the job contract: the reason names the bad fields (only their paths, when there are many). */
@@ -91,28 +101,37 @@ export function invalidPayloadFailure(err: unknown): Failure {
 }
 
 export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
-  const deps: ResolvedDependencies = { now: Date.now, random: Math.random, ...dependencies };
+  const deps: ResolvedDependencies = { now: Date.now, random: Math.random, storeHealth: new StoreHealth(), ...dependencies };
   const { deliveries, logger, now } = deps;
+  const guard = <T>(store: StoreName, call: () => Promise<T>) => guardStore(store, call, deps.storeHealth, now);
 
   async function resolveRoute(email: EmailJob): Promise<SendRoute> {
-    const [account, user] = await guardStore('settings', () =>
+    const [account, user] = await guard('settings', () =>
       Promise.all([deps.settings.findAccount(email.accountId), email.userId === undefined ? null : deps.settings.findUser(email.userId)]),
     );
     return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
   }
 
+  function cancelledResult(jobId: string, record: DeliveryRecord): SendEmailResult {
+    deps.observer?.onAttempt({ jobId, accountId: record.accountId, outcome: 'skipped', durationMs: 0 });
+    logger.info({ jobId, cancelledBy: record.cancelledBy }, 'delivery record says cancelled; not sending');
+    return { status: 'cancelled' };
+  }
+
   /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
   async function beginAttempt(attempt: AttemptState, start: Omit<AttemptStart, 'status' | 'now'>): Promise<SendEmailResult | undefined> {
-    const begun = await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
+    const begun = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
     if (begun.action === 'send') {
       attempt.begun = true;
       return undefined;
     }
+    if (begun.action === 'cancelled') return cancelledResult(start.jobId, begun.record);
     deps.observer?.onAttempt({ jobId: start.jobId, accountId: start.accountId, outcome: 'skipped', durationMs: 0 });
     if (begun.action === 'already-sent') {
       logger.info({ jobId: start.jobId }, 'delivery record already says sent; not sending again');
       return { status: 'already-sent', ...(begun.record.graphRequestId ? { graphRequestId: begun.record.graphRequestId } : {}) };
     }
+
     logger.info({ jobId: start.jobId, duplicateOfJobId: begun.record.jobId }, 'same idempotency key as another job; not sending');
     return { status: 'duplicate', duplicateOfJobId: begun.record.jobId };
   }
@@ -131,7 +150,8 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
     if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
-      await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      const queued = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      if (queued.action === 'cancelled') return cancelledResult(jobId, queued.record);
       return control.defer(sendAtMs);
     }
 
@@ -158,7 +178,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
       } catch (err: unknown) {
-        if (err instanceof DelayedError || err instanceof StoreUnavailableError) throw err;
+        if (err instanceof DelayedError || err instanceof StoreUnavailableError || err instanceof StoreFailedError) throw err;
         failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
         // A settings problem is found before the record exists; it still needs one.
         if (!attempt.begun) {
@@ -173,6 +193,20 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       // admissions are stamped). A release that fails is only logged: its lease ends it.
       await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
     }
+  }
+
+  /** A store error no wait fixes: the job fails once, saying what to fix; an e-mail already sent is never sent again. */
+  function failForStore(job: Job, email: EmailJob, err: StoreFailedError): never {
+    const jobId = job.id ?? '';
+    const sent = hasPendingRecord(job);
+    const failure = sent ? sentButNotRecorded(err.failure) : err.failure;
+    if (!sent)
+      deps.observer?.onAttempt({ jobId, accountId: email.accountId, outcome: 'failed', category: failure.category, durationMs: 0 });
+    logger.error(
+      { jobId, store: err.store, code: failure.code, detail: failure.detail, reason: failure.reason },
+      'store refused the operation',
+    );
+    throw new UnrecoverableError(describeFailure(failure));
   }
 
   return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
@@ -197,6 +231,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       return (await finishPendingRecord(deps, control)) ?? (await attemptSend(control, email));
     } catch (err: unknown) {
+      if (err instanceof StoreFailedError) failForStore(job, email, err);
       if (!(err instanceof StoreUnavailableError)) throw err;
       // MongoDB is down: the job waits for it, using no attempt; /readyz shows the outage.
       const waits = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);

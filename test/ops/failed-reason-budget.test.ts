@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import mongoose from 'mongoose';
 import type { Failure } from '../../src/delivery/failure';
 import { classifySendResult } from '../../src/graph/classify-send-result';
 import type { GraphSendResult } from '../../src/graph/graph-mail-client';
@@ -12,9 +13,10 @@ import { MAX_FAILED_REASON_CHARS, describeFailure, parseFailedReason } from '../
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { parseKeyring } from '../../src/secrets/secret-keyring';
 import { decideRetry } from '../../src/sending/retry-policy';
-import { invalidPayloadFailure, unexpectedFailure } from '../../src/sending/send-email-job';
+import { invalidPayloadFailure, sentButNotRecorded, unexpectedFailure } from '../../src/sending/send-email-job';
 import { resolveSender } from '../../src/settings/resolve-sender';
 import { SettingsSecrets } from '../../src/settings/settings-secrets';
+import { STORE_ERROR_CODES, classifyStoreError } from '../../src/storage/store-errors';
 import type { AccountSettings } from '../../src/settings/settings-store';
 import { encryptSecretV1 } from '../support/legacy-secrets';
 import { createAppCertificate } from '../simulator/app-certificates';
@@ -217,8 +219,24 @@ function finalFailures(retryable: Failure[]): [string, Failure][] {
   });
 }
 
+/** What classifyStoreError makes of every permanent MongoDB code, for both stores. */
+function storeFailures(): [string, Failure][] {
+  return [...STORE_ERROR_CODES].flatMap(([code, { name, advice }]): [string, Failure][] =>
+    advice === undefined
+      ? []
+      : (['settings', 'deliveries'] as const).flatMap((store): [string, Failure][] => {
+          const answer = classifyStoreError(store, new mongoose.mongo.MongoServerError({ code, codeName: name, errmsg: LONG_TEXT }));
+          if (answer.kind !== 'permanent') return [];
+          return [
+            [`store ${store} ${name}`, answer.failure],
+            [`store ${store} ${name} after the send`, sentButNotRecorded(answer.failure)],
+          ];
+        }),
+  );
+}
+
 async function everyFailure(): Promise<[string, Failure][]> {
-  const first = [...graphFailures(), ...tokenFailures(), ...(await settingsFailures()), ...workerFailures()];
+  const first = [...graphFailures(), ...tokenFailures(), ...(await settingsFailures()), ...workerFailures(), ...storeFailures()];
   const retryable = first.map(([, failure]) => failure).filter((f) => ['throttled', 'transient', 'unknown-outcome'].includes(f.category));
   return [...first, ...finalFailures(retryable)];
 }
@@ -244,7 +262,7 @@ beforeAll(async () => {
 
 describe('failedReason', () => {
   it('stays within 400 characters for every failure the classifiers produce, without being cut', () => {
-    expect(failures.length).toBeGreaterThan(50);
+    expect(failures.length).toBeGreaterThan(80);
     const tooLong = failures
       .map(([name, failure]) => [name, failure, describeFailure(failure)] as const)
       .filter(([, failure, text]) => text.length > MAX_FAILED_REASON_CHARS || parseFailedReason(text).reason !== failure.reason)

@@ -40,7 +40,7 @@ const inCi = ['true', '1'].includes((process.env.CI ?? '').toLowerCase());
 const promtoolFound = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 if (!promtoolFound && !inCi) {
   console.warn(
-    '\n*** SKIPPING the alert rule tests: promtool is missing. Install Debian\'s package ' +
+    "\n*** SKIPPING the alert rule tests: promtool is missing. Install Debian's package " +
       '(apt-get install -y --no-install-recommends prometheus) to run them; CI fails without it. ***\n',
   );
 }
@@ -75,7 +75,10 @@ describeWithPromtool('the alert rules (promtool)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'omikai-rules-'));
     try {
       // The same tests against rules whose EmailQueueStuck ignores a paused queue, as it once did.
-      const broken = readFileSync(RULES_FILE, 'utf8').replace(/\n\s+unless on \(queue\) max by \(queue\) \(omikai_email_queue_paused\) == 1/, '');
+      const broken = readFileSync(RULES_FILE, 'utf8').replace(
+        /\n\s+unless on \(queue\) max by \(queue\) \(omikai_email_queue_paused\) == 1/,
+        '',
+      );
       expect(broken).not.toEqual(readFileSync(RULES_FILE, 'utf8'));
       await writeFile(join(dir, 'email-worker.yml'), broken);
       await writeFile(join(dir, 'email-worker.test.yml'), readFileSync(RULE_TESTS_FILE, 'utf8'));
@@ -159,12 +162,17 @@ describe('the metrics the alert rules and the Grafana dashboard query', () => {
     const worker = spawnEntryProcess('email-worker.ts', { ...base, WORKER_METRICS_PORT: String(workerPort) });
     const dashboard = spawnEntryProcess('dashboard.ts', {
       ...base,
-      DASHBOARD_USERS: `olga:operator:${await hashPassword('operator-password-1', { N: 1024, r: 8, p: 1 })}`,
+      DASHBOARD_USERS: `olga:operator:${await hashPassword('operator-password-1', { N: 2 ** 15, r: 8, p: 1 })}`,
       DASHBOARD_PORT: String(dashboardPort),
       DASHBOARD_METRICS_PORT: String(dashboardMetricsPort),
     });
     try {
-      await until(() => worker.output().includes('e-mail worker started') && dashboard.output().includes('dashboard started'), 20_000);
+      await until(
+        () => worker.output().includes('e-mail worker started') && dashboard.output().includes('dashboard started'),
+        20_000,
+      ).catch((err: unknown) => {
+        throw new Error(`the worker and the dashboard did not start:\n${worker.output()}\n${dashboard.output()}`, { cause: err });
+      });
       const pages = await Promise.all(
         [workerPort, dashboardMetricsPort].map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
       );
