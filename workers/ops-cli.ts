@@ -10,7 +10,7 @@ import { runOpsCli } from '../src/ops/cli/ops-cli';
 import { openStores, type Stores } from '../src/storage/open-stores';
 
 async function main(): Promise<number> {
-  // Everything is opened on first use: help needs no configuration, `queue` and `failed` need only Redis.
+  // Everything is opened on first use: help needs no configuration, `queue`, `failed` and `flow` need only Redis.
   let config: StoreOptionalConfig | undefined;
   let logger: Logger | undefined;
   // Audit lines are written whatever LOG_LEVEL says: who cancelled or retried what must not depend on it.
@@ -26,26 +26,29 @@ async function main(): Promise<number> {
     logger ??= createLogger({ level: current.logLevel === 'info' ? 'warn' : current.logLevel, name: 'ops-cli' }, process.stderr);
     return (stores ??= openStores({ ...current, store }, logger));
   };
+  const connect = (): Redis => {
+    const { redisUrl } = configured();
+    if (!connection) {
+      // A few quick reconnects, then give up: an on-call engineer needs "Redis is down", not a hang.
+      connection = new Redis(redisUrl, {
+        maxRetriesPerRequest: 2,
+        connectTimeout: 5000,
+        retryStrategy: (attempt) => (attempt > 3 ? null : 250 * attempt),
+      });
+      let lastError = '';
+      connection.on('error', (err: Error) => (lastError = err.message));
+      connection.on('ready', () => (lastError = ''));
+      connection.on('end', () => {
+        if (lastError) process.stderr.write(`Cannot reach Redis (${lastError}); check REDIS_URL and that Redis is running.\n`);
+      });
+    }
+    return connection;
+  };
   try {
     return await runOpsCli(process.argv.slice(2), {
       queue: () => {
-        const { redisUrl, queueName } = configured();
-        if (!connection) {
-          // A few quick reconnects, then give up: an on-call engineer needs "Redis is down", not a hang.
-          connection = new Redis(redisUrl, {
-            maxRetriesPerRequest: 2,
-            connectTimeout: 5000,
-            retryStrategy: (attempt) => (attempt > 3 ? null : 250 * attempt),
-          });
-          let lastError = '';
-          connection.on('error', (err: Error) => (lastError = err.message));
-          connection.on('ready', () => (lastError = ''));
-          connection.on('end', () => {
-            if (lastError) process.stderr.write(`Cannot reach Redis (${lastError}); check REDIS_URL and that Redis is running.\n`);
-          });
-        }
         if (!queue) {
-          queue = new Queue(queueName, { connection });
+          queue = new Queue(configured().queueName, { connection: connect() });
           queue.on('error', () => {}); // reported once by the connection's 'end' handler above
         }
         return queue;
@@ -55,6 +58,7 @@ async function main(): Promise<number> {
         rewriter: (await openStoresOnce()).settings,
         keyring: configured().credentials.keyring,
       }),
+      flow: () => ({ limits: configured().flow.limits, redis: connect }),
       io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
       audit,
     });

@@ -103,6 +103,28 @@ return 1
 
 const KEY_SLACK_MS = 10 * 60_000;
 
+/** What each flow-control key holds; `ops flow status` reads the same keys (src/flow/flow-status.ts). */
+export type FlowKeyKind =
+  | 'next' // a mailbox's next free send slot (ms)
+  | 'slot' // the slot a job reserved (ms)
+  | 'pause' // a mailbox paused by a 429, until (ms)
+  | 'tenant-pause' // a tenant paused by a 429, until (ms)
+  | 'sent' // a mailbox's send log (sorted set: job id → answered at, or the window's end while in flight)
+  | 'sending' // a mailbox's sends in flight (sorted set: job id → lease end)
+  | 'admission' // a job's latest admission for a mailbox ("stamp|slot")
+  | 'deferrals' // how often a job was deferred by throttling
+  | 'throttled'; // a tenant's mailboxes throttled within the last minute (set)
+
+/** Where a queue's flow-control keys live: `<queue name>:flow:`. */
+export function flowKeyPrefix(queueName: string): string {
+  return `${queueName}:flow:`;
+}
+
+/** The one place flow-control keys are named; with id "*", the SCAN pattern of a kind. */
+export function flowKey(prefix: string, kind: FlowKeyKind, id: string): string {
+  return `${prefix}${kind}:${id.toLowerCase()}`;
+}
+
 type RedisWithFlow = Redis & {
   admitSend(
     nextSlot: string,
@@ -159,8 +181,8 @@ export class RedisMailboxGate implements FlowGate {
         : undefined;
   }
 
-  private key(kind: string, id: string): string {
-    return `${this.prefix}${kind}:${id.toLowerCase()}`;
+  private key(kind: FlowKeyKind, id: string): string {
+    return flowKey(this.prefix, kind, id);
   }
 
   async admit(ticket: SendTicket, now: number): Promise<Admission> {

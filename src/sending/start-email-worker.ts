@@ -7,7 +7,7 @@ import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { GraphMailClient } from '../graph/graph-mail-client';
 import { createHttpsFetch } from '../graph/https-fetch';
-import { RedisMailboxGate } from '../flow/mailbox-gate';
+import { RedisMailboxGate, flowKeyPrefix } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
@@ -50,7 +50,7 @@ export function startEmailWorker({
   const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
-    flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, `${config.queueName}:flow:`, 2 * config.worker.sendTimeoutMs) : undefined;
+    flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs) : undefined;
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,

@@ -157,13 +157,15 @@ describe('ops commands open only what they need', () => {
   /** Redis alone: no MONGODB_URI, no STORE, no SETTINGS_FILE. */
   const redisOnly = (args: string[]) => spawnEntryProcess('ops-cli.ts', { REDIS_URL: redisUrl, EMAIL_QUEUE_NAME: seeded.queue.name }, args);
 
-  it('queue status, failed list and failed show need only Redis', async () => {
-    const [status, list, show] = [
+  it('queue status, failed list, failed show and flow status need only Redis', async () => {
+    const [status, list, show, flow] = [
       redisOnly(['queue', 'status', '--json']),
       redisOnly(['failed', 'list', '--json']),
       redisOnly(['failed', 'show', 'f1']),
+      redisOnly(['flow', 'status', '--json']),
     ];
-    expect(await Promise.all([status.exited, list.exited, show.exited])).toEqual([0, 0, 0]);
+    expect(await Promise.all([status.exited, list.exited, show.exited, flow.exited])).toEqual([0, 0, 0, 0]);
+    expect(JSON.parse(flow.output())).toMatchObject({ queue: seeded.queue.name, limits: { messagesPerWindow: 30 }, mailboxes: [] });
     expect(JSON.parse(status.output())).toMatchObject({ queue: seeded.queue.name, counts: { failed: 1 } });
     expect(JSON.parse(list.output())).toMatchObject({ total: 1, groups: [{ category: 'sender-mailbox' }] });
     expect(show.output()).toContain('Category:  sender-mailbox');

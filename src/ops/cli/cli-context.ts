@@ -1,6 +1,8 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
 import type { SettingsSecretsAccess } from './settings-command';
@@ -20,12 +22,20 @@ export interface OpsCliDeps {
   deliveries(): Promise<CancelDeliveries>;
   /** The settings store's secrets and the configured keys, for `settings reencrypt` (same rejection). */
   settingsSecrets(): Promise<SettingsSecretsAccess>;
+  /** Flow control's state (the queue's Redis, connected on first use) and the limits the workers run with. */
+  flow(): FlowStatusAccess;
   io: CliIo;
   /** Where cancel and retry record who did what (audit lines). */
   audit: AuditLog;
   /** Who runs the CLI, for the audit trail and cancelled records; default user@host. */
   actor?: string;
   now?: () => number;
+}
+
+export interface FlowStatusAccess {
+  /** FLOW_* of this environment (the workers' own, in their container); undefined when flow control is off. */
+  limits: MailboxLimits | undefined;
+  redis(): Redis;
 }
 
 export type OptionValue = string | boolean | string[] | undefined;

@@ -18,6 +18,7 @@ import {
 import { cancelCommand } from './cancel-command';
 import { deliveryFind } from './delivery-command';
 import { failedList, failedShow } from './failed-commands';
+import { flowStatus } from './flow-command';
 import { hashPasswordCommand } from './hash-password-command';
 import { queueCommand } from './queue-command';
 import { retryCommand } from './retry-command';
@@ -69,6 +70,12 @@ const COMMANDS: Command[] = [
     run: (ctx: CommandContext) => queueCommand(ctx, action),
   })),
   {
+    words: ['flow', 'status'],
+    usage: 'flow status [--mailbox M]   (paused mailboxes and tenants, reserved backlog, sends in flight)',
+    options: { mailbox: { type: 'string' } },
+    run: flowStatus,
+  },
+  {
     words: ['settings', 'reencrypt'],
     usage: 'settings reencrypt [--dry-run] [--encrypt-plaintext]',
     options: { 'dry-run': { type: 'boolean' }, 'encrypt-plaintext': { type: 'boolean' } },
@@ -87,7 +94,7 @@ export const OPS_HELP = [
   'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
   'Cancel stops e-mails that are not sent yet: their delivery records say cancelled and the jobs are removed.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
-  'Configuration comes from the environment, as for the worker: failed and queue need only REDIS_URL (and EMAIL_QUEUE_NAME);',
+  'Configuration comes from the environment, as for the worker: failed, queue and flow need only REDIS_URL (and EMAIL_QUEUE_NAME, FLOW_*);',
   'retry, cancel, delivery find and settings reencrypt also need MONGODB_URI; help and hash-password need nothing.',
 ].join('\n');
 

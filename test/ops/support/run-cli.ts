@@ -1,6 +1,8 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { MailboxLimits } from '../../../src/flow/flow-policy';
 import type { AuditEntry } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
@@ -39,6 +41,7 @@ export async function runCli(
     stdin,
     settingsSecrets,
     actor = 'oncall@ops-host',
+    flow,
   }: {
     queue?: Queue;
     deliveries?: CancelDeliveries;
@@ -46,6 +49,8 @@ export async function runCli(
     stdin?: string;
     settingsSecrets?: SettingsSecretsAccess;
     actor?: string;
+    /** FLOW_* limits and the Redis holding flow control's state; without limits, flow control is off. */
+    flow?: { limits?: MailboxLimits; redis?: Redis };
   },
 ): Promise<CliRun> {
   const audits: AuditEntry[] = [];
@@ -61,6 +66,13 @@ export async function runCli(
       if (!settingsSecrets) throw new Error('this command should not need the settings store');
       return settingsSecrets;
     },
+    flow: () => ({
+      limits: flow?.limits,
+      redis: () => {
+        if (!flow?.redis) throw new Error('this command should not need Redis for flow control');
+        return flow.redis;
+      },
+    }),
     io: { stdout: stdout.stream, stderr: stderr.stream, stdin: stdin === undefined ? new PassThrough() : Readable.from([stdin]) },
     audit: { record: (entry) => audits.push(entry) },
     actor,
