@@ -50,7 +50,9 @@ export function startEmailWorker({
   const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
-    flowRedis && limits ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs) : undefined;
+    flowRedis && limits
+      ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
+      : undefined;
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
