@@ -7,6 +7,7 @@ import { endpointsForAccount, type CloudEndpoints } from '../graph/clouds';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import type { SendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
+import { isEmailAddress } from '../settings/email-address';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { AccountSettings, SettingsStore } from '../settings/settings-store';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential-expiry';
@@ -45,8 +46,6 @@ export interface ConnectionReport {
   ok: boolean;
   steps: ConnectionStep[];
 }
-
-const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function failedStep(id: StepId, failure: Failure): ConnectionStep {
   const fix = setupFixFor(failure);
@@ -157,7 +156,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
         `Not run: add --send-test <address> to send a test message from ${route.sender}; only a send shows whether the mailbox exists, is licensed and is allowed by IT's access policy.`,
       ),
     );
-  } else if (!EMAIL_ADDRESS.test(sendTestTo)) {
+  } else if (!isEmailAddress(sendTestTo)) {
     steps.push(
       step('test-send', 'failed', `"${sendTestTo}" is not an e-mail address.`, {
         code: 'InvalidTestRecipient',

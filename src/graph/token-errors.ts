@@ -1,5 +1,8 @@
-// Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on.
+// Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on. Before Entra
+// has issued a token, Tenant ID and Client ID are only what someone typed (perhaps a secret pasted
+// into the wrong field): reasons describe them, and never quote them or Entra's echo of them.
 import type { Failure } from '../delivery/failure';
+import { maskSettingValue, withoutSettingValues } from '../settings/setting-value';
 
 const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certificates & secrets';
 const OVERVIEW_PAGE = 'Entra admin center > App registrations > (your app) > Overview';
@@ -30,16 +33,18 @@ const AADSTS_REASONS: Record<string, (context: TokenErrorContext) => string> = {
     `The app's client secret has expired (AADSTS7000222). In ${SECRET_PAGE}, create a new client secret and paste its Value as Client secret in ${ERP_SETTINGS}; ` +
     'record its expiry date there too, so you are warned 30 days before the next one expires.',
   '700016': ({ clientId, tenantId }) =>
-    `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). Copy the Application (client) ID from ${OVERVIEW_PAGE} ` +
-    `into ${ERP_SETTINGS}, and check the app is registered in this tenant.`,
+    `No app with the Client ID (${maskSettingValue(clientId)}) exists in the tenant of the Tenant ID (${maskSettingValue(tenantId)}) (AADSTS700016). ` +
+    `Copy the Application (client) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}, and check the app is registered in this tenant.`,
   '90002': ({ tenantId, cloud }) =>
-    `Tenant ${tenantId} was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). Copy the Directory (tenant) ID from ` +
-    `${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}. A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD or the account's cloud setting.`,
+    `The tenant of the Tenant ID (${maskSettingValue(tenantId)}) was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). ` +
+    `Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}. ` +
+    "A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD or the account's cloud setting.",
   '900023': ({ tenantId }) =>
-    `"${tenantId}" is not a valid tenant ID (AADSTS900023). Copy the Directory (tenant) ID (a GUID) from ${OVERVIEW_PAGE} into Tenant ID in ${ERP_SETTINGS}.`,
+    `The Tenant ID (${maskSettingValue(tenantId)}) is not a valid tenant ID (AADSTS900023). Copy the Directory (tenant) ID (a GUID) from ${OVERVIEW_PAGE} ` +
+    `into Tenant ID in ${ERP_SETTINGS}.`,
   '7000229': ({ clientId }) =>
-    `App ${clientId} has no service principal in this tenant (AADSTS7000229). An admin opens API permissions in the app registration and clicks ` +
-    `"Grant admin consent", which creates it.`,
+    `The app of the Client ID (${maskSettingValue(clientId)}) has no service principal in this tenant (AADSTS7000229). An admin opens API permissions ` +
+    `in the app registration and clicks "Grant admin consent", which creates it.`,
   '700027': ({ certificate }) =>
     `Entra could not verify the certificate${certificate ? ` with SHA-256 thumbprint ${certificate.thumbprintSha256}` : ''} that signed the sign-in ` +
     `(AADSTS700027): it is not uploaded to the app registration, or the private key in the settings does not belong to it. In ${SECRET_PAGE} > Certificates, ` +
@@ -74,14 +79,20 @@ export function checkTenantId(tenantId: string): Failure | undefined {
   return {
     category: 'settings',
     code: 'InvalidTenantId',
-    reason: `Tenant ID "${tenantId}" is not a GUID or domain name. Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
+    reason:
+      `The Tenant ID (${maskSettingValue(tenantId)}) is not a GUID or domain name. ` +
+      `Copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
   };
 }
 
 export function classifyTokenError(err: unknown, credentials: TokenErrorContext): Failure {
   const error = (typeof err === 'object' && err !== null ? err : {}) as MsalLikeError;
   const errorCode = typeof error.errorCode === 'string' ? error.errorCode : undefined;
-  const description = String(error.errorMessage ?? error.message ?? err);
+  // Entra's text quotes the tenant and client it was given: they are named, not repeated.
+  const description = withoutSettingValues(String(error.errorMessage ?? error.message ?? err), {
+    'Tenant ID': credentials.tenantId,
+    'Client ID': credentials.clientId,
+  });
   const status = typeof error.status === 'number' ? error.status : undefined;
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
 
@@ -121,7 +132,9 @@ export function classifyTokenError(err: unknown, credentials: TokenErrorContext)
       category: 'credentials',
       code: aadsts ? `AADSTS${aadsts}` : (errorCode ?? `HTTP${status}`),
       ...(status ? { httpStatus: status } : {}),
-      reason: `Microsoft Entra refused to issue a token for app ${credentials.clientId}: ${firstLine(description)}. Check the app registration and ${ERP_SETTINGS}.`,
+      reason:
+        `Microsoft Entra refused to issue a token for the app of the Client ID (${maskSettingValue(credentials.clientId)}): ` +
+        `${firstLine(description)}. Check the app registration and ${ERP_SETTINGS}.`,
     };
   }
   return { category: 'unknown', code: errorCode ?? 'TokenError', reason: `Getting a token failed unexpectedly: ${firstLine(description)}` };

@@ -4,6 +4,8 @@ import type { CloudName } from '../../config/env-schema';
 import { DeliveryError } from '../delivery/failure';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';
+import { isEmailAddress, MAX_EMAIL_ADDRESS_LENGTH } from './email-address';
+import { maskSettingValue } from './setting-value';
 import type { AccountSettings, UserSettings } from './settings-store';
 
 /** A certificate credential, as MSAL's `clientCertificate` takes it. */
@@ -33,10 +35,22 @@ export interface SendRoute {
 const ACCOUNT_PROFILE_PAGE = 'Settings > Account > Profile';
 const ACCOUNT_SETTINGS_PAGE = `${ACCOUNT_PROFILE_PAGE} > Microsoft Graph settings`;
 const USER_SETTINGS_PAGE = 'Settings > User > (the user) > E-mail provider';
-const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function settingsError(reason: string, code: string): DeliveryError {
   return new DeliveryError({ category: 'settings', code, reason });
+}
+
+/** A provider is a word from the ERP's list ("smtp"); anything else is described like any other value. */
+function describeProvider(value: string | undefined): string {
+  if (value === undefined) return 'not set';
+  return /^[A-Za-z0-9 _.-]{1,32}$/.test(value) ? value : `a value of ${maskSettingValue(value)}`;
+}
+
+/** Names the setting and describes its value without quoting it (it may be a secret pasted into the wrong field). */
+function invalidSender(setting: string, value: string, page: string): DeliveryError {
+  const problem =
+    value.length > MAX_EMAIL_ADDRESS_LENGTH ? `is longer than ${MAX_EMAIL_ADDRESS_LENGTH} characters` : 'is not an e-mail address';
+  return settingsError(`${setting} (${maskSettingValue(value)}) ${problem}; correct it at ${page}.`, 'InvalidSenderEmail');
 }
 
 export interface ResolveSenderInput {
@@ -76,7 +90,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     const name = account.cloud.toLowerCase();
     if (!isCloudName(name)) {
       throw settingsError(
-        `Account ${accountId}'s cloud "${account.cloud}" is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
+        `Account ${accountId}'s cloud setting (${maskSettingValue(account.cloud)}) is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
           'or remove it to use MS_GRAPH_CLOUD.',
         'InvalidCloud',
       );
@@ -109,7 +123,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (account.emailProvider !== graphProviderValue) {
     throw settingsError(
-      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${account.emailProvider ?? 'not set'}); ` +
+      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${describeProvider(account.emailProvider)}); ` +
         `an admin sets E-mail provider = Microsoft Graph at ${ACCOUNT_PROFILE_PAGE}.`,
       'ProviderNotGraph',
     );
@@ -127,12 +141,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
     credentials = credentialsOf({ ...account, tenantId, clientId });
     credentialsByAccount.set(account, credentials);
   }
-  if (!EMAIL_ADDRESS.test(accountSender)) {
-    throw settingsError(
-      `Account ${accountId}'s Sender e-mail "${accountSender}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,
-      'InvalidSenderEmail',
-    );
-  }
+  if (!isEmailAddress(accountSender)) throw invalidSender(`Account ${accountId}'s Sender e-mail`, accountSender, ACCOUNT_SETTINGS_PAGE);
   const asAccount = (fallbackReason?: string): SendRoute => ({
     sender: accountSender,
     senderSource: 'account',
@@ -150,11 +159,6 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (user.emailProvider !== graphProviderValue) return asAccount(`user ${userId} does not use Microsoft Graph`);
   if (!user.senderEmail) return asAccount(`user ${userId} has no Sender e-mail`);
-  if (!EMAIL_ADDRESS.test(user.senderEmail)) {
-    throw settingsError(
-      `User ${userId}'s Sender e-mail "${user.senderEmail}" is not an e-mail address; correct it at ${USER_SETTINGS_PAGE}.`,
-      'InvalidSenderEmail',
-    );
-  }
+  if (!isEmailAddress(user.senderEmail)) throw invalidSender(`User ${userId}'s Sender e-mail`, user.senderEmail, USER_SETTINGS_PAGE);
   return { sender: user.senderEmail, senderSource: 'user', credentials };
 }
