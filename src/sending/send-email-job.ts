@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { maskAddresses } from '../delivery/address-masking';
 import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
@@ -160,7 +161,8 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       email = parseEmailJob(job.data);
     } catch (err: unknown) {
-      const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: toError(err).message };
+      // The job's own fields are not trusted here: every address in the reason is hidden.
+      const failure: Failure = { category: 'invalid-payload', code: 'InvalidJobPayload', reason: maskAddresses(toError(err).message, {}) };
       logger.error({ jobId, reason: failure.reason }, 'e-mail job does not match the job contract');
       deps.observer?.onAttempt({ jobId, accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });
       throw new UnrecoverableError(describeFailure(failure));
