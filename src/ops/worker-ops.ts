@@ -68,7 +68,7 @@ export function createWorkerOps({ config, connection, deliveries, logger, proces
       const port = config.ops.worker.metricsPort;
       if (port === undefined) return undefined;
       server = await startOpsHttpServer({
-        host: config.ops.httpHost,
+        host: config.ops.worker.metricsHost,
         port,
         portVariable: 'WORKER_METRICS_PORT',
         registry,

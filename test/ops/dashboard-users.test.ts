@@ -71,12 +71,12 @@ describe('DASHBOARD_USERS', () => {
     ]);
   });
 
-  it('defaults: dashboard on 3000 at /, metrics on 9465 and 9464, all interfaces', () => {
+  it('defaults: dashboard on 3000 at /, metrics on 9465 and 9464, this host only', () => {
     const { ops } = loadConfig({ STORE: 'memory', SETTINGS_FILE: 'x.json' });
     expect(ops).toEqual({
-      httpHost: '0.0.0.0',
-      dashboard: { users: [], port: 3000, basePath: '/', metricsPort: 9465 },
-      worker: { metricsPort: 9464 },
+      deprecations: [],
+      dashboard: { host: '127.0.0.1', metricsHost: '127.0.0.1', users: [], port: 3000, basePath: '/', metricsPort: 9465 },
+      worker: { metricsHost: '127.0.0.1', metricsPort: 9464 },
     });
     const off = loadConfig({
       STORE: 'memory',

@@ -24,7 +24,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 function start(entry: string, env: Record<string, string>, args: string[] = []): WorkerProcess {
   return spawnEntryProcess(
     entry,
-    { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, OPS_HTTP_HOST: '127.0.0.1', ...env },
+    { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, ...env },
     args,
   );
 }
