@@ -8,12 +8,13 @@ import type { GraphMailClient } from '../graph/graph-mail-client';
 import type { SendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
 import { isEmailAddress } from '../settings/email-address';
+import { maskSettingValue } from '../settings/setting-value';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { AccountSettings, SettingsStore } from '../settings/settings-store';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential-expiry';
 import { expiryStep, permissionsStep, secretAtRestStep, step, type ConnectionStep, type StepId } from './connection-steps';
 import { SETUP_STEPS, setupFixFor } from './setup-fixes';
-import { readAppTokenClaims } from './token-claims';
+import { readAppTokenClaims } from '../graph/token-claims';
 
 export type { ConnectionStep, StepId, StepStatus } from './connection-steps';
 
@@ -71,7 +72,11 @@ function describeRoute(route: SendRoute, endpoints: CloudEndpoints | undefined):
   const cloud = endpoints
     ? ` in the ${endpoints.cloud} cloud (${new URL(endpoints.loginBaseUrl).host}, ${new URL(endpoints.graphBaseUrl).host})`
     : '';
-  return `Sends as ${route.sender} (${source}), as app ${credentials.clientId} of tenant ${credentials.tenantId}${cloud}, signing in with ${proof}.`;
+  // Tenant ID and Client ID are what was typed until Entra accepts them: described, not quoted.
+  return (
+    `Sends as ${route.sender} (${source}), as the app of the Client ID (${maskSettingValue(credentials.clientId)}) ` +
+    `in the tenant of the Tenant ID (${maskSettingValue(credentials.tenantId)})${cloud}, signing in with ${proof}.`
+  );
 }
 
 function testMessage(route: SendRoute, accountId: string, to: string): SendMailBody {
@@ -137,7 +142,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
 
   let accessToken: string;
   try {
-    accessToken = await deps.tokens.getAccessToken(route.credentials);
+    ({ accessToken } = await deps.tokens.getAccessToken(route.credentials));
   } catch (err: unknown) {
     steps.push(failedStep('token', failureOf(err, 'Getting a token')));
     skipRest('token', 'Not checked: needs a token.');
@@ -145,7 +150,9 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
   }
   const claims = readAppTokenClaims(accessToken);
   const host = endpoints ? ` from ${new URL(endpoints.loginBaseUrl).host}` : '';
-  steps.push(step('token', 'ok', `Got an app-only token${host}${claims?.audience ? ` for ${claims.audience}` : ''}.`));
+  // Entra's own statement of the tenant and app, now that it issued a token: safe to show.
+  const issuedTo = claims?.tenantId ? ` for app ${claims.appId ?? '(no appid claim)'} in tenant ${claims.tenantId}` : '';
+  steps.push(step('token', 'ok', `Got an app-only token${host}${claims?.audience ? ` for ${claims.audience}` : ''}${issuedTo}.`));
   steps.push(permissionsStep(claims));
 
   if (sendTestTo === undefined) {

@@ -26,6 +26,8 @@ export interface AttemptState {
   startedAtMs: number;
   clientRequestId: string;
   route?: SendRoute;
+  /** The tenant of the attempt's token (its tid); unset when no token was obtained. */
+  tenantId?: string;
   begun?: boolean;
 }
 
@@ -130,10 +132,11 @@ export async function settleFailure(
   const { now } = deps;
   const { jobId, email, route } = attempt;
   const failure = maskFailureAddresses(unmaskedFailure, { email, ...(route ? { sender: route.sender } : {}) });
+  // Flow state is keyed by the token's tenant: a throttle before any token (Entra's) is an ordinary retry.
   const throttlePause =
-    failure.category === 'throttled' && deps.flow && route
+    failure.category === 'throttled' && deps.flow && route && attempt.tenantId !== undefined
       ? await deps.flow.throttled(
-          { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: 0 },
+          { jobId, mailbox: route.sender, tenantId: attempt.tenantId, clientId: route.credentials.clientId, recipients: 0 },
           throttleScope(failure),
           failure.retryAfterMs ?? deps.retryPolicy.baseDelayMs,
           now(),

@@ -122,9 +122,18 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       try {
         const route = await resolveRoute(email);
         attempt.route = route;
-        // The token first (normally cached): the send then leaves right at its reserved slot.
-        const accessToken = await deps.tokens.getAccessToken(route.credentials);
-        const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
+        // The token first (normally cached): the send then leaves right at its reserved slot. The
+        // mailbox's budgets are keyed by the tenant Entra issued the token for, so settings cannot
+        // point one account at another tenant's state.
+        const token = await deps.tokens.getAccessToken(route.credentials);
+        attempt.tenantId = token.tenantId;
+        const ticket: SendTicket = {
+          jobId,
+          mailbox: route.sender,
+          tenantId: token.tenantId,
+          clientId: route.credentials.clientId,
+          recipients: start.recipientCount,
+        };
         if (deps.flow) {
           // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
           const admission = await deps.flow.admit(ticket, now());
@@ -133,7 +142,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         }
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
-        const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
+        const result = await deps.graph.sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId);
         const classification = classifySendResult(result, route, now());
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
