@@ -9,7 +9,7 @@ import type { SendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
 import { isEmailAddress } from '../settings/email-address';
 import { maskSettingValue } from '../settings/setting-value';
-import { resolveSender, type SendRoute } from '../settings/resolve-sender';
+import { resolveSender, SENDER_NOT_ALLOWED, type SendRoute } from '../settings/resolve-sender';
 import type { AccountSettings, SettingsStore } from '../settings/settings-store';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential-expiry';
 import { expiryStep, permissionsStep, secretAtRestStep, step, type ConnectionStep, type StepId } from './connection-steps';
@@ -79,6 +79,38 @@ function describeRoute(route: SendRoute, endpoints: CloudEndpoints | undefined):
   );
 }
 
+/** A domain name as DNS spells it; a list entry that is not one is described, not quoted. */
+const DOMAIN_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+function describeDomains(domains: readonly string[]): string {
+  return domains.map((domain) => (domain.length <= 253 && DOMAIN_NAME.test(domain) ? domain : `(${maskSettingValue(domain)})`)).join(', ');
+}
+
+function settingsStep(route: SendRoute, endpoints: CloudEndpoints | undefined, account: AccountSettings): ConnectionStep {
+  const described = describeRoute(route, endpoints);
+  if (route.fallbackReason === SENDER_NOT_ALLOWED) {
+    return step(
+      'settings',
+      'warning',
+      `${described} The user's own Sender e-mail is outside the account's allowed sender domains ` +
+        `(${describeDomains(account.allowedSenderDomains ?? [])}), so the account's sender stands in.`,
+      {
+        code: 'SenderNotAllowed',
+        fix:
+          `${SETUP_STEPS.account}: add the user's domain to the allowed sender domains (microsoftGraph.allowedSenderDomains), ` +
+          `or ${SETUP_STEPS.user}: correct the user's Sender e-mail.`,
+      },
+    );
+  }
+  if (route.fallbackReason) {
+    return step('settings', 'warning', `${described} The user's own sender is not used: ${route.fallbackReason}.`, {
+      code: 'UserSenderNotUsed',
+      fix: `${SETUP_STEPS.user}: set E-mail provider = Microsoft Graph and the user's Sender e-mail.`,
+    });
+  }
+  return step('settings', 'ok', described);
+}
+
 function testMessage(route: SendRoute, accountId: string, to: string): SendMailBody {
   return {
     message: {
@@ -129,14 +161,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
     return report();
   }
   const endpoints = deps.cloud ? endpointsForAccount(deps.cloud, route.credentials.cloud) : undefined;
-  steps.push(
-    route.fallbackReason
-      ? step('settings', 'warning', `${describeRoute(route, endpoints)} The user's own sender is not used: ${route.fallbackReason}.`, {
-          code: 'UserSenderNotUsed',
-          fix: `${SETUP_STEPS.user}: set E-mail provider = Microsoft Graph and the user's Sender e-mail.`,
-        })
-      : step('settings', 'ok', describeRoute(route, endpoints)),
-  );
+  steps.push(settingsStep(route, endpoints, account!));
   steps.push(secretAtRestStep(account!, route, deps.currentKeyId));
   steps.push(expiryStep(account!, now(), deps.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS));
 

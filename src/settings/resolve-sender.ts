@@ -40,6 +40,16 @@ function settingsError(reason: string, code: string): DeliveryError {
   return new DeliveryError({ category: 'settings', code, reason });
 }
 
+/** The fallback reason recorded when a user's sender is outside the account's allowed sender domains. */
+export const SENDER_NOT_ALLOWED = 'sender-not-allowed';
+
+/** Exact domain match (case-insensitive): a subdomain must be listed itself. No list: any domain. */
+export function isAllowedSender(address: string, allowedDomains: readonly string[] | undefined): boolean {
+  if (allowedDomains === undefined || allowedDomains.length === 0) return true;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return allowedDomains.includes(domain);
+}
+
 /** A provider is a word from the ERP's list ("smtp"); anything else is described like any other value. */
 function describeProvider(value: string | undefined): string {
   if (value === undefined) return 'not set';
@@ -160,5 +170,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   if (user.emailProvider !== graphProviderValue) return asAccount(`user ${userId} does not use Microsoft Graph`);
   if (!user.senderEmail) return asAccount(`user ${userId} has no Sender e-mail`);
   if (!isEmailAddress(user.senderEmail)) throw invalidSender(`User ${userId}'s Sender e-mail`, user.senderEmail, USER_SETTINGS_PAGE);
+  // Whoever edits a user's Sender e-mail must not choose any From address the app can send as.
+  if (!isAllowedSender(user.senderEmail, account.allowedSenderDomains)) return asAccount(SENDER_NOT_ALLOWED);
   return { sender: user.senderEmail, senderSource: 'user', credentials };
 }

@@ -1,6 +1,6 @@
 // Reading the ERP's e-mail settings: the interface both stores implement, and the mapping
 // from stored documents to the settings this project needs (secrets opened on the way).
-import { readDate, readText, type SecretSetting, type SettingsDocumentShape } from './document-shape';
+import { readDate, readText, readTextList, type SecretSetting, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets } from './settings-secrets';
 
 export interface AccountSettings {
@@ -19,6 +19,8 @@ export interface AccountSettings {
   certificateThumbprint?: string;
   certificatePem?: string;
   certificateExpiresAt?: Date;
+  /** Lower-cased, without a leading @; a user's Sender e-mail must be at one of them. Undefined: any. */
+  allowedSenderDomains?: string[];
   /** The key id each secret was encrypted under; a secret that is set but not listed here is stored in plaintext. */
   encryptionKeyIds?: Partial<Record<SecretSetting, string>>;
 }
@@ -73,6 +75,9 @@ export function readAccountSettings(
     certificateThumbprint: readText(document, fields['account.certificateThumbprint']),
     certificatePem: readText(document, fields['account.certificatePem']),
     certificateExpiresAt: readDate(document, fields['account.certificateExpiresAt']),
+    allowedSenderDomains: readTextList(document, fields['account.allowedSenderDomains'])?.map((domain) =>
+      domain.replace(/^@/, '').toLowerCase(),
+    ),
   };
   if (Object.keys(encryptionKeyIds).length > 0) settings.encryptionKeyIds = encryptionKeyIds;
   return settings;

@@ -192,3 +192,32 @@ describe('resolveSender never quotes a setting it refuses', () => {
     expect(failure.reason).toContain(`${PASTED_SECRET.length} characters, begins "Xy7…"`);
   });
 });
+
+describe('resolveSender with an allow-list of sender domains', () => {
+  const restricted: AccountSettings = { ...account, allowedSenderDomains: ['contoso.example', 'contoso.de'] };
+  const userSending = (senderEmail: string, settings = restricted): ResolveSenderInput => ({
+    ...base,
+    account: settings,
+    userId: 'u-1',
+    user: { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph', senderEmail },
+  });
+
+  it("falls back to the account's sender, with reason sender-not-allowed, for a user sender outside the list", () => {
+    const route = resolveSender(userSending('ceo@fabrikam.example'));
+    expect(route).toMatchObject({ sender: 'info@contoso.example', senderSource: 'account', fallbackReason: 'sender-not-allowed' });
+  });
+
+  it('sends as a user whose domain is on the list, whatever its casing', () => {
+    expect(resolveSender(userSending('Anna@Contoso.DE'))).toMatchObject({ sender: 'Anna@Contoso.DE', senderSource: 'user' });
+  });
+
+  it('takes a domain literally: a subdomain or a look-alike is not on the list', () => {
+    for (const sender of ['anna@sales.contoso.example', 'anna@contoso.example.evil.example', 'anna@xcontoso.example']) {
+      expect(resolveSender(userSending(sender)).fallbackReason).toBe('sender-not-allowed');
+    }
+  });
+
+  it('without a list, any user sender is used (as before)', () => {
+    expect(resolveSender(userSending('ceo@fabrikam.example', account))).toMatchObject({ senderSource: 'user' });
+  });
+});
