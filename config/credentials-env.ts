@@ -5,11 +5,13 @@ import { KEY_ID_PATTERN, SecretKeyringError, parseKeyring, type SecretKeyring } 
 // Plain strings on purpose: a zod error would quote the value, and these values are keys.
 const optionalSecret = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 const positiveInt = z.coerce.number().int().positive();
+const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const credentialsEnvSchema = z.object({
   SETTINGS_ENCRYPTION_KEYS: optionalSecret,
   SETTINGS_ENCRYPTION_KEY: optionalSecret,
   SETTINGS_ENCRYPTION_KEY_ID: z.string().regex(KEY_ID_PATTERN, '1-32 letters, digits, - or _').default('k1'),
+  SETTINGS_REQUIRE_ENCRYPTED: boolean.default(false),
   CREDENTIAL_EXPIRY_WARNING_DAYS: positiveInt.max(365).default(30),
   CREDENTIAL_EXPIRY_CHECK_INTERVAL_HOURS: positiveInt.max(24 * 7).default(24),
 });
@@ -20,6 +22,7 @@ export const credentialsEnvExamples: Record<keyof CredentialsEnv, string> = {
   SETTINGS_ENCRYPTION_KEYS: 'k2:<openssl rand -base64 32>,k1:<the previous key>',
   SETTINGS_ENCRYPTION_KEY: '<openssl rand -base64 32>',
   SETTINGS_ENCRYPTION_KEY_ID: 'k1',
+  SETTINGS_REQUIRE_ENCRYPTED: 'true',
   CREDENTIAL_EXPIRY_WARNING_DAYS: '30',
   CREDENTIAL_EXPIRY_CHECK_INTERVAL_HOURS: '24',
 };
@@ -27,6 +30,8 @@ export const credentialsEnvExamples: Record<keyof CredentialsEnv, string> = {
 export interface CredentialsConfig {
   /** The keys that decrypt settings (the first also encrypts); undefined when none is configured. */
   keyring?: SecretKeyring;
+  /** A secret stored in plaintext fails its jobs (`settings`) instead of only being warned about. */
+  requireEncrypted: boolean;
   /** Warn this many days before a client secret or certificate expires. */
   expiryWarningDays: number;
   /** How often the worker's expiry check runs. */
@@ -40,6 +45,7 @@ function problem(name: keyof CredentialsEnv, message: string): string {
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
 export function readCredentialsConfig(env: CredentialsEnv, problems: string[]): CredentialsConfig {
   const config: CredentialsConfig = {
+    requireEncrypted: env.SETTINGS_REQUIRE_ENCRYPTED,
     expiryWarningDays: env.CREDENTIAL_EXPIRY_WARNING_DAYS,
     expiryCheckIntervalMs: env.CREDENTIAL_EXPIRY_CHECK_INTERVAL_HOURS * 3600_000,
   };
@@ -54,7 +60,13 @@ export function readCredentialsConfig(env: CredentialsEnv, problems: string[]): 
   }
   const name = env.SETTINGS_ENCRYPTION_KEYS !== undefined ? 'SETTINGS_ENCRYPTION_KEYS' : 'SETTINGS_ENCRYPTION_KEY';
   const spec = env[name];
-  if (spec === undefined) return config;
+  if (spec === undefined) {
+    // Without keys no secret could be read at all: encrypted ones need a key, plaintext ones are refused.
+    if (env.SETTINGS_REQUIRE_ENCRYPTED) {
+      problems.push(problem('SETTINGS_REQUIRE_ENCRYPTED', 'is true, so SETTINGS_ENCRYPTION_KEYS must hold the keys the ERP encrypts with'));
+    }
+    return config;
+  }
   if (name === 'SETTINGS_ENCRYPTION_KEY' && spec.includes(':')) {
     problems.push(problem(name, 'holds one base64 key without an id; use SETTINGS_ENCRYPTION_KEYS for "<id>:<key>" entries'));
     return config;

@@ -53,6 +53,18 @@ export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnv
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * Variables whose values a configuration error never quotes: they hold keys or passwords, and
+ * SETTINGS_ENCRYPTION_KEY_ID is where a key pasted into the wrong variable would land. URLs are
+ * quoted with their credentials redacted instead (REDIS_URL and MONGODB_URI carry passwords).
+ */
+export const SECRET_VARIABLES: ReadonlySet<keyof Env> = new Set<keyof Env>([
+  'DASHBOARD_USERS',
+  'SETTINGS_ENCRYPTION_KEYS',
+  'SETTINGS_ENCRYPTION_KEY',
+  'SETTINGS_ENCRYPTION_KEY_ID',
+]);
+
 const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',

@@ -1,12 +1,13 @@
 // Loads the environment once at start into a typed Config; bad values stop the process with one
-// line per variable (name, problem, example).
+// line per variable (name, problem, example), never quoting a secret (config/shown-value.ts).
 import { z } from 'zod';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
 import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
 import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
-import { envExamples, envSchema, type Env } from './env-schema';
+import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
 import { readFlowConfig, type FlowConfig } from './flow-env';
 import { readOpsConfig, type OpsConfig } from './ops-env';
+import { shownValue } from './shown-value';
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
@@ -65,8 +66,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]) as keyof Env;
-        const got = env[name] === undefined ? 'not set' : `got "${env[name]}"`;
-        return problem(name, `${issue.message}, ${got}`);
+        return problem(name, `${issue.message}, ${shownValue(env[name], SECRET_VARIABLES.has(name))}`);
       }),
     );
   }

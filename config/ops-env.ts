@@ -7,12 +7,23 @@ const port = z.coerce.number().int().min(1).max(65535);
 const portOrOff = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
+export const DASHBOARD_BASE_PATH_MAX_LENGTH = 200;
+/**
+ * Unreserved URL characters and slashes after a leading slash: one flat character class, so
+ * matching takes time linear in the length (empty segments, "//", are refused separately).
+ */
+export const DASHBOARD_BASE_PATH_PATTERN = /^\/[A-Za-z0-9._~/-]*$/;
+const BASE_PATH_SHAPE = 'must be a URL path such as / or /email-dashboard';
+
 export const opsEnvSchema = z.object({
   DASHBOARD_USERS: optionalString,
   DASHBOARD_PORT: port.default(3000),
   DASHBOARD_BASE_PATH: z
     .string()
-    .regex(/^\/(?:[A-Za-z0-9._~-]+\/?)*$/, 'must be a URL path such as / or /email-dashboard')
+    // The length is checked first and stops the checks, so no pattern ever runs on a huge value.
+    .max(DASHBOARD_BASE_PATH_MAX_LENGTH, { error: `at most ${DASHBOARD_BASE_PATH_MAX_LENGTH} characters`, abort: true })
+    .regex(DASHBOARD_BASE_PATH_PATTERN, { error: BASE_PATH_SHAPE, abort: true })
+    .refine((path) => !path.includes('//'), BASE_PATH_SHAPE)
     .default('/'),
   DASHBOARD_METRICS_PORT: portOrOff.default(9465),
   WORKER_METRICS_PORT: portOrOff.default(9464),

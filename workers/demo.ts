@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redactUrlCredentials } from '../config/shown-value';
 import { createEmailProducer } from '../src/jobs/producer';
 import type { EmailJobInput } from '../src/jobs/email-job';
 import { DEMO_TENANT } from '../test/simulator/demo-tenant';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   let ownRedis: TestRedis | undefined;
   if (!(await redisReachable(redisUrl))) {
     ownRedis = await startRedisServer();
-    console.log(`No Redis at ${redisUrl}; started a throwaway redis-server at ${ownRedis.url}.`);
+    console.log(`No Redis at ${redactUrlCredentials(redisUrl)}; started a throwaway redis-server at ${ownRedis.url}.`);
     redisUrl = ownRedis.url;
   }
   const simulator = await startGraphSimulator({

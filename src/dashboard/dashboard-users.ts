@@ -12,6 +12,7 @@ export interface DashboardUser {
 }
 
 const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+const COMMA_HINT = 'a comma inside a password splits the entry: use a hash from npm run ops -- hash-password, which holds no comma';
 
 /**
  * Parses `name:role:secret` entries separated by commas, where secret is a `scrypt:` hash or a plain
@@ -27,13 +28,23 @@ export function parseDashboardUsers(value: string): { users: DashboardUser[]; pr
     .filter((entry) => entry.length > 0);
   entries.forEach((entry, index) => {
     const [name = '', role = '', ...rest] = entry.split(':');
-    const label = USER_NAME.test(name) ? `user ${name}` : `entry ${index + 1}`;
-    if (!USER_NAME.test(name)) {
-      problems.push(`${label}: the user name must be 1-64 letters, digits, ., _, @ or -`);
+    const roleParses = (DASHBOARD_ROLES as readonly string[]).includes(role);
+    // An entry after a comma may be the tail of a password that held one: until its role parses it
+    // is named by position, and no part of it is quoted.
+    const mayBePasswordTail = index > 0 && !roleParses;
+    const position = `entry ${index + 1}`;
+    const label = USER_NAME.test(name) && !mayBePasswordTail ? `user ${name}` : position;
+    const splitHint = mayBePasswordTail ? `; ${COMMA_HINT}` : '';
+    if (rest.length === 0 && !roleParses) {
+      problems.push(`${position}: is not name:role:password-hash${splitHint}`);
       return;
     }
-    if (!(DASHBOARD_ROLES as readonly string[]).includes(role)) {
-      problems.push(`${label}: the role must be viewer or operator (entries are name:role:password-hash)`);
+    if (!USER_NAME.test(name)) {
+      problems.push(`${position}: the user name must be 1-64 letters, digits, ., _, @ or -${splitHint}`);
+      return;
+    }
+    if (!roleParses) {
+      problems.push(`${label}: the role must be viewer or operator (entries are name:role:password-hash)${splitHint}`);
       return;
     }
     if (users.some((user) => user.name === name)) {

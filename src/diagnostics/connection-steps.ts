@@ -2,7 +2,7 @@
 // (how the secret is stored, when it expires, what the token grants).
 import type { SecretSetting } from '../settings/document-shape';
 import type { SendRoute } from '../settings/resolve-sender';
-import { SECRET_LABELS } from '../settings/settings-secrets';
+import { SECRET_LABELS, encryptSecretCall } from '../settings/settings-secrets';
 import type { AccountSettings } from '../settings/settings-store';
 import { credentialExpiry, describeCredentialExpiry } from './credential-expiry';
 import { SETUP_STEPS } from './setup-fixes';
@@ -49,8 +49,8 @@ export function secretAtRestStep(account: AccountSettings, route: SendRoute, cur
       {
         code: 'SecretNotEncrypted',
         fix:
-          `${SETUP_STEPS.account}: have the ERP store encryptSecret(value, SETTINGS_ENCRYPTION_KEYS), ` +
-          'or run npm run ops -- settings reencrypt --encrypt-plaintext.',
+          `${SETUP_STEPS.account}: have the ERP store ${encryptSecretCall(account.accountId, setting)} ` +
+          '(keys: SETTINGS_ENCRYPTION_KEYS), or run npm run ops -- settings reencrypt --encrypt-plaintext.',
       },
     );
   }
@@ -60,7 +60,19 @@ export function secretAtRestStep(account: AccountSettings, route: SendRoute, cur
       fix: `${SETUP_STEPS.server}: run npm run ops -- settings reencrypt, then remove key "${keyId}" from SETTINGS_ENCRYPTION_KEYS.`,
     });
   }
-  return step('secret-at-rest', 'ok', `The ${label} is stored encrypted (AES-256-GCM, key "${keyId}").`);
+  if (account.encryptionFormats?.[setting] === 'v1') {
+    return step(
+      'secret-at-rest',
+      'warning',
+      `The ${label} is encrypted (key "${keyId}") in format v1, which does not bind it to this account: ` +
+        "a copy of it in another account's settings would decrypt there too.",
+      {
+        code: 'SecretNotBound',
+        fix: `${SETUP_STEPS.server}: run npm run ops -- settings reencrypt (it rewrites v1 values as v2).`,
+      },
+    );
+  }
+  return step('secret-at-rest', 'ok', `The ${label} is stored encrypted (AES-256-GCM, key "${keyId}", bound to this account).`);
 }
 
 export function expiryStep(account: AccountSettings, nowMs: number, warningDays: number): ConnectionStep {

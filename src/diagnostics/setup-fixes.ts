@@ -45,7 +45,10 @@ const BY_CODE: Record<string, string> = {
   UserAccountMismatch: 'Check the user id: the user belongs to another account.',
   SecretKeyMissing: `${server}: set SETTINGS_ENCRYPTION_KEYS to the keys the ERP encrypts with.`,
   SecretKeyUnknown: `${server}: add the missing key id to SETTINGS_ENCRYPTION_KEYS, or re-enter the secret in ${account}.`,
-  SecretDecryptionFailed: `${server}: SETTINGS_ENCRYPTION_KEYS must hold the ERP's key under the same id; otherwise re-enter the secret in ${account}.`,
+  SecretDecryptionFailed:
+    `${server}: SETTINGS_ENCRYPTION_KEYS must hold the ERP's key under the same id; otherwise the value was copied from ` +
+    `another account or setting (or altered): re-enter the secret in ${account}.`,
+  SecretNotEncrypted: `${server}: run npm run ops -- settings reencrypt --encrypt-plaintext (SETTINGS_REQUIRE_ENCRYPTED refuses plaintext secrets), or re-enter the secret in ${account}.`,
   SecretMalformed: `${account}: re-enter the secret.`,
 };
 

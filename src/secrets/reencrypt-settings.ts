@@ -1,12 +1,14 @@
-// Moves every stored secret to the current encryption key (after a key rotation), optionally
-// encrypting secrets still stored in plaintext. Reports counts; never the values.
-import { SecretDecryptionError, decryptSecret, encryptSecret, encryptedKeyId, isEncryptedSecret } from './encrypted-secret';
+// Moves every stored secret to the current encryption key (after a key rotation) and to format v2
+// (bound to its account and setting), optionally encrypting secrets still stored in plaintext.
+// Reports counts; never the values.
+import type { SecretSetting } from '../settings/document-shape';
+import { SecretDecryptionError, decryptSecret, encryptSecret, encryptedKeyId, isEncryptedSecret, secretFormat } from './encrypted-secret';
 import type { SecretKeyring } from './secret-keyring';
 
 export interface StoredSecret {
+  /** The account document's `_id` as text (an ObjectId as hex): what the value is bound to. */
   accountId: string;
-  /** The setting name, e.g. "account.clientSecret". */
-  setting: string;
+  setting: SecretSetting;
   value: string;
 }
 
@@ -32,13 +34,16 @@ export interface ReencryptReport {
   currentKeyId: string;
   /** Secret values looked at. */
   scanned: number;
-  /** Encrypted under an older key: moved (or, in a dry run, to be moved) to the current key. */
+  /** Encrypted under an older key: moved (or, in a dry run, to be moved) to the current key, as format v2. */
   reencrypted: number;
+  /** Under the current key but in format v1 (not bound to its account): rewritten as v2 (or, in a dry run, to be). */
+  upgraded: number;
+  /** Under the current key, in format v2: nothing to do. */
   alreadyCurrent: number;
   /** Stored in plaintext; encrypted only with `encryptPlaintext`. */
   plaintext: number;
   encryptedPlaintext: number;
-  /** Values written (0 in a dry run); reencrypted + encryptedPlaintext minus conflicts. */
+  /** Values written (0 in a dry run); reencrypted + upgraded + encryptedPlaintext minus conflicts. */
   written: number;
   /** Changed by someone else between read and write, so not written; run again. */
   conflicts: number;
@@ -46,7 +51,7 @@ export interface ReencryptReport {
   failed: { accountId: string; setting: string; keyId?: string; problem: string }[];
 }
 
-/** Re-encrypts every account's secrets under `keyring.currentKeyId`; see ReencryptReport for what is counted. */
+/** Re-encrypts every account's secrets under `keyring.currentKeyId` as format v2; see ReencryptReport for what is counted. */
 export async function reencryptSettings(
   store: SecretRewriter,
   { keyring, dryRun = false, encryptPlaintext = false }: ReencryptOptions,
@@ -56,6 +61,7 @@ export async function reencryptSettings(
     currentKeyId: keyring.currentKeyId,
     scanned: 0,
     reencrypted: 0,
+    upgraded: 0,
     alreadyCurrent: 0,
     plaintext: 0,
     encryptedPlaintext: 0,
@@ -65,26 +71,31 @@ export async function reencryptSettings(
   };
   const { written, conflicts } = await store.rewriteAccountSecrets(({ accountId, setting, value }) => {
     report.scanned += 1;
+    const binding = { accountId, setting };
     if (!isEncryptedSecret(value)) {
       report.plaintext += 1;
       if (!encryptPlaintext) return undefined;
       report.encryptedPlaintext += 1;
-      return dryRun ? undefined : encryptSecret(value, keyring);
-    }
-    if (encryptedKeyId(value) === keyring.currentKeyId) {
-      report.alreadyCurrent += 1;
-      return undefined;
+      return dryRun ? undefined : encryptSecret(value, keyring, binding);
     }
     let plaintext: string;
     try {
-      plaintext = decryptSecret(value, keyring);
+      // Every value is decrypted where it is stored, current ones too: a v2 value copied from
+      // another account fails here, is reported, and is left for a person to re-enter.
+      plaintext = decryptSecret(value, keyring, binding);
     } catch (err: unknown) {
       if (!(err instanceof SecretDecryptionError)) throw err;
       report.failed.push({ accountId, setting, ...(err.keyId ? { keyId: err.keyId } : {}), problem: err.message });
       return undefined;
     }
-    report.reencrypted += 1;
-    return dryRun ? undefined : encryptSecret(plaintext, keyring);
+    const onCurrentKey = encryptedKeyId(value) === keyring.currentKeyId;
+    if (onCurrentKey && secretFormat(value) === 'v2') {
+      report.alreadyCurrent += 1;
+      return undefined;
+    }
+    if (onCurrentKey) report.upgraded += 1;
+    else report.reencrypted += 1;
+    return dryRun ? undefined : encryptSecret(plaintext, keyring, binding);
   });
   report.written = written;
   report.conflicts = conflicts;

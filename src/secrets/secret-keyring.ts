@@ -29,7 +29,8 @@ export class SecretKeyring {
     if (!current) throw new SecretKeyringError('At least one encryption key is needed.');
     const map = new Map<string, Buffer>();
     for (const { id, key } of keys) {
-      if (!KEY_ID_PATTERN.test(id)) throw new SecretKeyringError(`Key id "${id}" must be 1-32 letters, digits, - or _.`);
+      // Not quoted: an id that fails the pattern is often a key written before its id.
+      if (!KEY_ID_PATTERN.test(id)) throw new SecretKeyringError('A key id must be 1-32 letters, digits, - or _.');
       if (map.has(id)) throw new SecretKeyringError(`Key id "${id}" is listed twice.`);
       if (key.length !== KEY_BYTES) throw new SecretKeyringError(`Key "${id}" has ${key.length} bytes; AES-256 needs ${KEY_BYTES}.`);
       map.set(id, Buffer.from(key));
@@ -66,6 +67,8 @@ export function parseKeyring(spec: string, defaultKeyId = 'k1'): SecretKeyring {
     .map((entry) => entry.trim())
     .filter(Boolean);
   if (entries.length === 0) throw new SecretKeyringError('No key is given.');
+  // Messages name entries by position and show ids only once they pass the id pattern: a key
+  // written in the wrong place must not reach the error output.
   const keys = entries.map((entry, index) => {
     const separator = entry.indexOf(':');
     if (separator < 0 && entries.length > 1) {
@@ -73,7 +76,17 @@ export function parseKeyring(spec: string, defaultKeyId = 'k1'): SecretKeyring {
     }
     const id = separator < 0 ? defaultKeyId : entry.slice(0, separator).trim();
     const encoded = separator < 0 ? entry : entry.slice(separator + 1).trim();
-    if (!BASE64.test(encoded)) throw new SecretKeyringError(`Key "${id}" is not base64 (create one with: openssl rand -base64 32).`);
+    if (!KEY_ID_PATTERN.test(id)) {
+      throw new SecretKeyringError(
+        `Entry ${index + 1} does not start with a key id (1-32 letters, digits, - or _); write each entry as <id>:<base64 key>, id first. ` +
+          'The entry is not shown: it holds a key.',
+      );
+    }
+    if (!BASE64.test(encoded)) {
+      throw new SecretKeyringError(
+        `Entry ${index + 1} (key "${id}") is not base64; write each entry as <id>:<base64 key> (create a key with: openssl rand -base64 32).`,
+      );
+    }
     return { id, key: Buffer.from(encoded.replace(/-/g, '+').replace(/_/g, '/'), 'base64') };
   });
   return new SecretKeyring(keys);

@@ -66,6 +66,15 @@ export const DEFAULT_DOCUMENT_SHAPE: SettingsDocumentShape = {
   graphProviderValue: 'microsoft-graph',
 };
 
+/**
+ * A document's `_id` as text: an ObjectId as its hex string, anything else as String() gives it.
+ * Secrets are bound to this text, so both stores must read ids the same way.
+ */
+export function idText(id: unknown): string {
+  if (id !== null && typeof id === 'object' && 'toHexString' in id) return (id as { toHexString(): string }).toHexString();
+  return String(id);
+}
+
 /** Reads a dotted path ("microsoftGraph.tenantId") out of a stored document. */
 export function readPath(document: unknown, path: string): unknown {
   let value: unknown = document;

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { SecretRewriter, StoredSecret } from '../secrets/reencrypt-settings';
-import { SECRET_SETTINGS, readText, writePath, type SettingsDocumentShape } from './document-shape';
+import { SECRET_SETTINGS, idText, readText, writePath, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets, type SettingsSecretsOptions } from './settings-secrets';
 import {
   readAccountSettings,
@@ -34,8 +34,8 @@ export class MemorySettingsStore implements SettingsStore, GraphAccountLister, S
     private readonly shape: SettingsDocumentShape,
     options: SettingsSecretsOptions = {},
   ) {
-    for (const account of documents.accounts) this.accounts.set(String(account._id), account);
-    for (const user of documents.users) this.users.set(String(user._id), user);
+    for (const account of documents.accounts) this.accounts.set(idText(account._id), account);
+    for (const user of documents.users) this.users.set(idText(user._id), user);
     this.secrets = new SettingsSecrets(options);
   }
 

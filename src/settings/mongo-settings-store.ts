@@ -2,7 +2,7 @@
 // so no mongoose model is defined over them: one findOne each, projecting only the configured paths.
 import { Types, type Connection } from 'mongoose';
 import type { SecretRewriter, StoredSecret } from '../secrets/reencrypt-settings';
-import { SECRET_SETTINGS, readPath, type SettingsDocumentShape } from './document-shape';
+import { SECRET_SETTINGS, idText, readPath, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets, type SettingsSecretsOptions } from './settings-secrets';
 import {
   readAccountSettings,
@@ -102,10 +102,6 @@ export class MongoSettingsStore implements SettingsStore, GraphAccountLister, Se
 /** The ERP stores some ids as strings and some as ObjectIds, so a 24-hex id may be either. */
 function idFilter(id: string) {
   return OBJECT_ID_HEX.test(id) ? { _id: { $in: [id, new Types.ObjectId(id)] } } : { _id: id };
-}
-
-function idText(id: unknown): string {
-  return id instanceof Types.ObjectId ? id.toHexString() : String(id);
 }
 
 /** MongoDB rejects a projection naming both "a" and "a.b" (path collision); "a" already brings "a.b". */

@@ -1,6 +1,7 @@
 // Reading the ERP's e-mail settings: the interface both stores implement, and the mapping
 // from stored documents to the settings this project needs (secrets opened on the way).
-import { readDate, readText, readTextList, type SecretSetting, type SettingsDocumentShape } from './document-shape';
+import type { SecretFormat } from '../secrets/encrypted-secret';
+import { idText, readDate, readText, readTextList, type SecretSetting, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets } from './settings-secrets';
 
 export interface AccountSettings {
@@ -23,6 +24,8 @@ export interface AccountSettings {
   allowedSenderDomains?: string[];
   /** The key id each secret was encrypted under; a secret that is set but not listed here is stored in plaintext. */
   encryptionKeyIds?: Partial<Record<SecretSetting, string>>;
+  /** The format of each encrypted secret: v1 values are not bound to their account (settings reencrypt upgrades them). */
+  encryptionFormats?: Partial<Record<SecretSetting, SecretFormat>>;
 }
 
 export interface UserSettings {
@@ -46,7 +49,10 @@ export interface GraphAccountLister {
 
 const NO_SECRETS = new SettingsSecrets();
 
-/** Maps an account document; throws a `settings` DeliveryError when a stored secret cannot be decrypted. */
+/**
+ * Maps an account document; throws a `settings` DeliveryError when a stored secret cannot be decrypted
+ * (or is plaintext and refused). Secrets are opened as the document's own `_id` (the id they are bound to).
+ */
 export function readAccountSettings(
   document: unknown,
   accountId: string,
@@ -55,11 +61,15 @@ export function readAccountSettings(
 ): AccountSettings {
   const { fields } = shape;
   const encryptionKeyIds: Partial<Record<SecretSetting, string>> = {};
+  const encryptionFormats: Partial<Record<SecretSetting, SecretFormat>> = {};
+  const storedId = (document as { _id?: unknown } | null)?._id;
+  const boundTo = storedId === undefined ? accountId : idText(storedId);
   const openSecret = (setting: SecretSetting): string | undefined => {
     const stored = readText(document, fields[setting]);
     if (stored === undefined) return undefined;
-    const opened = secrets.open(stored, accountId, setting);
+    const opened = secrets.open(stored, boundTo, setting);
     if (opened.keyId !== undefined) encryptionKeyIds[setting] = opened.keyId;
+    if (opened.format !== undefined) encryptionFormats[setting] = opened.format;
     return opened.value;
   };
   const settings: AccountSettings = {
@@ -80,6 +90,7 @@ export function readAccountSettings(
     ),
   };
   if (Object.keys(encryptionKeyIds).length > 0) settings.encryptionKeyIds = encryptionKeyIds;
+  if (Object.keys(encryptionFormats).length > 0) settings.encryptionFormats = encryptionFormats;
   return settings;
 }
 

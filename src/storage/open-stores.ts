@@ -22,7 +22,11 @@ export async function openStores(
   logger: Logger,
 ): Promise<Stores> {
   // The keys decrypt secrets as settings are read; the logger gets the one-time plaintext warnings.
-  const secrets = { ...(config.credentials?.keyring ? { keyring: config.credentials.keyring } : {}), logger };
+  const secrets = {
+    ...(config.credentials?.keyring ? { keyring: config.credentials.keyring } : {}),
+    requireEncrypted: config.credentials?.requireEncrypted ?? false,
+    logger,
+  };
   if (config.store.kind === 'memory') {
     logger.warn(
       { settingsFile: config.store.settingsFile },

@@ -9,6 +9,7 @@ import { MongoDeliveryStore } from '../../src/delivery/mongo-delivery-store';
 import type { SettingsDocumentShape } from '../../src/settings/document-shape';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import { MongoSettingsStore } from '../../src/settings/mongo-settings-store';
+import type { SettingsSecretsOptions } from '../../src/settings/settings-secrets';
 import type { SettingsStore } from '../../src/settings/settings-store';
 
 // Test setup, not application config: the suites only need to know whether a server is there.
@@ -28,8 +29,8 @@ export interface StoreTarget {
   open(): Promise<void>;
   /** After the target's tests: drop what the run created and disconnect. */
   close(): Promise<void>;
-  /** A settings store holding exactly these documents. */
-  settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape): Promise<SettingsStore>;
+  /** A settings store holding exactly these documents, opening secrets with these options (keys, plaintext policy). */
+  settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape, secrets?: SettingsSecretsOptions): Promise<SettingsStore>;
   /** An empty delivery store. */
   deliveryStore(): Promise<DeliveryStore>;
 }
@@ -67,7 +68,7 @@ function memoryTarget(): StoreTarget {
     name: 'memory',
     open: async () => undefined,
     close: async () => undefined,
-    settingsStore: async (documents, shape) => new MemorySettingsStore(documents, shape),
+    settingsStore: async (documents, shape, secrets) => new MemorySettingsStore(documents, shape, secrets),
     deliveryStore: async () => new MemoryDeliveryStore(),
   };
 }
@@ -97,7 +98,7 @@ function mongoTarget(uri: string | undefined): StoreTarget {
         await server?.close();
       }
     },
-    async settingsStore(documents, shape) {
+    async settingsStore(documents, shape, secrets) {
       const suffix = randomUUID();
       const ownShape = {
         ...shape,
@@ -109,7 +110,7 @@ function mongoTarget(uri: string | undefined): StoreTarget {
       if (documents.accounts.length > 0)
         await db.collection(ownShape.accountsCollection).insertMany(documents.accounts.map((doc) => ({ ...doc })));
       if (documents.users.length > 0) await db.collection(ownShape.usersCollection).insertMany(documents.users.map((doc) => ({ ...doc })));
-      return new MongoSettingsStore(db, ownShape);
+      return new MongoSettingsStore(db, ownShape, secrets);
     },
     async deliveryStore() {
       const store = new MongoDeliveryStore(connected(), `deliveries-${randomUUID()}`);

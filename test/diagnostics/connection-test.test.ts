@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { parseKeyring } from '../../src/secrets/secret-keyring';
+import { encryptSecretV1 } from '../support/legacy-secrets';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import {
   APPS,
@@ -18,6 +19,7 @@ import {
 } from './diagnostics-kit';
 
 const DAY = 24 * 3600_000;
+const CLIENT_SECRET = { accountId: 'acc-1', setting: 'account.clientSecret' } as const;
 const keyring = parseKeyring(`k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`);
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;
@@ -36,7 +38,7 @@ describe('a correct setup', () => {
   it('passes every step and the test message is accepted from the account sender', async () => {
     const report = await verifyAgainst(
       simulator,
-      withAccount({ clientSecret: encryptSecret(SECRET, keyring), clientSecretExpiresAt: new Date(Date.now() + 200 * DAY) }),
+      withAccount({ clientSecret: encryptSecret(SECRET, keyring, CLIENT_SECRET), clientSecretExpiresAt: new Date(Date.now() + 200 * DAY) }),
       { keyring, sendTestTo: 'admin@fabrikam.example' },
     );
 
@@ -54,7 +56,10 @@ describe('a correct setup', () => {
       withAccount({
         ...APPS.certificate,
         clientSecret: undefined,
-        certificate: { privateKey: encryptSecret(certificate.privateKeyPem, keyring), pem: certificate.certificatePem },
+        certificate: {
+          privateKey: encryptSecret(certificate.privateKeyPem, keyring, { accountId: 'acc-1', setting: 'account.certificatePrivateKey' }),
+          pem: certificate.certificatePem,
+        },
       }),
       { keyring, sendTestTo: 'admin@fabrikam.example' },
     );
@@ -109,21 +114,43 @@ describe('secrets at rest and expiry', () => {
   it('warns about a plaintext secret, and still goes on', async () => {
     const report = await verifyAgainst(simulator, withAccount({}), { keyring });
     expect(stepOf(report, 'secret-at-rest')).toMatchObject({ status: 'warning', code: 'SecretNotEncrypted' });
-    expect(stepOf(report, 'secret-at-rest').fix).toContain('encryptSecret(value, SETTINGS_ENCRYPTION_KEYS)');
+    expect(stepOf(report, 'secret-at-rest').fix).toContain(
+      "encryptSecret(value, keys, { accountId: 'acc-1', setting: 'account.clientSecret' })",
+    );
     expect(report.ok).toBe(true);
+  });
+
+  it('warns about a secret in format v1, which is not bound to its account, and names the command that upgrades it', async () => {
+    const report = await verifyAgainst(simulator, withAccount({ clientSecret: encryptSecretV1(SECRET, keyring) }), { keyring });
+    expect(stepOf(report, 'secret-at-rest')).toMatchObject({ status: 'warning', code: 'SecretNotBound' });
+    expect(stepOf(report, 'secret-at-rest').reason).toContain('format v1, which does not bind it to this account');
+    expect(stepOf(report, 'secret-at-rest').fix).toContain('npm run ops -- settings reencrypt');
+    expect(report.ok).toBe(true);
+  });
+
+  it('fails at the settings step for a secret copied from another account, saying what to do', async () => {
+    const copied = encryptSecret(SECRET, keyring, { accountId: 'acc-other', setting: 'account.clientSecret' });
+    const report = await verifyAgainst(simulator, withAccount({ clientSecret: copied }), { keyring });
+    expect(stepOf(report, 'settings')).toMatchObject({ status: 'failed', code: 'SecretDecryptionFailed' });
+    expect(stepOf(report, 'settings').reason).toContain('encrypted for another account or setting');
+    expect(stepOf(report, 'settings').fix).toContain('re-enter the secret');
+    expect(JSON.stringify(report)).not.toContain(copied);
+    expect(simulator.stats.tokenRequests).toBe(0);
   });
 
   it('warns about a secret under a key that is no longer current', async () => {
     const old = parseKeyring(`k1:${randomBytes(32).toString('base64')}`);
     const both = parseKeyring(`k2:${randomBytes(32).toString('base64')},k1:${Buffer.from(old.keyFor('k1')!).toString('base64')}`);
-    const report = await verifyAgainst(simulator, withAccount({ clientSecret: encryptSecret(SECRET, old) }), { keyring: both });
+    const report = await verifyAgainst(simulator, withAccount({ clientSecret: encryptSecret(SECRET, old, CLIENT_SECRET) }), {
+      keyring: both,
+    });
     expect(stepOf(report, 'secret-at-rest')).toMatchObject({ status: 'warning', code: 'SecretUnderOldKey' });
     expect(stepOf(report, 'secret-at-rest').fix).toContain('npm run ops -- settings reencrypt');
   });
 
   it('fails at the settings step when the secret cannot be decrypted, naming the key id and skipping the rest', async () => {
     const other = parseKeyring(`k7:${randomBytes(32).toString('base64')}`);
-    const report = await verifyAgainst(simulator, withAccount({ clientSecret: encryptSecret(SECRET, other) }), { keyring });
+    const report = await verifyAgainst(simulator, withAccount({ clientSecret: encryptSecret(SECRET, other, CLIENT_SECRET) }), { keyring });
     expect(statuses(report)).toEqual([
       'settings:failed',
       'secret-at-rest:skipped',

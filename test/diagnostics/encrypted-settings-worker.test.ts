@@ -1,5 +1,6 @@
-// The worker process with SETTINGS_ENCRYPTION_KEYS: encrypted secrets and certificates send,
-// an undecryptable secret fails for good with its reason, and no secret or key reaches the logs or Redis.
+// The worker process with SETTINGS_ENCRYPTION_KEYS: encrypted secrets (v2, and v1 of earlier versions)
+// and certificates send, an undecryptable or copied secret fails for good with its reason, and no
+// secret or key reaches the logs or Redis.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { Job, QueueEvents } from 'bullmq';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { encryptSecretV1 } from '../support/legacy-secrets';
 import { sampleEmail } from '../support/test-pipeline';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
 import { APPS, SECRET, accountDocument, diagnosticsFixture, type DiagnosticsFixture } from './diagnostics-kit';
@@ -16,6 +18,7 @@ const redisUrl = process.env.REDIS_URL!;
 const KEY_OLD = randomBytes(32).toString('base64');
 const KEY_NEW = randomBytes(32).toString('base64');
 const STRAY_KEY = randomBytes(32).toString('base64');
+const clientSecretOf = (accountId: string) => ({ accountId, setting: 'account.clientSecret' as const });
 
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;
@@ -29,18 +32,23 @@ beforeAll(async () => {
   const { certificate } = fixture;
   const settings = {
     accounts: [
-      accountDocument('acc-new-key', { clientSecret: encryptSecret(SECRET, `k2:${KEY_NEW}`) }),
-      accountDocument('acc-old-key', { clientSecret: encryptSecret(SECRET, `k1:${KEY_OLD}`) }),
+      accountDocument('acc-new-key', { clientSecret: encryptSecret(SECRET, `k2:${KEY_NEW}`, clientSecretOf('acc-new-key')) }),
+      accountDocument('acc-old-key', { clientSecret: encryptSecretV1(SECRET, `k1:${KEY_OLD}`) }),
       accountDocument('acc-cert', {
         ...APPS.certificate,
         clientSecret: undefined,
         certificate: {
-          privateKey: encryptSecret(certificate.privateKeyPem, `k2:${KEY_NEW}`),
+          privateKey: encryptSecret(certificate.privateKeyPem, `k2:${KEY_NEW}`, {
+            accountId: 'acc-cert',
+            setting: 'account.certificatePrivateKey',
+          }),
           thumbprintSha256: certificate.thumbprintSha256,
         },
       }),
       accountDocument('acc-plain', {}),
-      accountDocument('acc-lost-key', { clientSecret: encryptSecret(SECRET, `k0:${STRAY_KEY}`) }),
+      accountDocument('acc-lost-key', { clientSecret: encryptSecret(SECRET, `k0:${STRAY_KEY}`, clientSecretOf('acc-lost-key')) }),
+      // acc-new-key's secret, copied into another account's settings.
+      accountDocument('acc-copied', { clientSecret: encryptSecret(SECRET, `k2:${KEY_NEW}`, clientSecretOf('acc-new-key')) }),
     ],
     users: [],
   };
@@ -73,13 +81,13 @@ function startWorker(queueName: string) {
 }
 
 describe('the worker process with encrypted settings', () => {
-  it('sends with secrets under the current and the previous key and with a certificate, and keeps every secret out of logs and Redis', async () => {
+  it('sends with secrets under the current and the previous key and with a certificate, fails copied ones, and keeps every secret out of logs and Redis', async () => {
     const queueName = `test-${randomUUID()}`;
     const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
     const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
     try {
       worker = startWorker(queueName);
-      const accounts = ['acc-new-key', 'acc-old-key', 'acc-cert', 'acc-plain', 'acc-plain', 'acc-lost-key'];
+      const accounts = ['acc-new-key', 'acc-old-key', 'acc-cert', 'acc-plain', 'acc-plain', 'acc-lost-key', 'acc-copied'];
       const jobs = await Promise.all(accounts.map((accountId) => producer.enqueue(sampleEmail({ accountId }))));
       const ends = await Promise.all(
         jobs.map(async ({ jobId }) => {
@@ -94,6 +102,9 @@ describe('the worker process with encrypted settings', () => {
       expect(ends.slice(0, 5)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
       expect(ends[5]).toMatch(
         /^\[settings\] Account acc-lost-key's Client secret was encrypted with key id "k0", which is not in SETTINGS_ENCRYPTION_KEYS \(ids: k2, k1\)/,
+      );
+      expect(ends[6]).toMatch(
+        /^\[settings\] Account acc-copied's Client secret does not decrypt as this account's Client secret with key "k2": the stored value was encrypted for another account or setting/,
       );
       expect(simulator.sent.filter((m) => m.appId === APPS.certificate.clientId)).toHaveLength(1);
 

@@ -13,6 +13,7 @@ import { APPS, MAILBOXES, SECRET, accountDocument, diagnosticsFixture, type Diag
 const VERIFY_ENTRY = join(__dirname, '../../workers/verify.ts');
 const KEY = randomBytes(32).toString('base64');
 const KEYS = `k1:${KEY}`;
+const clientSecretOf = (accountId: string) => ({ accountId, setting: 'account.clientSecret' as const });
 
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;
@@ -25,6 +26,10 @@ interface Run {
 }
 
 function verify(...args: string[]): Promise<Run> {
+  return verifyWith({}, ...args);
+}
+
+function verifyWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', VERIFY_ENTRY, ...args], {
     env: {
       PATH: process.env.PATH,
@@ -35,6 +40,7 @@ function verify(...args: string[]): Promise<Run> {
       MS_LOGIN_BASE_URL: simulator.url,
       SETTINGS_ENCRYPTION_KEYS: KEYS,
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,13 +66,19 @@ beforeAll(async () => {
   const { certificate } = fixture;
   const settings = {
     accounts: [
-      accountDocument('acc-1', { clientSecret: encryptSecret(SECRET, KEYS), clientSecretExpiresAt: '2999-01-01' }),
+      accountDocument('acc-1', { clientSecret: encryptSecret(SECRET, KEYS, clientSecretOf('acc-1')), clientSecretExpiresAt: '2999-01-01' }),
       accountDocument('acc-plain', {}),
-      accountDocument('acc-blocked', { clientSecret: encryptSecret(SECRET, KEYS), senderEmail: MAILBOXES.blocked }),
+      accountDocument('acc-blocked', {
+        clientSecret: encryptSecret(SECRET, KEYS, clientSecretOf('acc-blocked')),
+        senderEmail: MAILBOXES.blocked,
+      }),
       accountDocument('acc-cert', {
         ...APPS.certificate,
         clientSecret: undefined,
-        certificate: { privateKey: encryptSecret(certificate.privateKeyPem, KEYS), pem: certificate.certificatePem },
+        certificate: {
+          privateKey: encryptSecret(certificate.privateKeyPem, KEYS, { accountId: 'acc-cert', setting: 'account.certificatePrivateKey' }),
+          pem: certificate.certificatePem,
+        },
       }),
     ],
     users: [],
@@ -126,6 +138,20 @@ describe('npm run verify', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('[warn] Secret is stored encrypted');
     expect(run.stderr.match(/is stored in plaintext/g)).toHaveLength(1);
+    expectNoSecrets(run);
+  });
+
+  it('with SETTINGS_REQUIRE_ENCRYPTED=true, fails a plaintext secret at the settings step with the fix, and exits 1', async () => {
+    const run = await verifyWith({ SETTINGS_REQUIRE_ENCRYPTED: 'true' }, '--account', 'acc-plain');
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('[FAIL] Settings resolve to a sender and credentials');
+    expect(run.stdout).toContain(
+      "Account acc-plain's Client secret is stored in plaintext, and SETTINGS_REQUIRE_ENCRYPTED=true refuses it",
+    );
+    expect(run.stdout).toContain(
+      'Fix: Server configuration (environment of the worker and of npm run verify): run npm run ops -- settings reencrypt --encrypt-plaintext',
+    );
     expectNoSecrets(run);
   });
 

@@ -23,6 +23,35 @@ describe('the worker process', () => {
     ]);
   });
 
+  it('names each bad secret variable on stderr without printing a password, key or password tail', async () => {
+    const key = Buffer.alloc(32, 5).toString('base64');
+    const worker = spawnWorkerProcess({
+      REDIS_URL: 'http://mailer:RedisPw-9@redis.internal:6379',
+      MONGODB_URI: 'postgres://erp:MongoPw-9@db.internal/omikai',
+      SETTINGS_ENCRYPTION_KEYS: `${key}:k1`,
+      DASHBOARD_USERS: 'anna:operator:pass,TailOfPw9',
+    });
+    expect(await worker.exited).toBe(78);
+    const output = worker.output();
+    expect(output.trim().split('\n')).toEqual([
+      'Invalid configuration:',
+      expect.stringMatching(/^ {2}REDIS_URL: .*got "http:\/\/\*\*\*@redis\.internal:6379"/),
+      expect.stringMatching(/^ {2}MONGODB_URI: .*got "postgres:\/\/\*\*\*@db\.internal\/omikai"/),
+    ]);
+    for (const secret of ['RedisPw-9', 'MongoPw-9', key, key.slice(0, 12), 'TailOfPw9']) expect(output).not.toContain(secret);
+
+    // With the URLs right, the key list and the user list are reported, again without their secrets.
+    const second = spawnWorkerProcess({
+      MONGODB_URI: 'mongodb://127.0.0.1:1/x',
+      SETTINGS_ENCRYPTION_KEYS: `${key}:k1`,
+      DASHBOARD_USERS: 'anna:operator:pass,TailOfPw9',
+    });
+    expect(await second.exited).toBe(78);
+    expect(second.output()).toMatch(/^ {2}SETTINGS_ENCRYPTION_KEYS: Entry 1/m);
+    expect(second.output()).toMatch(/^ {2}DASHBOARD_USERS: entry 2/m);
+    for (const secret of [key, key.slice(0, 12), 'TailOfPw9']) expect(second.output()).not.toContain(secret);
+  });
+
   describe('against the simulator', () => {
     let simulator: GraphSimulator;
     let dir: string;

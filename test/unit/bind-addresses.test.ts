@@ -57,9 +57,10 @@ describe('the container set-up opens what must be reached', () => {
   });
 
   it('compose sets them explicitly and publishes the board on the host loopback only', () => {
-    expect(service('dashboard')).toMatch(/DASHBOARD_HOST: 0\.0\.0\.0/);
-    expect(service('dashboard')).toContain("ports: ['127.0.0.1:3000:3000']");
-    expect(service('worker')).toMatch(/WORKER_METRICS_HOST: 0\.0\.0\.0/);
+    expect(service('dashboard')).toContain('DASHBOARD_HOST: ${DASHBOARD_HOST:-0.0.0.0}');
+    expect(service('dashboard')).toContain('DASHBOARD_METRICS_HOST: ${DASHBOARD_METRICS_HOST:-127.0.0.1}');
+    expect(service('dashboard')).toMatch(/ports: \['127\.0\.0\.1:[^']+'\]/);
+    expect(service('worker')).toContain('WORKER_METRICS_HOST: ${WORKER_METRICS_HOST:-0.0.0.0}');
     expect(service('worker')).not.toMatch(/ports:/);
   });
 });

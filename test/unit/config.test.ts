@@ -121,6 +121,19 @@ describe('loadConfig: encryption keys and expiry warnings', () => {
     for (const text of problems) for (const key of [KEY_1, KEY_2, short]) expect(text).not.toContain(key);
   });
 
+  it('reads SETTINGS_REQUIRE_ENCRYPTED (off by default), and refuses it without keys to read encrypted secrets with', () => {
+    expect(loadConfig({ MONGODB_URI: 'mongodb://db/x' }).credentials.requireEncrypted).toBe(false);
+    const config = loadConfig({
+      MONGODB_URI: 'mongodb://db/x',
+      SETTINGS_ENCRYPTION_KEYS: `k1:${KEY_1}`,
+      SETTINGS_REQUIRE_ENCRYPTED: 'true',
+    });
+    expect(config.credentials.requireEncrypted).toBe(true);
+    expect(problemsOf({ MONGODB_URI: 'mongodb://db/x', SETTINGS_REQUIRE_ENCRYPTED: 'true' })).toEqual([
+      expect.stringMatching(/^SETTINGS_REQUIRE_ENCRYPTED: is true, so SETTINGS_ENCRYPTION_KEYS must hold the keys the ERP encrypts with/),
+    ]);
+  });
+
   it('accepts the new per-account setting paths in SETTINGS_FIELDS', () => {
     const config = loadConfig({
       MONGODB_URI: 'mongodb://db/x',

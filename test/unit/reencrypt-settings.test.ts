@@ -1,10 +1,12 @@
-// Re-encryption after a key rotation, against the memory store: counts, dry run, plaintext, failures.
+// Re-encryption after a key rotation, against the memory store: counts, dry run, plaintext, v1
+// upgrades, failures.
 import { randomBytes } from 'node:crypto';
 import { encryptSecret, encryptedKeyId } from '../../src/secrets/encrypted-secret';
 import { reencryptSettings } from '../../src/secrets/reencrypt-settings';
 import { parseKeyring } from '../../src/secrets/secret-keyring';
 import { DEFAULT_DOCUMENT_SHAPE } from '../../src/settings/document-shape';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
+import { encryptSecretV1 } from '../support/legacy-secrets';
 
 const [K0, K1, K2] = [0, 1, 2].map(() => randomBytes(32).toString('base64'));
 const OLD = parseKeyring(`k1:${K1}`);
@@ -19,10 +21,18 @@ function documents() {
   });
   return {
     accounts: [
-      { _id: 'acc-old', ...graph({ clientSecret: encryptSecret('secret-old', OLD) }) },
-      { _id: 'acc-cert', ...graph({ certificate: { privateKey: encryptSecret('PEM-old', OLD) } }) },
+      { _id: 'acc-old', ...graph({ clientSecret: encryptSecretV1('secret-old', OLD) }) },
+      {
+        _id: 'acc-cert',
+        ...graph({
+          certificate: { privateKey: encryptSecret('PEM-old', OLD, { accountId: 'acc-cert', setting: 'account.certificatePrivateKey' }) },
+        }),
+      },
       { _id: 'acc-plain', ...graph({ clientSecret: 'secret-plain' }) },
-      { _id: 'acc-lost', ...graph({ clientSecret: encryptSecret('secret-lost', STRAY) }) },
+      {
+        _id: 'acc-lost',
+        ...graph({ clientSecret: encryptSecret('secret-lost', STRAY, { accountId: 'acc-lost', setting: 'account.clientSecret' }) }),
+      },
       { _id: 'acc-none', ...graph({}) },
     ],
     users: [],
@@ -40,6 +50,7 @@ describe('reencryptSettings', () => {
       currentKeyId: 'k2',
       scanned: 4,
       reencrypted: 2,
+      upgraded: 0,
       alreadyCurrent: 0,
       plaintext: 1,
       encryptedPlaintext: 0,
@@ -50,6 +61,7 @@ describe('reencryptSettings', () => {
     expect(await store.findAccount('acc-old')).toMatchObject({
       clientSecret: 'secret-old',
       encryptionKeyIds: { 'account.clientSecret': 'k2' },
+      encryptionFormats: { 'account.clientSecret': 'v2' },
     });
     expect(await store.findAccount('acc-cert')).toMatchObject({ certificatePrivateKey: 'PEM-old' });
   });
@@ -67,6 +79,34 @@ describe('reencryptSettings', () => {
     const store = new MemorySettingsStore(documents(), DEFAULT_DOCUMENT_SHAPE, { keyring });
     await reencryptSettings(store, { keyring });
     expect(await reencryptSettings(store, { keyring })).toMatchObject({ reencrypted: 0, alreadyCurrent: 2, written: 0 });
+  });
+
+  it('upgrades a v1 value under the current key to v2, and checks current values where they are stored', async () => {
+    const keyring = rotatedKeyring();
+    const current = encryptSecret('secret-current', keyring, { accountId: 'acc-current', setting: 'account.clientSecret' });
+    const docs = {
+      accounts: [
+        { _id: 'acc-v1', emailProvider: 'microsoft-graph', microsoftGraph: { clientSecret: encryptSecretV1('secret-v1', keyring) } },
+        { _id: 'acc-current', emailProvider: 'microsoft-graph', microsoftGraph: { clientSecret: current } },
+        { _id: 'acc-copy', emailProvider: 'microsoft-graph', microsoftGraph: { clientSecret: current } },
+      ],
+      users: [],
+    };
+    const store = new MemorySettingsStore(docs, DEFAULT_DOCUMENT_SHAPE, { keyring });
+    const report = await reencryptSettings(store, { keyring });
+    expect(report).toMatchObject({ reencrypted: 0, upgraded: 1, alreadyCurrent: 1, written: 1 });
+    expect(report.failed).toEqual([
+      {
+        accountId: 'acc-copy',
+        setting: 'account.clientSecret',
+        keyId: 'k2',
+        problem: expect.stringContaining('another account or setting'),
+      },
+    ]);
+    expect(await store.findAccount('acc-v1')).toMatchObject({
+      clientSecret: 'secret-v1',
+      encryptionFormats: { 'account.clientSecret': 'v2' },
+    });
   });
 
   it('in a dry run counts what would move and writes nothing', async () => {

@@ -1,4 +1,4 @@
-// `ops settings reencrypt`: moves every stored secret to the current encryption key (after a rotation).
+// `ops settings reencrypt`: moves every stored secret to the current encryption key (after a rotation) and to format v2.
 import { reencryptSettings, type SecretRewriter } from '../../secrets/reencrypt-settings';
 import type { SecretKeyring } from '../../secrets/secret-keyring';
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, flagOption, UsageError, type CommandContext } from './cli-context';
@@ -24,7 +24,8 @@ export async function settingsReencrypt(ctx: CommandContext, access: () => Promi
   ctx.emitJson(report);
   ctx.say(
     `${report.dryRun ? 'Dry run: ' : ''}${report.scanned} secret(s) scanned; ${report.reencrypted} ${report.dryRun ? 'to move' : 'moved'} to key ` +
-      `${report.currentKeyId}, ${report.alreadyCurrent} already on it, ${report.plaintext} in plaintext` +
+      `${report.currentKeyId}, ${report.upgraded} ${report.dryRun ? 'to upgrade' : 'upgraded'} from format v1 to v2 (bound to their account), ` +
+      `${report.alreadyCurrent} already current, ${report.plaintext} in plaintext` +
       `${report.encryptedPlaintext ? ` (${report.encryptedPlaintext} encrypted now)` : ''}; ${report.written} written, ${report.conflicts} changed meanwhile.`,
   );
   for (const failure of report.failed) ctx.say(`  account ${failure.accountId} ${failure.setting}: ${failure.problem}`);
