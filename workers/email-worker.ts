@@ -5,6 +5,7 @@ import { startCredentialExpiryChecks } from '../src/diagnostics/expiry-monitor';
 import { createLogger } from '../src/logging/logger';
 import { createWorkerOps } from '../src/ops/worker-ops';
 import { startEmailWorker } from '../src/sending/start-email-worker';
+import { StoreHealth } from '../src/sending/store-guard';
 import { openStores } from '../src/storage/open-stores';
 
 async function main(): Promise<void> {
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   // BullMQ workers need maxRetriesPerRequest: null so a Redis blip pauses them instead of failing jobs.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, logger });
+  const storeHealth = new StoreHealth();
+  const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, storeHealth, logger });
   const opsUrl = await ops.serve();
   const runtime = startEmailWorker({
     config,
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     deliveries: stores.deliveries,
     logger,
     observer: ops.observer,
+    storeHealth,
   });
   const expiry = startCredentialExpiryChecks({
     settings: stores.settings,

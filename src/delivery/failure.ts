@@ -14,6 +14,7 @@ export type FailureCategory =
   | 'invalid-message'
   | 'too-large'
   | 'invalid-payload' // the job itself does not match the job contract
+  | 'store' // MongoDB refused an operation in a way waiting does not fix (a privilege, a validator, an unsupported server)
   | 'unknown';
 
 export const RETRYABLE_CATEGORIES: ReadonlySet<FailureCategory> = new Set(['throttled', 'transient', 'unknown-outcome']);

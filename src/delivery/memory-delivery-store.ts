@@ -26,6 +26,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const existing = this.records.get(start.jobId);
     if (existing) {
       if (existing.status === 'sent') return { action: 'already-sent', record: copyRecord(existing) };
+      if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
+        // This job failed and handed its key over: the key's owner decides, as for a new job.
+        const owner = this.claimKey(start.accountId, start.idempotencyKey, existing.jobId);
+        if (owner) return { action: 'duplicate', record: copyRecord(owner) };
+        existing.idempotencyKey = start.idempotencyKey;
+      }
       if (start.status === 'sending') {
         if (existing.status === 'sending') existing.possibleDuplicate = true;
         existing.status = 'sending';
@@ -36,11 +42,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
     }
 
     if (start.idempotencyKey !== undefined) {
-      const key = keyOf(start.accountId, start.idempotencyKey);
-      const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
-      if (owner && owner.status !== 'failed') return { action: 'duplicate', record: copyRecord(owner) };
-      if (owner) delete owner.idempotencyKey;
-      this.jobIdByKey.set(key, start.jobId);
+      const owner = this.claimKey(start.accountId, start.idempotencyKey, start.jobId);
+      if (owner) return { action: 'duplicate', record: copyRecord(owner) };
     }
     if (this.records.size >= this.maxRecords) this.forgetOldestBeyond(Math.floor(this.maxRecords * (1 - EVICT_FRACTION)));
     this.records.set(start.jobId, {
@@ -58,6 +61,16 @@ export class MemoryDeliveryStore implements DeliveryStore {
       updatedAt: start.now,
     });
     return { action: 'send', possibleDuplicate: false };
+  }
+
+  /** Gives the key to `jobId` unless another job owns it and has not failed; returns that owner. A failed owner hands its key over. */
+  private claimKey(accountId: string, idempotencyKey: string, jobId: string): DeliveryRecord | undefined {
+    const key = keyOf(accountId, idempotencyKey);
+    const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
+    if (owner && owner.jobId !== jobId && owner.status !== 'failed') return owner;
+    if (owner && owner.jobId !== jobId) delete owner.idempotencyKey;
+    this.jobIdByKey.set(key, jobId);
+    return undefined;
   }
 
   private forgetOldestBeyond(limit: number): void {

@@ -13,6 +13,7 @@ import {
   type DeliveryStore,
 } from './delivery-store';
 import type { Failure } from './failure';
+import { findIndexConflict, IndexConflictError, isIndexConflict, type ExistingIndex } from './index-conflicts';
 
 const DUPLICATE_KEY = 11000;
 /** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
@@ -40,9 +41,18 @@ export class MongoDeliveryStore implements DeliveryStore {
     });
   }
 
-  /** Creates the collection's indexes if missing (existing ones are left alone). */
+  /**
+   * Creates the collection's indexes if missing (existing ones are left alone). An existing index that
+   * clashes with one of them (MongoDB 85/86) is reported as an IndexConflictError naming it and the fix.
+   */
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
+    try {
+      await this.model.createIndexes();
+    } catch (err: unknown) {
+      if (!isIndexConflict(err)) throw err;
+      const existing = (await this.model.collection.indexes()) as ExistingIndex[];
+      throw new IndexConflictError(this.model.collection.collectionName, findIndexConflict(this.model.schema.indexes(), existing), err);
+    }
   }
 
   async startAttempt(start: AttemptStart): Promise<AttemptStartResult> {
@@ -50,6 +60,12 @@ export class MongoDeliveryStore implements DeliveryStore {
       const existing = await this.model.findById(start.jobId).lean<StoredDelivery>();
       if (existing) {
         if (existing.status === 'sent') return { action: 'already-sent', record: toDeliveryRecord(existing) };
+        if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
+          // This job failed and handed its key over: the key's owner decides, as for a new job.
+          const duplicate = await this.reclaimKey(start, start.idempotencyKey);
+          if (duplicate) return duplicate;
+          continue;
+        }
         const updated = await this.continueAttempt(start);
         if (updated) return { action: 'send', possibleDuplicate: updated.possibleDuplicate };
         continue; // it was marked sent in between
@@ -141,19 +157,44 @@ export class MongoDeliveryStore implements DeliveryStore {
       if (!isDuplicateKeyError(err)) throw err;
     }
     if (start.idempotencyKey === undefined) return null;
-
-    const owner = await this.model
-      // The $type term lets the planner use the partial unique index.
-      .findOne({ accountId: start.accountId, idempotencyKey: { $eq: start.idempotencyKey, $type: 'string' } })
-      .lean<StoredDelivery>();
+    const owner = await this.keyOwner(start.accountId, start.idempotencyKey);
     if (!owner || owner._id === start.jobId) return null;
     if (owner.status !== 'failed') return { action: 'duplicate', record: toDeliveryRecord(owner) };
-    // A failed record hands its key to the new job; the filter keeps this from touching a new owner.
-    await this.model.updateOne(
-      { _id: owner._id, status: 'failed', idempotencyKey: start.idempotencyKey },
-      { $unset: { idempotencyKey: 1 } },
-    );
+    await this.releaseFailedOwnersKey(owner, start.idempotencyKey);
     return null;
+  }
+
+  /**
+   * For a job whose record gave its key away: a duplicate of the key's owner when that owner has not
+   * failed; otherwise the key comes back to this record. Null means "read again".
+   */
+  private async reclaimKey(start: AttemptStart, idempotencyKey: string): Promise<AttemptStartResult | null> {
+    const owner = await this.keyOwner(start.accountId, idempotencyKey);
+    if (owner && owner._id !== start.jobId) {
+      if (owner.status !== 'failed') return { action: 'duplicate', record: toDeliveryRecord(owner) };
+      await this.releaseFailedOwnersKey(owner, idempotencyKey);
+      return null;
+    }
+    try {
+      await this.model.updateOne(
+        { _id: start.jobId, status: { $ne: 'sent' }, idempotencyKey: { $exists: false } },
+        { $set: { idempotencyKey } },
+      );
+    } catch (err: unknown) {
+      // Another job took the key first: the next round finds it as the owner.
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    return null;
+  }
+
+  private keyOwner(accountId: string, idempotencyKey: string): Promise<StoredDelivery | null> {
+    // The $type term lets the planner use the partial unique index.
+    return this.model.findOne({ accountId, idempotencyKey: { $eq: idempotencyKey, $type: 'string' } }).lean<StoredDelivery>();
+  }
+
+  /** A failed record hands its key over; the filter keeps this from touching a record that took the key since. */
+  private async releaseFailedOwnersKey(owner: StoredDelivery, idempotencyKey: string): Promise<void> {
+    await this.model.updateOne({ _id: owner._id, status: 'failed', idempotencyKey }, { $unset: { idempotencyKey: 1 } });
   }
 }
 

@@ -14,6 +14,7 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'invalid-message',
   'too-large',
   'invalid-payload',
+  'store',
   'unknown',
 ];
 

@@ -1,6 +1,8 @@
 // Readiness checks for /readyz: is Redis answering, is the delivery store answering.
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { toError } from '../delivery/failure';
+import { describeFailure } from '../sending/attempt-outcome';
+import type { StoreHealth } from '../sending/store-guard';
 import { withTimeout } from './with-timeout';
 
 export interface ReadinessCheck {
@@ -38,6 +40,23 @@ export function deliveryStoreReadiness(deliveries: Pick<DeliveryStore, 'find'>):
     name: 'deliveryStore',
     async check() {
       await deliveries.find({ jobId: '__readyz__', limit: 1 });
+    },
+  };
+}
+
+/**
+ * Red while a store keeps refusing operations in a way waiting does not fix (a privilege, a validator):
+ * reads may still work, so the lookup above stays green. Clears when the store next answers a job.
+ */
+export function storeErrorsReadiness(health: Pick<StoreHealth, 'current'>): ReadinessCheck {
+  return {
+    name: 'storeErrors',
+    async check() {
+      const problems = health.current();
+      if (problems.length === 0) return;
+      throw new Error(
+        problems.map(({ store, failure, since }) => `${store} since ${since.toISOString()}: ${describeFailure(failure)}`).join('; '),
+      );
     },
   };
 }

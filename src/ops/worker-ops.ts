@@ -10,7 +10,8 @@ import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
 import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';
 import { registerCredentialExpiryMetric } from './credential-metrics';
 import { registerQueueMetrics } from './queue-metrics';
-import { conditionReadiness, deliveryStoreReadiness, redisReadiness } from './readiness';
+import type { StoreHealth } from '../sending/store-guard';
+import { conditionReadiness, deliveryStoreReadiness, redisReadiness, storeErrorsReadiness } from './readiness';
 import { registerSendMetrics, registerTokenRequestMetric } from './send-metrics';
 
 export interface WorkerOpsOptions {
@@ -18,6 +19,8 @@ export interface WorkerOpsOptions {
   connection: Redis;
   deliveries: Pick<DeliveryStore, 'find'>;
   logger: Logger;
+  /** The permanent store errors the worker notes; /readyz shows them. */
+  storeHealth?: Pick<StoreHealth, 'current'>;
   /** Node.js process metrics (CPU, memory, event loop); off in tests. */
   processMetrics?: boolean;
 }
@@ -44,7 +47,14 @@ export interface WorkerOps {
   close(): Promise<void>;
 }
 
-export function createWorkerOps({ config, connection, deliveries, logger, processMetrics = true }: WorkerOpsOptions): WorkerOps {
+export function createWorkerOps({
+  config,
+  connection,
+  deliveries,
+  logger,
+  storeHealth,
+  processMetrics = true,
+}: WorkerOpsOptions): WorkerOps {
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
   const { observer } = registerSendMetrics(registry);
@@ -76,6 +86,7 @@ export function createWorkerOps({ config, connection, deliveries, logger, proces
         readiness: [
           redisReadiness(connection),
           deliveryStoreReadiness(deliveries),
+          ...(storeHealth ? [storeErrorsReadiness(storeHealth)] : []),
           conditionReadiness('worker', () => probe?.isRunning() ?? false, 'the worker is starting or shutting down'),
         ],
       });

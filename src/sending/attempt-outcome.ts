@@ -9,7 +9,7 @@ import type { EmailJob } from '../jobs/email-job';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';
 import type { ResolvedDependencies, SendEmailResult } from './send-email-job';
-import { guardStore, StoreUnavailableError } from './store-guard';
+import { guardStore, StoreFailedError, StoreUnavailableError } from './store-guard';
 
 export interface JobControl {
   job: Job;
@@ -55,6 +55,11 @@ interface SentAwaitingRecord {
   sentAwaitingRecord: Omit<Extract<AttemptOutcome, { status: 'sent' }>, 'now'> & { at: string };
 }
 
+/** True when the job's e-mail was sent and only its delivery record is still to be written. */
+export function hasPendingRecord(job: Job): boolean {
+  return pendingRecordOf(job) !== undefined;
+}
+
 function pendingRecordOf(job: Job): SentAwaitingRecord['sentAwaitingRecord'] | undefined {
   const progress = job.progress as Partial<SentAwaitingRecord> | number | undefined;
   return typeof progress === 'object' && progress !== null ? progress.sentAwaitingRecord : undefined;
@@ -68,7 +73,12 @@ export async function finishPendingRecord(deps: ResolvedDependencies, control: J
   const pending = pendingRecordOf(control.job);
   if (!pending) return undefined;
   const { at, ...outcome } = pending;
-  await guardStore('deliveries', () => deps.deliveries.finishAttempt(control.jobId, { ...outcome, now: new Date(at) }));
+  await guardStore(
+    'deliveries',
+    () => deps.deliveries.finishAttempt(control.jobId, { ...outcome, now: new Date(at) }),
+    deps.storeHealth,
+    deps.now,
+  );
   deps.logger.info({ jobId: control.jobId, graphRequestId: outcome.graphRequestId }, 'delivery record written after the store came back');
   return {
     status: 'sent',
@@ -107,9 +117,9 @@ export async function recordSent(
     'e-mail sent',
   );
   try {
-    await guardStore('deliveries', () => deps.deliveries.finishAttempt(jobId, { ...outcome, now: new Date(now()) }));
+    await guardStore('deliveries', () => deps.deliveries.finishAttempt(jobId, { ...outcome, now: new Date(now()) }), deps.storeHealth, now);
   } catch (err: unknown) {
-    if (!(err instanceof StoreUnavailableError)) throw err;
+    if (!(err instanceof StoreUnavailableError) && !(err instanceof StoreFailedError)) throw err;
     // The e-mail is out; remember that in Redis so the retry only writes the record.
     const pending: SentAwaitingRecord = { sentAwaitingRecord: { ...outcome, at: new Date(now()).toISOString() } };
     await control.job.updateProgress(pending as unknown as object);
@@ -149,15 +159,19 @@ export async function settleFailure(
     ...(throttlePause ? { throttlePause: { waitMs: throttlePause.retryAtMs - now(), deferrals: throttlePause.deferrals } } : {}),
   });
   const finalFailure = decision.action === 'fail' ? decision.failure : failure;
-  await guardStore('deliveries', () =>
-    deps.deliveries.finishAttempt(jobId, {
-      status: decision.action === 'fail' ? 'failed' : 'retrying',
-      error: finalFailure,
-      ...(route ? { sender: route.sender, senderSource: route.senderSource, senderFallbackReason: route.fallbackReason } : {}),
-      clientRequestId: attempt.clientRequestId,
-      possibleDuplicate: failure.category === 'unknown-outcome',
-      now: new Date(now()),
-    }),
+  await guardStore(
+    'deliveries',
+    () =>
+      deps.deliveries.finishAttempt(jobId, {
+        status: decision.action === 'fail' ? 'failed' : 'retrying',
+        error: finalFailure,
+        ...(route ? { sender: route.sender, senderSource: route.senderSource, senderFallbackReason: route.fallbackReason } : {}),
+        clientRequestId: attempt.clientRequestId,
+        possibleDuplicate: failure.category === 'unknown-outcome',
+        now: new Date(now()),
+      }),
+    deps.storeHealth,
+    now,
   );
   const logFields = {
     jobId,

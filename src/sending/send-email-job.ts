@@ -14,9 +14,18 @@ import type { TokenProvider } from '../graph/token-provider';
 import { countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
-import { describeFailure, finishPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
+import {
+  describeFailure,
+  finishPendingRecord,
+  hasPendingRecord,
+  recordSent,
+  settleFailure,
+  type AttemptState,
+  type JobControl,
+} from './attempt-outcome';
 import type { RetryPolicy } from './retry-policy';
-import { guardStore, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
+import type { StoreName } from '../storage/store-errors';
+import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 
 export { describeFailure, RetryLaterError } from './attempt-outcome';
 
@@ -48,6 +57,8 @@ export interface SendEmailDependencies {
   /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
   flow?: FlowGate;
   observer?: SendObserver;
+  /** Where permanent store errors are noted for /readyz; a fresh one when not given. */
+  storeHealth?: StoreHealth;
   now?: () => number;
   random?: () => number;
 }
@@ -71,11 +82,12 @@ function unexpectedFailure(err: unknown): Failure {
 }
 
 export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
-  const deps: ResolvedDependencies = { now: Date.now, random: Math.random, ...dependencies };
+  const deps: ResolvedDependencies = { now: Date.now, random: Math.random, storeHealth: new StoreHealth(), ...dependencies };
   const { deliveries, logger, now } = deps;
+  const guard = <T>(store: StoreName, call: () => Promise<T>) => guardStore(store, call, deps.storeHealth, now);
 
   async function resolveRoute(email: EmailJob): Promise<SendRoute> {
-    const [account, user] = await guardStore('settings', () =>
+    const [account, user] = await guard('settings', () =>
       Promise.all([deps.settings.findAccount(email.accountId), email.userId === undefined ? null : deps.settings.findUser(email.userId)]),
     );
     return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
@@ -83,7 +95,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
 
   /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
   async function beginAttempt(attempt: AttemptState, start: Omit<AttemptStart, 'status' | 'now'>): Promise<SendEmailResult | undefined> {
-    const begun = await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
+    const begun = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
     if (begun.action === 'send') {
       attempt.begun = true;
       return undefined;
@@ -111,7 +123,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
     if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
-      await guardStore('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
       return control.defer(sendAtMs);
     }
 
@@ -147,7 +159,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
       } catch (err: unknown) {
-        if (err instanceof DelayedError || err instanceof StoreUnavailableError) throw err;
+        if (err instanceof DelayedError || err instanceof StoreUnavailableError || err instanceof StoreFailedError) throw err;
         failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
         // A settings problem is found before the record exists; it still needs one.
         if (!attempt.begun) {
@@ -162,6 +174,22 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       // admissions are stamped). A release that fails is only logged: its lease ends it.
       await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
     }
+  }
+
+  /** A store error no wait fixes: the job fails once, saying what to fix; an e-mail already sent is never sent again. */
+  function failForStore(job: Job, email: EmailJob, err: StoreFailedError): never {
+    const jobId = job.id ?? '';
+    const sent = hasPendingRecord(job);
+    const failure: Failure = sent
+      ? { ...err.failure, reason: `The e-mail was sent; a retry only writes its delivery record. ${err.failure.reason}` }
+      : err.failure;
+    if (!sent)
+      deps.observer?.onAttempt({ jobId, accountId: email.accountId, outcome: 'failed', category: failure.category, durationMs: 0 });
+    logger.error(
+      { jobId, store: err.store, code: failure.code, detail: failure.detail, reason: failure.reason },
+      'store refused the operation',
+    );
+    throw new UnrecoverableError(describeFailure(failure));
   }
 
   return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
@@ -187,6 +215,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       return (await finishPendingRecord(deps, control)) ?? (await attemptSend(control, email));
     } catch (err: unknown) {
+      if (err instanceof StoreFailedError) failForStore(job, email, err);
       if (!(err instanceof StoreUnavailableError)) throw err;
       // MongoDB is down: the job waits for it, using no attempt; /readyz shows the outage.
       const waits = Math.max(0, (job.attemptsStarted ?? 1) - job.attemptsMade - 1);

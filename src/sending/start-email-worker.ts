@@ -13,6 +13,7 @@ import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
 import { createEmailWorker } from './email-worker';
 import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
+import type { StoreHealth } from './store-guard';
 
 export interface EmailWorkerRuntime {
   worker: Worker<unknown, SendEmailResult>;
@@ -28,6 +29,8 @@ export interface StartEmailWorkerOptions {
   deliveries: DeliveryStore;
   logger: Logger;
   observer?: SendObserver;
+  /** Notes permanent store errors; pass the one /readyz reads. */
+  storeHealth?: StoreHealth;
 }
 
 export function startEmailWorker({
@@ -37,6 +40,7 @@ export function startEmailWorker({
   deliveries,
   logger,
   observer,
+  storeHealth,
 }: StartEmailWorkerOptions): EmailWorkerRuntime {
   const tokens = new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs });
   const { limits } = config.flow;
@@ -62,6 +66,7 @@ export function startEmailWorker({
     logger,
     ...(flow ? { flow } : {}),
     ...(observer ? { observer } : {}),
+    ...(storeHealth ? { storeHealth } : {}),
   });
   const worker = createEmailWorker(processor, {
     queueName: config.queueName,

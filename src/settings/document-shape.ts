@@ -85,11 +85,15 @@ export function readPath(document: unknown, path: string): unknown {
   return value;
 }
 
-/** A trimmed, non-empty string at `path`, or undefined: blank settings count as missing. */
+/**
+ * A trimmed, non-empty string at `path`, or undefined: blank settings count as missing. ERP ids may be
+ * numbers or ObjectIds; they read as their decimal or hex text.
+ */
 export function readText(document: unknown, path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
   const value = readPath(document, path);
   if (typeof value === 'string') return value.trim() || undefined;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'bigint') return String(value);
   if (value !== null && typeof value === 'object' && 'toHexString' in value) {
     return (value as { toHexString(): string }).toHexString();
   }

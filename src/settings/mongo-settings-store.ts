@@ -2,7 +2,7 @@
 // so no mongoose model is defined over them: one findOne each, projecting only the configured paths.
 import { Types, type Connection } from 'mongoose';
 import type { SecretRewriter, StoredSecret } from '../secrets/reencrypt-settings';
-import { SECRET_SETTINGS, idText, readPath, type SettingsDocumentShape } from './document-shape';
+import { SECRET_SETTINGS, idText, readPath, readText, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets, type SettingsSecretsOptions } from './settings-secrets';
 import {
   readAccountSettings,
@@ -17,7 +17,7 @@ const OBJECT_ID_HEX = /^[0-9a-fA-F]{24}$/;
 
 /** An ERP account or user document; only its _id is known to be there. */
 interface ErpDocument {
-  _id: string | Types.ObjectId;
+  _id: string | number | Types.ObjectId;
   [field: string]: unknown;
 }
 
@@ -51,10 +51,14 @@ export class MongoSettingsStore implements SettingsStore, GraphAccountLister, Se
 
   async listGraphAccountIds(): Promise<string[]> {
     const providerPath = this.shape.fields['account.emailProvider'];
+    // The send path trims the stored value (readText); a containing match finds every candidate, and
+    // readText then applies exactly the send path's rule, so the two never disagree.
     const documents = await this.accounts()
-      .find({ [providerPath]: this.shape.graphProviderValue }, { projection: { _id: 1 } })
+      .find({ [providerPath]: { $regex: escapeRegex(this.shape.graphProviderValue) } }, { projection: { _id: 1, [providerPath]: 1 } })
       .toArray();
-    return documents.map((document) => idText(document._id));
+    return documents
+      .filter((document) => readText(document, providerPath) === this.shape.graphProviderValue)
+      .map((document) => idText(document._id));
   }
 
   /** One updateOne per account, filtered on the values read, so an edit made meanwhile is not overwritten. */
@@ -99,9 +103,25 @@ export class MongoSettingsStore implements SettingsStore, GraphAccountLister, Se
   }
 }
 
-/** The ERP stores some ids as strings and some as ObjectIds, so a 24-hex id may be either. */
+/**
+ * The ERP stores ids as strings, ObjectIds or numbers, and a job names them as text: a 24-hex id may be
+ * either of the first two, and "42" may be the string or the number (MongoDB matches 42 as int, long or double).
+ */
 function idFilter(id: string) {
-  return OBJECT_ID_HEX.test(id) ? { _id: { $in: [id, new Types.ObjectId(id)] } } : { _id: id };
+  const candidates: ErpDocument['_id'][] = [id];
+  if (OBJECT_ID_HEX.test(id)) candidates.push(new Types.ObjectId(id));
+  if (isNumericId(id)) candidates.push(Number(id));
+  return candidates.length === 1 ? { _id: id } : { _id: { $in: candidates } };
+}
+
+/** Text that a number prints as exactly ("42", "-7", "1.5"; not "042" or "42.0"), as readText and the memory store print it. */
+function isNumericId(id: string): boolean {
+  const value = Number(id);
+  return id.trim() === id && id !== '' && Number.isFinite(value) && String(value) === id;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** MongoDB rejects a projection naming both "a" and "a.b" (path collision); "a" already brings "a.b". */

@@ -4,7 +4,9 @@ import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
 import { connectMongo } from '../delivery/mongo-connection';
+import { IndexConflictError } from '../delivery/index-conflicts';
 import { MongoDeliveryStore } from '../delivery/mongo-delivery-store';
+import { checkMongoServer, explainIndexFailure } from './mongo-server-check';
 import type { SecretRewriter } from '../secrets/reencrypt-settings';
 import { MemorySettingsStore } from '../settings/memory-settings-store';
 import { MongoSettingsStore } from '../settings/mongo-settings-store';
@@ -39,11 +41,20 @@ export async function openStores(
     };
   }
   const connection = await connectMongo(config.store.uri);
-  const deliveries = new MongoDeliveryStore(connection, config.deliveryCollection);
-  await deliveries.ensureIndexes();
-  return {
-    settings: new MongoSettingsStore(connection, config.settings.shape, secrets),
-    deliveries,
-    close: () => connection.close(),
-  };
+  try {
+    // Refuses a server that lacks what the stores need, at start-up rather than at the first job.
+    const server = await checkMongoServer(connection, config.deliveryCollection, logger);
+    const deliveries = new MongoDeliveryStore(connection, config.deliveryCollection);
+    await deliveries.ensureIndexes().catch((err: unknown) => {
+      throw err instanceof IndexConflictError ? err : explainIndexFailure(err, server, config.deliveryCollection);
+    });
+    return {
+      settings: new MongoSettingsStore(connection, config.settings.shape, secrets),
+      deliveries,
+      close: () => connection.close(),
+    };
+  } catch (err: unknown) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -254,6 +254,43 @@ describeEachTarget('delivery store contract', (target) => {
     expect(byKey.map((record) => [record.jobId, record.status])).toEqual([['job-2', 'sent']]);
   });
 
+  test("a failed job retried after its key went to another job is that job's duplicate, and its record stays as it was", async () => {
+    await store.startAttempt(attempt({ idempotencyKey: 'invoice-42' }));
+    await store.finishAttempt('job-1', { status: 'failed', error: POLICY_DENIED, now: T1 });
+    await store.startAttempt(attempt({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T1 }));
+
+    // The new owner is still sending, then it has sent: either way the retried job must not send.
+    expect(await store.startAttempt(attempt({ idempotencyKey: 'invoice-42', now: T2 }))).toEqual({
+      action: 'duplicate',
+      record: await recordOf(store, 'job-2'),
+    });
+    await store.finishAttempt('job-2', sent(T2));
+    expect(await store.startAttempt(attempt({ idempotencyKey: 'invoice-42', now: T3 }))).toEqual({
+      action: 'duplicate',
+      record: await recordOf(store, 'job-2'),
+    });
+    expect(await recordOf(store, 'job-1')).toMatchObject({ status: 'failed', attempts: 1, updatedAt: T1 });
+    expect((await store.find({ idempotencyKey: 'invoice-42' })).map((record) => record.jobId)).toEqual(['job-2']);
+  });
+
+  test('a failed job retried after the job that took its key failed too takes the key back and sends', async () => {
+    await store.startAttempt(attempt({ idempotencyKey: 'invoice-42' }));
+    await store.finishAttempt('job-1', { status: 'failed', error: POLICY_DENIED, now: T1 });
+    await store.startAttempt(attempt({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T1 }));
+    await store.finishAttempt('job-2', { status: 'failed', error: POLICY_DENIED, now: T2 });
+
+    expect(await store.startAttempt(attempt({ idempotencyKey: 'invoice-42', now: T3 }))).toEqual({
+      action: 'send',
+      possibleDuplicate: false,
+    });
+    expect(await recordOf(store, 'job-1')).toMatchObject({ status: 'sending', attempts: 2, idempotencyKey: 'invoice-42' });
+    expect((await store.find({ idempotencyKey: 'invoice-42' })).map((record) => record.jobId)).toEqual(['job-1']);
+    // And the other job, retried in turn, is now the duplicate.
+    expect(await store.startAttempt(attempt({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T3 }))).toMatchObject({
+      action: 'duplicate',
+    });
+  });
+
   test('two jobs starting at once with one idempotency key: one sends, the other is its duplicate', async () => {
     const results = await Promise.all([
       store.startAttempt(attempt({ jobId: 'job-1', idempotencyKey: 'invoice-42' })),

@@ -101,6 +101,27 @@ describeEachTarget('settings store secrets contract', (target) => {
     expect((await store.listGraphAccountIds()).sort()).toEqual(GRAPH_ACCOUNTS);
   });
 
+  test('lists an account whose provider has spaces around it, as the send path reads it, and one with a numeric _id', async () => {
+    const graph = { tenantId: 't', clientId: 'c', senderEmail: 'info@contoso.example' };
+    const store = (await target.settingsStore(
+      {
+        accounts: [
+          { _id: 'acc-spaced', emailProvider: 'microsoft-graph ', microsoftGraph: graph },
+          { _id: 'acc-tab', emailProvider: '\tmicrosoft-graph', microsoftGraph: graph },
+          { _id: 42, emailProvider: 'microsoft-graph', microsoftGraph: graph },
+          { _id: 'acc-other', emailProvider: 'microsoft-graph-legacy', microsoftGraph: graph },
+          { _id: 'acc-none', microsoftGraph: graph },
+        ],
+        users: [],
+      },
+      DEFAULT_DOCUMENT_SHAPE,
+    )) as SettingsStore & GraphAccountLister;
+
+    expect((await store.listGraphAccountIds()).sort()).toEqual(['42', 'acc-spaced', 'acc-tab']);
+    // The send path (findAccount, then resolveSender) agrees: the provider reads as Microsoft Graph.
+    expect((await store.findAccount('acc-spaced'))?.emailProvider).toBe('microsoft-graph');
+  });
+
   test('shows every stored secret of every account to the rewriter, ObjectIds as hex', async () => {
     const store = await maintainedStore(target);
     expect((await storedSecrets(store)).map(({ accountId, setting }) => `${accountId} ${setting}`)).toEqual([

@@ -148,6 +148,26 @@ describeEachTarget('settings store contract', (target) => {
     expect((await store.findUser(OBJECT_ID_USER))?.emailProvider).toBeUndefined();
   });
 
+  test('finds accounts and users whose _id is a number, reading a numeric accountId as its decimal text', async () => {
+    const store = await target.settingsStore(
+      {
+        accounts: [{ _id: 42, emailProvider: 'microsoft-graph', microsoftGraph: graphSettings(42) }],
+        users: [{ _id: 7, accountId: 42, emailProvider: 'microsoft-graph', microsoftGraph: { senderEmail: 'lee@contoso.com' } }],
+      },
+      DEFAULT_DOCUMENT_SHAPE,
+    );
+
+    expect(await store.findAccount('42')).toEqual({ accountId: '42', emailProvider: 'microsoft-graph', ...graphSettings(42) });
+    expect(await store.findUser('7')).toEqual({
+      userId: '7',
+      accountId: '42',
+      emailProvider: 'microsoft-graph',
+      senderEmail: 'lee@contoso.com',
+    });
+    expect(await store.findAccount('42.0')).toBeNull();
+    expect(await store.findAccount('042')).toBeNull();
+  });
+
   test('an unknown account or user reads as null', async () => {
     const store = await target.settingsStore(DOCUMENTS, DEFAULT_DOCUMENT_SHAPE);
 

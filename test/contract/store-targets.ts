@@ -1,5 +1,6 @@
-// The stores each contract suite runs against: memory always, MongoDB when MONGODB_URI names a server.
-// Each MongoDB run gets a database of its own (dropped afterwards), each test its own collections.
+// The stores each contract suite runs against: memory always, and every MongoDB server global-setup chose (a real
+// mongod as single server and replica set, MONGODB_URI, or the wire-protocol stand-in; see test/support/mongo-targets.ts).
+// Each MongoDB target gets a database of its own (dropped afterwards), each test its own collections.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { DeliveryStore } from '../../src/delivery/delivery-store';
@@ -11,20 +12,16 @@ import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/
 import { MongoSettingsStore } from '../../src/settings/mongo-settings-store';
 import type { SettingsSecretsOptions } from '../../src/settings/settings-secrets';
 import type { SettingsStore } from '../../src/settings/settings-store';
-
-// Test setup, not application config: the suites only need to know whether a server is there.
-const MONGODB_URI = process.env.MONGODB_URI || undefined;
-
-const MONGO_SKIPPED_NOTICE =
-  'MongoDB contract run skipped: MONGODB_URI is not set ' +
-  '(docker compose up mongodb, then MONGODB_URI=mongodb://127.0.0.1:27017/omikai-test npm test)';
+import { chosenMongoTargets, type MongoTargetInfo } from '../support/mongo-targets';
 
 /** MongoDB allows database names of up to 63 characters. */
 const MAX_DATABASE_NAME_LENGTH = 63;
 const SETUP_TIMEOUT_MS = 20_000;
 
 export interface StoreTarget {
-  name: 'memory' | 'mongodb';
+  /** 'memory', or which MongoDB: 'mongod-single', 'mongod-replset', 'mongodb-uri', 'mongodb-standin'. */
+  name: 'memory' | MongoTargetInfo['name'];
+  kind: 'memory' | 'mongodb';
   /** Before the target's tests: connect, when the target has a server. */
   open(): Promise<void>;
   /** After the target's tests: drop what the run created and disconnect. */
@@ -33,59 +30,66 @@ export interface StoreTarget {
   settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape, secrets?: SettingsSecretsOptions): Promise<SettingsStore>;
   /** An empty delivery store. */
   deliveryStore(): Promise<DeliveryStore>;
+  /**
+   * MongoDB targets: the target's own database (a mongoose Connection, `.db` is the driver's Db), for a suite
+   * of another MongoDB-backed store. Use a collection or bucket name of your own per test. Throws for memory.
+   */
+  database(): Connection;
 }
 
-/**
- * Defines `defineTests` once per target. The MongoDB target is always listed, and shown as skipped
- * (with a notice saying how to run it) when MONGODB_URI is not set.
- */
+/** Builds a suite's store for whichever target runs: `storeFor(target, { memory: () => …, mongodb: (db) => … })`. */
+export async function storeFor<T>(
+  target: StoreTarget,
+  factories: { memory: () => T | Promise<T>; mongodb: (database: Connection) => T | Promise<T> },
+): Promise<T> {
+  return target.kind === 'memory' ? factories.memory() : factories.mongodb(target.database());
+}
+
+/** Defines `defineTests` once per target: memory, then each MongoDB server of this run. */
 export function describeEachTarget(title: string, defineTests: (target: StoreTarget) => void): void {
-  const defineTargetTests = (target: StoreTarget) => {
+  describe.each([memoryTarget(), ...chosenMongoTargets().map(mongoTarget)])(`${title} ($name)`, (target) => {
     beforeAll(() => target.open(), SETUP_TIMEOUT_MS);
     afterAll(() => target.close(), SETUP_TIMEOUT_MS);
     defineTests(target);
-  };
-  describe.each([memoryTarget()])(`${title} ($name)`, (target) => {
-    beforeAll(warnOnceIfMongoSkipped);
-    defineTargetTests(target);
   });
-  // Skipped, not left out, without MONGODB_URI: this machine has no MongoDB server (and
-  // mongodb-memory-server cannot download one), and a run that silently shrinks to the memory
-  // store would look like the MongoDB stores had passed.
-  (MONGODB_URI === undefined ? describe.skip : describe).each([mongoTarget(MONGODB_URI)])(`${title} ($name)`, defineTargetTests);
 }
 
-let mongoSkipWarned = false;
-
-function warnOnceIfMongoSkipped(): void {
-  if (MONGODB_URI !== undefined || mongoSkipWarned) return;
-  mongoSkipWarned = true;
-  console.warn(MONGO_SKIPPED_NOTICE);
+/** For what only the MongoDB stores have (indexes, start-up checks): `defineTests` once per MongoDB server of this run. */
+export function describeEachMongoTarget(title: string, defineTests: (target: StoreTarget) => void): void {
+  describe.each(chosenMongoTargets().map(mongoTarget))(`${title} ($name)`, (target) => {
+    beforeAll(() => target.open(), SETUP_TIMEOUT_MS);
+    afterAll(() => target.close(), SETUP_TIMEOUT_MS);
+    defineTests(target);
+  });
 }
 
 function memoryTarget(): StoreTarget {
   return {
     name: 'memory',
+    kind: 'memory',
     open: async () => undefined,
     close: async () => undefined,
     settingsStore: async (documents, shape, secrets) => new MemorySettingsStore(documents, shape, secrets),
     deliveryStore: async () => new MemoryDeliveryStore(),
+    database: () => {
+      throw new Error('The memory target has no MongoDB database; use storeFor() to build a store for either kind');
+    },
   };
 }
 
-function mongoTarget(uri: string | undefined): StoreTarget {
+function mongoTarget({ name, uri }: MongoTargetInfo): StoreTarget {
   let server: Connection | undefined;
   let database: Connection | undefined;
 
   const connected = (): Connection => {
-    if (!database) throw new Error('The MongoDB contract target is used before open() connected it');
+    if (!database) throw new Error(`The ${name} contract target is used before open() connected it`);
     return database;
   };
 
   return {
-    name: 'mongodb',
+    name,
+    kind: 'mongodb',
     async open() {
-      if (uri === undefined) throw new Error('The MongoDB contract target needs MONGODB_URI');
       server = await connectMongo(uri);
       // Named after the URI's database, so a run never touches that database itself.
       const base = server.name.slice(0, MAX_DATABASE_NAME_LENGTH - 37);
@@ -117,5 +121,6 @@ function mongoTarget(uri: string | undefined): StoreTarget {
       await store.ensureIndexes();
       return store;
     },
+    database: connected,
   };
 }

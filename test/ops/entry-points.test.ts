@@ -76,7 +76,10 @@ describe('the worker process', () => {
       await until(() => worker.output().includes('e-mail worker started'));
       expect(await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()).toEqual({ status: 'ok' });
       const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
-      expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: 'ok', deliveryStore: 'ok', worker: 'ok' } });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        checks: { redis: 'ok', deliveryStore: 'ok', storeErrors: 'ok', worker: 'ok' },
+      });
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       for (const name of ['omikai_email_send_attempts_total', 'omikai_email_send_duration_seconds', 'omikai_email_token_requests_total']) {
         expect(metrics).toContain(`# HELP ${name} `);

@@ -16,15 +16,23 @@ export class MongoLikeOutage extends Error {
   }
 }
 
-/** `down` fails every call; `failSentOutcomes` fails only the recording of a successful send. */
+/**
+ * `down` fails every call; `failSentOutcomes` fails only the recording of a successful send;
+ * `refuseWith` throws that error (e.g. a driver MongoServerError) from every write.
+ */
 export class FlakyDeliveryStore implements DeliveryStore {
   down = false;
   failSentOutcomes = 0;
   failedCalls = 0;
+  refuseWith: Error | undefined;
 
   constructor(readonly inner: DeliveryStore) {}
 
   private check(): void {
+    if (this.refuseWith) {
+      this.failedCalls += 1;
+      throw this.refuseWith;
+    }
     if (this.down) {
       this.failedCalls += 1;
       throw new MongoLikeOutage();
@@ -54,10 +62,16 @@ export class FlakyDeliveryStore implements DeliveryStore {
 export class FlakySettingsStore implements SettingsStore {
   down = false;
   failedCalls = 0;
+  /** Thrown from every read, e.g. a driver MongoServerError. */
+  refuseWith: Error | undefined;
 
   constructor(readonly inner: SettingsStore) {}
 
   async findAccount(accountId: string): Promise<AccountSettings | null> {
+    if (this.refuseWith) {
+      this.failedCalls += 1;
+      throw this.refuseWith;
+    }
     if (this.down) {
       this.failedCalls += 1;
       throw new MongoLikeOutage();

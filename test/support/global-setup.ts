@@ -1,13 +1,23 @@
-// Starts one throwaway redis-server for the whole test run, unless REDIS_URL points at one.
+// Starts what the whole test run shares: one throwaway redis-server (unless REDIS_URL points at one) and the
+// MongoDB targets of the contract suites (MONGODB_URI, real mongod, or the stand-in; see mongo-targets.ts).
+import { MONGO_TARGETS_VARIABLE, startMongoTargets, type StartedMongoTargets } from './mongo-targets';
 import { startRedisServer, type TestRedis } from './redis-server';
 
 declare global {
   var __TEST_REDIS__: TestRedis | undefined;
+  var __TEST_MONGO__: StartedMongoTargets | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log('');
+  const mongo = await startMongoTargets(log);
+  globalThis.__TEST_MONGO__ = mongo;
+  process.env[MONGO_TARGETS_VARIABLE] = JSON.stringify(mongo.targets);
+  log(mongo.banner);
+
   if (process.env.REDIS_URL) {
-    console.log(`\nUsing REDIS_URL=${process.env.REDIS_URL}; tests only touch queues named test-<uuid>.`);
+    log(`Using REDIS_URL=${process.env.REDIS_URL}; tests only touch queues named test-<uuid>.`);
     return;
   }
   const redis = await startRedisServer();

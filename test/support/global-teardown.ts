@@ -1,4 +1,6 @@
-// Stops the redis-server that global-setup started.
+// Stops what global-setup started, and repeats which MongoDB the contract suites ran against.
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__TEST_REDIS__?.stop();
+  const mongo = globalThis.__TEST_MONGO__;
+  if (mongo) process.stdout.write(`\n${mongo.banner}\n`);
+  await Promise.all([globalThis.__TEST_REDIS__?.stop(), mongo?.stop()]);
 }

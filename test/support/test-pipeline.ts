@@ -11,6 +11,7 @@ import { capturedLogger } from './captured-logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
+import { StoreHealth } from '../../src/sending/store-guard';
 import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
 import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
 
@@ -72,6 +73,8 @@ export interface TestPipeline {
   flakyDeliveries: FlakyDeliveryStore;
   flakySettings: FlakySettingsStore;
   runtime: EmailWorkerRuntime;
+  /** The permanent store errors the worker noted (what /readyz reports). */
+  storeHealth: StoreHealth;
   /** The worker's Redis connection. */
   connection: Redis;
   queue: Queue;
@@ -129,11 +132,13 @@ export async function startTestPipeline({
   const deliveries = new MemoryDeliveryStore();
   const flakyDeliveries = new FlakyDeliveryStore(deliveries);
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const storeHealth = new StoreHealth();
   const runtime = startEmailWorker({
     config,
     connection,
     settings: flakySettings,
     deliveries: flakyDeliveries,
+    storeHealth,
     logger,
     ...(observer ? { observer } : {}),
   });
@@ -151,6 +156,7 @@ export async function startTestPipeline({
     flakyDeliveries,
     flakySettings,
     runtime,
+    storeHealth,
     connection,
     queue: producer.queue,
     logs,
