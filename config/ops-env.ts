@@ -1,4 +1,5 @@
 // Environment variables for the dashboard, health and metrics endpoints (issue 5). Merged into the one schema by env-schema.ts.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDashboardUsers, type DashboardUser } from '../src/dashboard/dashboard-users';
 
@@ -6,6 +7,7 @@ const port = z.coerce.number().int().min(1).max(65535);
 /** 0 turns the server off. */
 const portOrOff = z.coerce.number().int().min(0).max(65535);
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const DASHBOARD_BASE_PATH_MAX_LENGTH = 200;
 /**
@@ -17,6 +19,9 @@ const BASE_PATH_SHAPE = 'must be a URL path such as / or /email-dashboard';
 
 export const opsEnvSchema = z.object({
   DASHBOARD_USERS: optionalString,
+  DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS: boolean.default(false),
+  // Read by readOpsConfig: a zod error would quote the value.
+  DASHBOARD_TRUST_PROXY: optionalString,
   DASHBOARD_PORT: port.default(3000),
   DASHBOARD_BASE_PATH: z
     .string()
@@ -41,6 +46,8 @@ export type OpsEnv = z.infer<typeof opsEnvSchema>;
 
 export const opsEnvExamples: Record<keyof OpsEnv, string> = {
   DASHBOARD_USERS: 'anna:operator:<hash from npm run ops -- hash-password>,ben:viewer:<hash>',
+  DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS: 'false',
+  DASHBOARD_TRUST_PROXY: '172.18.0.0/16',
   DASHBOARD_PORT: '3000',
   DASHBOARD_BASE_PATH: '/email-dashboard',
   DASHBOARD_METRICS_PORT: '9465',
@@ -66,13 +73,17 @@ export interface OpsConfig {
     metricsHost: string;
     /** undefined: no health/metrics server. */
     metricsPort: number | undefined;
+    /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
+    trustProxy: false | number | string[];
   };
   worker: { metricsHost: string; metricsPort: number | undefined };
 }
 
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
 export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
-  const { users, problems: userProblems } = parseDashboardUsers(env.DASHBOARD_USERS ?? '');
+  const { users, problems: userProblems } = parseDashboardUsers(env.DASHBOARD_USERS ?? '', {
+    allowPlaintext: env.DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS,
+  });
   for (const problem of userProblems) {
     problems.push(`DASHBOARD_USERS: ${problem} (example: DASHBOARD_USERS=${opsEnvExamples.DASHBOARD_USERS})`);
   }
@@ -93,10 +104,46 @@ export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
       port: env.DASHBOARD_PORT,
       basePath,
       metricsPort: env.DASHBOARD_METRICS_PORT === 0 ? undefined : env.DASHBOARD_METRICS_PORT,
+      trustProxy: readTrustProxy(env.DASHBOARD_TRUST_PROXY, problems),
     },
     worker: {
       metricsHost: env.WORKER_METRICS_HOST ?? fallbackHost,
       metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT,
     },
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
+
+/** `trust proxy` from DASHBOARD_TRUST_PROXY: off, a hop count, or addresses/subnets (proxy-addr's names allowed). */
+function readTrustProxy(value: string | undefined, problems: string[]): false | number | string[] {
+  const problem = (message: string) => {
+    problems.push(`DASHBOARD_TRUST_PROXY: ${message} (example: DASHBOARD_TRUST_PROXY=${opsEnvExamples.DASHBOARD_TRUST_PROXY})`);
+    return false as const;
+  };
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') {
+    return problem(
+      "true would trust every X-Forwarded-For: any client could name its own address and escape the sign-in limits; name the proxy's address instead",
+    );
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => !PROXY_NAMES.has(entry) && !isAddressOrSubnet(entry));
+  // The entries are addresses, not secrets: naming the bad ones helps.
+  if (bad.length > 0 || entries.length === 0)
+    return problem(`${bad.join(', ') || 'the value'} is not an IP address, a subnet (10.0.0.0/8) or loopback`);
+  return entries;
 }

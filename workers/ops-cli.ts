@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfigOrExit } from '../config/load-config';
 import { createLogger } from '../src/logging/logger';
+import { loggerAuditLog } from '../src/ops/audit-log';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
 import { openStores, type Stores } from '../src/storage/open-stores';
 
@@ -11,6 +12,8 @@ async function main(): Promise<number> {
   const config = loadConfigOrExit();
   // Logs go to stderr: stdout carries the results (and the JSON of --json).
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'ops-cli' }, process.stderr);
+  // Audit lines are written whatever LOG_LEVEL says: who cancelled or retried what must not depend on it.
+  const audit = loggerAuditLog(createLogger({ level: 'info', name: 'ops-audit' }, process.stderr));
   let connection: Redis | undefined;
   let queue: Queue | undefined;
   let stores: Promise<Stores> | undefined;
@@ -44,6 +47,7 @@ async function main(): Promise<number> {
         keyring: config.credentials.keyring,
       }),
       io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+      audit,
     });
   } finally {
     await queue?.close();

@@ -2,33 +2,50 @@
 // (read-only for viewers), over redacted e-mail jobs.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import type { BeforeHook } from '@bull-board/api/dist/types';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { DeliveryStore } from '../delivery/delivery-store';
-import { basicAuth, createAuthenticator, roleOf } from './basic-auth';
-import type { DashboardUser } from './dashboard-users';
+import { loggerAuditLog, type AuditLog } from '../ops/audit-log';
+import type { CancelDeliveries } from '../ops/cancel-email-jobs';
+import { auditDashboardWrites } from './audit-trail';
+import { basicAuth, createAuthenticator, roleOf, type LoginFailureReason } from './basic-auth';
+import { cancelRouter, OPS_ROUTES_PREFIX } from './cancel-route';
+import { contentSecurityPolicy, readBullBoardInlineStyles, withoutGoogleFonts } from './content-security-policy';
+import type { DashboardRole, DashboardUser } from './dashboard-users';
+import type { LoginLimits } from './login-guard';
 import { jobViewHook, redactJobs } from './job-view';
-import { operatorBoardPolicy, readOnlyForViewers, viewerBoardPolicy } from './route-policy';
+import { createBoardPolicy, readOnlyForViewers } from './route-policy';
 
 export interface DashboardAppOptions {
   queues: readonly Queue[];
   users: readonly DashboardUser[];
   /** '/' or a path without a trailing slash, e.g. '/email-dashboard'. */
   basePath: string;
-  /** Adds each shown job's sender and delivery status; without it the board shows the job alone. */
-  deliveries?: Pick<DeliveryStore, 'find'>;
+  /**
+   * Adds each shown job's sender and delivery status, and offers operators the cancel route;
+   * without it the board shows the job alone and cannot cancel.
+   */
+  deliveries?: CancelDeliveries;
   logger: Logger;
-  onLoginFailure?: (reason: 'missing' | 'wrong') => void;
+  /** Where operator actions are recorded; default: info lines of `logger`. */
+  audit?: AuditLog;
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For names the client (for the sign-in
+   * limits). false: the connecting address is the client. Never `true`: any client could name itself.
+   */
+  trustProxy?: false | number | string[];
+  /** Sign-in failure limits; defaults in login-guard.ts. */
+  loginLimits?: Partial<LoginLimits>;
+  onLoginFailure?: (reason: LoginFailureReason) => void;
 }
 
 export class DashboardSetupError extends Error {
   override name = 'DashboardSetupError';
 }
 
-function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy: BeforeHook): RequestHandler {
+function boardRouter(options: DashboardAppOptions, role: DashboardRole): RequestHandler {
+  const readOnlyMode = role === 'viewer';
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(options.basePath);
   createBullBoard({
@@ -36,7 +53,7 @@ function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy
     serverAdapter,
     options: {
       uiConfig: { boardTitle: readOnlyMode ? 'E-mail queue (view only)' : 'E-mail queue', hideDocsLink: true },
-      handlerHooks: { before: policy, after: jobViewHook(options.deliveries, options.logger) },
+      handlerHooks: { before: createBoardPolicy(role), after: jobViewHook(options.deliveries, options.logger) },
     },
   });
   // getRouter() is typed any by @bull-board/express; it is an Express app.
@@ -47,15 +64,18 @@ function boardRouter(options: DashboardAppOptions, readOnlyMode: boolean, policy
   return router;
 }
 
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.set({
-    'X-Frame-Options': 'DENY',
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-  });
-  next();
-};
+function securityHeaders(policy: string): RequestHandler {
+  return (_req, res, next) => {
+    res.set({
+      'Content-Security-Policy': policy,
+      'X-Frame-Options': 'DENY',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+    next();
+  };
+}
 
 /** The dashboard never runs open: without users it refuses to start. */
 export function assertDashboardUsers(users: readonly DashboardUser[]): void {
@@ -67,12 +87,20 @@ export function assertDashboardUsers(users: readonly DashboardUser[]): void {
 
 export function createDashboardApp(options: DashboardAppOptions): Express {
   assertDashboardUsers(options.users);
-  const viewerBoard = boardRouter(options, true, viewerBoardPolicy);
-  const operatorBoard = boardRouter(options, false, operatorBoardPolicy);
+  const viewerBoard = boardRouter(options, 'viewer');
+  const operatorBoard = boardRouter(options, 'operator');
   const app = express();
   app.disable('x-powered-by');
-  app.use(securityHeaders);
-  app.use(basicAuth(createAuthenticator(options.users), options.onLoginFailure));
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(securityHeaders(contentSecurityPolicy(readBullBoardInlineStyles())));
+  app.use(withoutGoogleFonts);
+  const authenticator = createAuthenticator(options.users, options.loginLimits ? { limits: options.loginLimits } : {});
+  app.use(basicAuth(authenticator, { logger: options.logger, ...(options.onLoginFailure ? { onFailure: options.onLoginFailure } : {}) }));
+  const audit = options.audit ?? loggerAuditLog(options.logger);
+  app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
+  if (options.deliveries) {
+    app.use(options.basePath, cancelRouter({ queues: options.queues, deliveries: options.deliveries, audit }));
+  }
   app.use(readOnlyForViewers);
   app.use((req, res, next) => (roleOf(res) === 'operator' ? operatorBoard : viewerBoard)(req, res, next));
   return app;

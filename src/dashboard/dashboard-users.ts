@@ -1,5 +1,5 @@
 // Who may open the dashboard, and with which role, as read from DASHBOARD_USERS.
-import { PasswordHashError, parsePasswordSecret, type PasswordSecret } from './password-hash';
+import { PasswordHashError, parsePasswordSecret, type PasswordSecret, type SecretRules } from './password-hash';
 
 export const DASHBOARD_ROLES = ['viewer', 'operator'] as const;
 /** viewer: read-only (Bull Board read-only mode). operator: may also retry, promote, clean, pause and resume. */
@@ -15,11 +15,11 @@ const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const COMMA_HINT = 'a comma inside a password splits the entry: use a hash from npm run ops -- hash-password, which holds no comma';
 
 /**
- * Parses `name:role:secret` entries separated by commas, where secret is a `scrypt:` hash or a plain
- * password (which may then contain neither a comma nor leading/trailing spaces). Problems never
- * quote the secret.
+ * Parses `name:role:secret` entries separated by commas, where secret is a `scrypt:` hash or, where
+ * `rules` allow it, a plain password (which may then contain neither a comma nor leading/trailing
+ * spaces). Problems never quote the secret.
  */
-export function parseDashboardUsers(value: string): { users: DashboardUser[]; problems: string[] } {
+export function parseDashboardUsers(value: string, rules: SecretRules = {}): { users: DashboardUser[]; problems: string[] } {
   const users: DashboardUser[] = [];
   const problems: string[] = [];
   const entries = value
@@ -52,7 +52,7 @@ export function parseDashboardUsers(value: string): { users: DashboardUser[]; pr
       return;
     }
     try {
-      users.push({ name, role: role as DashboardRole, secret: parsePasswordSecret(rest.join(':')) });
+      users.push({ name, role: role as DashboardRole, secret: parsePasswordSecret(rest.join(':'), rules) });
     } catch (err: unknown) {
       if (!(err instanceof PasswordHashError)) throw err;
       problems.push(`${label}: ${err.message}`);

@@ -1,5 +1,5 @@
-// How an e-mail job looks on the dashboard: redacted by Bull Board formatters on the server, the
-// plain-language failure reason in place of stack traces, and the sender from the delivery record.
+// How an e-mail job looks on the dashboard: redacted by Bull Board formatters and an after-hook on the
+// server, the plain-language failure reason in place of stack traces, the sender from the delivery record.
 import type { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AfterHook } from '@bull-board/api/dist/types';
 import type { Logger } from 'pino';
@@ -73,13 +73,62 @@ async function addDeliveryFacts(jobs: Record<string, unknown>[], deliveries: Pic
   );
 }
 
-/** Bull Board after-hook for the routes that return jobs. */
+function redactSchedulers(body: unknown): void {
+  if (!isRecord(body) || !Array.isArray(body.schedulers)) return;
+  for (const scheduler of body.schedulers.filter(isRecord)) {
+    const template = isRecord(scheduler.template) ? scheduler.template : {};
+    scheduler.template = { data: summarizeEmailJob(template.data) };
+  }
+}
+
+/** Job logs are free text written by whoever processed the job: they may quote the e-mail, so only their count shows. */
+function hiddenLogLines(body: unknown): string[] {
+  const count = Array.isArray(body) ? body.length : 0;
+  if (count === 0) return [];
+  return [`${count} log line${count === 1 ? '' : 's'} hidden: job logs may quote the e-mail. The worker's own log has what it wrote.`];
+}
+
+/** A flow node's progress is the raw object the job stored (the worker keeps a pending send record there). */
+function redactFlowNode(node: unknown, depth = 0): void {
+  if (!isRecord(node) || depth > 50) return;
+  node.progress = typeof node.progress === 'number' ? node.progress : 0;
+  if (Array.isArray(node.children)) for (const child of node.children) redactFlowNode(child, depth + 1);
+}
+
+type Redactor = (body: unknown, deliveries: Pick<DeliveryStore, 'find'> | undefined, logger: Logger) => Promise<unknown>;
+
+async function redactJobList(body: unknown, deliveries: Pick<DeliveryStore, 'find'> | undefined, logger: Logger): Promise<unknown> {
+  const jobs = jobsOf(body);
+  jobs.forEach(reshapeJob);
+  if (deliveries) await addDeliveryFacts(jobs, deliveries, logger);
+  return body;
+}
+
+/**
+ * Every Bull Board route whose answer carries job data, and how it is redacted (on top of the
+ * formatters set by redactJobs). route-policy.ts allows no route with job data that is not here.
+ */
+const REDACTORS: Readonly<Record<string, Redactor>> = {
+  'get /api/queues': redactJobList,
+  'get /api/queues/:queueName/:jobId': redactJobList,
+  'get /api/job-schedulers': async (body) => {
+    redactSchedulers(body);
+    return body;
+  },
+  'get /api/queues/:queueName/:jobId/logs': async (body) => hiddenLogLines(body),
+  'get /api/queues/:queueName/:jobId/flow': async (body) => {
+    if (isRecord(body)) redactFlowNode(body.flowRoot);
+    return body;
+  },
+};
+
+export const REDACTED_ROUTES: ReadonlySet<string> = new Set(Object.keys(REDACTORS));
+
+/** Bull Board after-hook: redacts the answers of the routes in REDACTED_ROUTES. */
 export function jobViewHook(deliveries: Pick<DeliveryStore, 'find'> | undefined, logger: Logger): AfterHook {
   return async ({ method, route }, result) => {
-    if (method !== 'get' || (route !== '/api/queues' && route !== '/api/queues/:queueName/:jobId')) return result;
-    const jobs = jobsOf(result.body);
-    jobs.forEach(reshapeJob);
-    if (deliveries) await addDeliveryFacts(jobs, deliveries, logger);
-    return result;
+    const redactor = REDACTORS[`${method.toLowerCase()} ${route}`];
+    if (!redactor || (typeof result.status === 'number' && result.status >= 400)) return result;
+    return { ...result, body: (await redactor(result.body, deliveries, logger)) as typeof result.body };
   };
 }

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { CancelDeliveries } from '../ops/cancel-email-jobs';
 import { startOpsHttpServer, type OpsHttpServer } from '../ops/ops-http-server';
 import { registerQueueMetrics } from '../ops/queue-metrics';
 import { deliveryStoreReadiness, redisReadiness } from '../ops/readiness';
@@ -16,7 +16,7 @@ export interface StartDashboardOptions {
   config: Pick<Config, 'queueName' | 'ops'>;
   /** A connection of the dashboard's own; quitting it is the caller's job. */
   connection: Redis;
-  deliveries: Pick<DeliveryStore, 'find'>;
+  deliveries: CancelDeliveries;
   logger: Logger;
   /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
   port?: number;
@@ -39,13 +39,20 @@ export async function startDashboard({
   port = config.ops.dashboard.port,
   processMetrics = true,
 }: StartDashboardOptions): Promise<RunningDashboard> {
-  const { users, basePath, metricsPort } = config.ops.dashboard;
+  const { users, basePath, metricsPort, trustProxy } = config.ops.dashboard;
   assertDashboardUsers(users);
   const plainUsers = users.filter((user) => user.secret.kind === 'plain').map((user) => user.name);
   if (plainUsers.length > 0) {
     logger.warn(
       { users: plainUsers },
-      'DASHBOARD_USERS holds plain-text passwords; store scrypt hashes instead (npm run ops -- hash-password)',
+      'DASHBOARD_USERS holds plain-text passwords (DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS=true): for demos only; store scrypt hashes (npm run ops -- hash-password)',
+    );
+  }
+  const costs = new Set(users.flatMap(({ secret }) => (secret.kind === 'scrypt' ? [`N=${secret.N} r=${secret.r} p=${secret.p}`] : [])));
+  if (costs.size > 1) {
+    logger.warn(
+      { costs: [...costs] },
+      'DASHBOARD_USERS hashes use different scrypt costs, so sign-in time tells some user names apart; make them all with npm run ops -- hash-password',
     );
   }
   const queue = new Queue(config.queueName, { connection });
@@ -56,7 +63,7 @@ export async function startDashboard({
   registerQueueMetrics(registry, { queue, logger });
   const loginFailures = new Counter({
     name: 'omikai_dashboard_login_failures_total',
-    help: 'Dashboard requests refused with 401, by reason (missing or wrong credentials).',
+    help: 'Dashboard requests refused at sign-in, by reason: missing or wrong credentials (401), limited (429), busy (503).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
@@ -66,6 +73,7 @@ export async function startDashboard({
     basePath,
     deliveries,
     logger,
+    trustProxy,
     onLoginFailure: (reason) => loginFailures.inc({ reason }),
   });
 

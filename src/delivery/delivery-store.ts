@@ -1,7 +1,8 @@
 // Delivery records: one per job, the lasting history of what was sent, by whom, and why not.
 import type { Failure } from './failure';
 
-export type DeliveryStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed';
+/** 'cancelled': an operator stopped the e-mail (ops cancel or the dashboard); no later attempt sends it. */
+export type DeliveryStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'cancelled';
 
 export interface DeliveryRecord {
   jobId: string;
@@ -27,6 +28,9 @@ export interface DeliveryRecord {
   updatedAt: Date;
   sentAt?: Date;
   failedAt?: Date;
+  cancelledAt?: Date;
+  /** Who cancelled: a dashboard user name, or the CLI's user@host. */
+  cancelledBy?: string;
 }
 
 export interface AttemptStart {
@@ -48,7 +52,9 @@ export type AttemptStartResult =
   /** This job's record already says sent (e.g. the job was re-added after Redis lost it). */
   | { action: 'already-sent'; record: DeliveryRecord }
   /** Another job with the same account and idempotency key owns this e-mail. */
-  | { action: 'duplicate'; record: DeliveryRecord };
+  | { action: 'duplicate'; record: DeliveryRecord }
+  /** An operator cancelled this job: do not send. */
+  | { action: 'cancelled'; record: DeliveryRecord };
 
 export type AttemptOutcome =
   | {
@@ -71,6 +77,22 @@ export type AttemptOutcome =
       possibleDuplicate?: boolean;
       now: Date;
     };
+
+export interface CancelRequest {
+  jobId: string;
+  /** The job's own facts, kept when the job never started an attempt (it has no record yet). */
+  accountId: string;
+  userId?: string;
+  subject?: string;
+  recipientCount: number;
+  correlation?: Record<string, string>;
+  idempotencyKey?: string;
+  /** Who cancels: a dashboard user name, or the CLI's user@host. */
+  by: string;
+  now: Date;
+}
+
+export type CancelResult = { outcome: 'cancelled' | 'already-cancelled' | 'already-sent'; record: DeliveryRecord };
 
 export interface DeliveryQuery {
   jobId?: string;
@@ -97,8 +119,21 @@ export interface DeliveryStore {
    * A failed record with the same idempotency key hands the key over to the new job.
    */
   startAttempt(start: AttemptStart): Promise<AttemptStartResult>;
-  /** Records how an attempt ended. A record that already says sent stays sent. */
+  /**
+   * Records how an attempt ended. A record that already says sent stays sent; one that says
+   * cancelled stays cancelled unless the outcome is sent (the e-mail went out after all).
+   */
   finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void>;
   /** Newest first, at most `limit` (default 100). */
   find(query: DeliveryQuery): Promise<DeliveryRecord[]>;
+}
+
+/** How ops cancel (CLI and dashboard) writes its decision; the send path never cancels. */
+export interface DeliveryCancellation {
+  /**
+   * Marks the job's e-mail cancelled, creating the record from the request when the job never
+   * started; a sent record is left alone. A record whose idempotency key another job owns is
+   * created without the key. A cancelled record hands its key over, as a failed one does.
+   */
+  cancel(request: CancelRequest): Promise<CancelResult>;
 }

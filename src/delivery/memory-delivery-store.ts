@@ -4,6 +4,9 @@ import {
   type AttemptOutcome,
   type AttemptStart,
   type AttemptStartResult,
+  type CancelRequest,
+  type CancelResult,
+  type DeliveryCancellation,
   type DeliveryQuery,
   type DeliveryRecord,
   type DeliveryStore,
@@ -13,10 +16,12 @@ const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${id
 
 /** Memory mode is for demos and benchmarks: keep the newest records, not every one since start. */
 export const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
+/** Records in these states give their idempotency key to the next job that asks for it. */
+const RELEASES_KEY = new Set(['failed', 'cancelled']);
 /** Once full, the oldest tenth goes at once: deleting one at a time from a Map's front costs ~7 µs per insert. */
 const EVICT_FRACTION = 0.1;
 
-export class MemoryDeliveryStore implements DeliveryStore {
+export class MemoryDeliveryStore implements DeliveryStore, DeliveryCancellation {
   private readonly records = new Map<string, DeliveryRecord>();
   private readonly jobIdByKey = new Map<string, string>();
 
@@ -26,6 +31,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
     const existing = this.records.get(start.jobId);
     if (existing) {
       if (existing.status === 'sent') return { action: 'already-sent', record: copyRecord(existing) };
+      if (existing.status === 'cancelled') return { action: 'cancelled', record: copyRecord(existing) };
       if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
         // This job failed and handed its key over: the key's owner decides, as for a new job.
         const owner = this.claimKey(start.accountId, start.idempotencyKey, existing.jobId);
@@ -45,7 +51,7 @@ export class MemoryDeliveryStore implements DeliveryStore {
       const owner = this.claimKey(start.accountId, start.idempotencyKey, start.jobId);
       if (owner) return { action: 'duplicate', record: copyRecord(owner) };
     }
-    if (this.records.size >= this.maxRecords) this.forgetOldestBeyond(Math.floor(this.maxRecords * (1 - EVICT_FRACTION)));
+    this.makeRoom();
     this.records.set(start.jobId, {
       jobId: start.jobId,
       accountId: start.accountId,
@@ -63,11 +69,53 @@ export class MemoryDeliveryStore implements DeliveryStore {
     return { action: 'send', possibleDuplicate: false };
   }
 
-  /** Gives the key to `jobId` unless another job owns it and has not failed; returns that owner. A failed owner hands its key over. */
+  async cancel(request: CancelRequest): Promise<CancelResult> {
+    const existing = this.records.get(request.jobId);
+    if (existing?.status === 'sent') return { outcome: 'already-sent', record: copyRecord(existing) };
+    if (existing?.status === 'cancelled') return { outcome: 'already-cancelled', record: copyRecord(existing) };
+    if (existing) {
+      Object.assign(existing, { status: 'cancelled', cancelledAt: request.now, cancelledBy: request.by, updatedAt: request.now });
+      return { outcome: 'cancelled', record: copyRecord(existing) };
+    }
+    let idempotencyKey = request.idempotencyKey;
+    if (idempotencyKey !== undefined) {
+      const key = keyOf(request.accountId, idempotencyKey);
+      if (this.records.has(this.jobIdByKey.get(key) ?? '')) idempotencyKey = undefined;
+      else this.jobIdByKey.set(key, request.jobId);
+    }
+    this.makeRoom();
+    const record: DeliveryRecord = {
+      jobId: request.jobId,
+      accountId: request.accountId,
+      ...(request.userId !== undefined ? { userId: request.userId } : {}),
+      status: 'cancelled',
+      attempts: 0,
+      ...(request.subject !== undefined ? { subject: request.subject } : {}),
+      recipientCount: request.recipientCount,
+      ...(request.correlation ? { correlation: { ...request.correlation } } : {}),
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+      possibleDuplicate: false,
+      createdAt: request.now,
+      updatedAt: request.now,
+      cancelledAt: request.now,
+      cancelledBy: request.by,
+    };
+    this.records.set(request.jobId, record);
+    return { outcome: 'cancelled', record: copyRecord(record) };
+  }
+
+  private makeRoom(): void {
+    if (this.records.size >= this.maxRecords) this.forgetOldestBeyond(Math.floor(this.maxRecords * (1 - EVICT_FRACTION)));
+  }
+
+  /**
+   * Gives the key to `jobId` unless another job owns it and has not failed or been cancelled;
+   * returns that owner. A failed or cancelled owner hands its key over.
+   */
   private claimKey(accountId: string, idempotencyKey: string, jobId: string): DeliveryRecord | undefined {
     const key = keyOf(accountId, idempotencyKey);
     const owner = this.records.get(this.jobIdByKey.get(key) ?? '');
-    if (owner && owner.jobId !== jobId && owner.status !== 'failed') return owner;
+    if (owner && owner.jobId !== jobId && !RELEASES_KEY.has(owner.status)) return owner;
     if (owner && owner.jobId !== jobId) delete owner.idempotencyKey;
     this.jobIdByKey.set(key, jobId);
     return undefined;
@@ -84,8 +132,8 @@ export class MemoryDeliveryStore implements DeliveryStore {
   async finishAttempt(jobId: string, outcome: AttemptOutcome): Promise<void> {
     const record = this.records.get(jobId);
     if (!record) throw new DeliveryRecordNotFoundError(jobId);
-    // A late failure report must not undo a send that is already recorded.
-    if (record.status === 'sent' && outcome.status !== 'sent') return;
+    // A late failure report must not undo a send that is already recorded, nor a cancel.
+    if ((record.status === 'sent' || record.status === 'cancelled') && outcome.status !== 'sent') return;
     const { now, possibleDuplicate, ...fields } = { possibleDuplicate: false, ...outcome };
     Object.assign(record, fields, { updatedAt: now, possibleDuplicate: record.possibleDuplicate || possibleDuplicate });
     if (outcome.status === 'sent') {

@@ -7,6 +7,9 @@ import {
   type AttemptOutcome,
   type AttemptStart,
   type AttemptStartResult,
+  type CancelRequest,
+  type CancelResult,
+  type DeliveryCancellation,
   type DeliveryQuery,
   type DeliveryRecord,
   type DeliveryStatus,
@@ -19,6 +22,8 @@ const DUPLICATE_KEY = 11000;
 /** Enough for a lost insert race plus a failed owner's key being handed over; more means heavy churn. */
 const MAX_START_ROUNDS = 5;
 const DEFAULT_FIND_LIMIT = 100;
+/** Records in these states give their idempotency key to the next job that asks for it. */
+const RELEASES_KEY: DeliveryStatus[] = ['failed', 'cancelled'];
 /** The outcome fields copied onto the record (status, now and possibleDuplicate are handled apart). */
 const OUTCOME_FIELDS = ['sender', 'senderSource', 'senderFallbackReason', 'graphRequestId', 'clientRequestId', 'error'] as const;
 
@@ -32,7 +37,7 @@ interface StoredDelivery extends Omit<DeliveryRecord, 'jobId'> {
   _id: string;
 }
 
-export class MongoDeliveryStore implements DeliveryStore {
+export class MongoDeliveryStore implements DeliveryStore, DeliveryCancellation {
   private readonly model: Model<StoredDelivery>;
 
   constructor(connection: Connection, collectionName: string) {
@@ -60,6 +65,7 @@ export class MongoDeliveryStore implements DeliveryStore {
       const existing = await this.model.findById(start.jobId).lean<StoredDelivery>();
       if (existing) {
         if (existing.status === 'sent') return { action: 'already-sent', record: toDeliveryRecord(existing) };
+        if (existing.status === 'cancelled') return { action: 'cancelled', record: toDeliveryRecord(existing) };
         if (start.idempotencyKey !== undefined && existing.idempotencyKey === undefined) {
           // This job failed and handed its key over: the key's owner decides, as for a new job.
           const duplicate = await this.reclaimKey(start, start.idempotencyKey);
@@ -68,7 +74,7 @@ export class MongoDeliveryStore implements DeliveryStore {
         }
         const updated = await this.continueAttempt(start);
         if (updated) return { action: 'send', possibleDuplicate: updated.possibleDuplicate };
-        continue; // it was marked sent in between
+        continue; // it was marked sent or cancelled in between
       }
       const inserted = await this.insertRecord(start);
       if (inserted) return inserted;
@@ -102,10 +108,40 @@ export class MongoDeliveryStore implements DeliveryStore {
     if (outcome.status === 'failed') $set.failedAt = outcome.now;
 
     const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
-    // A late failure report must not undo a send that is already recorded.
-    const filter = outcome.status === 'sent' ? { _id: jobId } : { _id: jobId, status: { $ne: 'sent' as const } };
+    // A late failure report must not undo a send that is already recorded, nor a cancel.
+    const filter = outcome.status === 'sent' ? { _id: jobId } : { _id: jobId, status: { $nin: ['sent', 'cancelled'] as DeliveryStatus[] } };
     const result = await this.model.updateOne(filter, update);
     if (result.matchedCount === 0 && (await this.model.countDocuments({ _id: jobId })) === 0) throw new DeliveryRecordNotFoundError(jobId);
+  }
+
+  async cancel(request: CancelRequest): Promise<CancelResult> {
+    let withKey = request.idempotencyKey !== undefined;
+    for (let round = 0; round < MAX_START_ROUNDS; round++) {
+      const cancelled = await this.model
+        .findOneAndUpdate(
+          { _id: request.jobId, status: { $nin: ['sent', 'cancelled'] as DeliveryStatus[] } },
+          { $set: { status: 'cancelled', cancelledAt: request.now, cancelledBy: request.by, updatedAt: request.now } },
+          { returnDocument: 'after' },
+        )
+        .lean<StoredDelivery>();
+      if (cancelled) return { outcome: 'cancelled', record: toDeliveryRecord(cancelled) };
+      const existing = await this.model.findById(request.jobId).lean<StoredDelivery>();
+      if (existing?.status === 'sent') return { outcome: 'already-sent', record: toDeliveryRecord(existing) };
+      if (existing?.status === 'cancelled') return { outcome: 'already-cancelled', record: toDeliveryRecord(existing) };
+      if (existing) continue; // it changed in between
+      const record = newCancelledRecord(request, withKey);
+      try {
+        await this.model.insertOne(record);
+        return { outcome: 'cancelled', record: toDeliveryRecord(record) };
+      } catch (err: unknown) {
+        if (!isDuplicateKeyError(err)) throw err;
+      }
+      // Either the job's own record appeared meanwhile (read again), or another job owns the key.
+      if (withKey && (await this.model.countDocuments({ _id: request.jobId })) === 0) withKey = false;
+    }
+    throw new DeliveryRecordConflictError(
+      `Could not cancel job ${request.jobId}: its delivery record kept changing under the worker (${MAX_START_ROUNDS} tries); cancel it again.`,
+    );
   }
 
   async find(query: DeliveryQuery): Promise<DeliveryRecord[]> {
@@ -130,9 +166,9 @@ export class MongoDeliveryStore implements DeliveryStore {
     return records.map(toDeliveryRecord);
   }
 
-  /** Updates an existing record that is not sent yet; null when it is sent (or gone). */
+  /** Updates an existing record that is not sent or cancelled; null when it is (or gone). */
   private async continueAttempt(start: AttemptStart): Promise<StoredDelivery | null> {
-    const filter = { _id: start.jobId, status: { $ne: 'sent' as const } };
+    const filter = { _id: start.jobId, status: { $nin: ['sent', 'cancelled'] as DeliveryStatus[] } };
     if (start.status === 'queued') {
       return this.model.findOneAndUpdate(filter, { $set: { updatedAt: start.now } }, { returnDocument: 'after' }).lean<StoredDelivery>();
     }
@@ -159,25 +195,25 @@ export class MongoDeliveryStore implements DeliveryStore {
     if (start.idempotencyKey === undefined) return null;
     const owner = await this.keyOwner(start.accountId, start.idempotencyKey);
     if (!owner || owner._id === start.jobId) return null;
-    if (owner.status !== 'failed') return { action: 'duplicate', record: toDeliveryRecord(owner) };
-    await this.releaseFailedOwnersKey(owner, start.idempotencyKey);
+    if (!RELEASES_KEY.includes(owner.status)) return { action: 'duplicate', record: toDeliveryRecord(owner) };
+    await this.releaseOwnersKey(owner, start.idempotencyKey);
     return null;
   }
 
   /**
    * For a job whose record gave its key away: a duplicate of the key's owner when that owner has not
-   * failed; otherwise the key comes back to this record. Null means "read again".
+   * failed or been cancelled; otherwise the key comes back to this record. Null means "read again".
    */
   private async reclaimKey(start: AttemptStart, idempotencyKey: string): Promise<AttemptStartResult | null> {
     const owner = await this.keyOwner(start.accountId, idempotencyKey);
     if (owner && owner._id !== start.jobId) {
-      if (owner.status !== 'failed') return { action: 'duplicate', record: toDeliveryRecord(owner) };
-      await this.releaseFailedOwnersKey(owner, idempotencyKey);
+      if (!RELEASES_KEY.includes(owner.status)) return { action: 'duplicate', record: toDeliveryRecord(owner) };
+      await this.releaseOwnersKey(owner, idempotencyKey);
       return null;
     }
     try {
       await this.model.updateOne(
-        { _id: start.jobId, status: { $ne: 'sent' }, idempotencyKey: { $exists: false } },
+        { _id: start.jobId, status: { $nin: ['sent', 'cancelled'] as DeliveryStatus[] }, idempotencyKey: { $exists: false } },
         { $set: { idempotencyKey } },
       );
     } catch (err: unknown) {
@@ -192,9 +228,9 @@ export class MongoDeliveryStore implements DeliveryStore {
     return this.model.findOne({ accountId, idempotencyKey: { $eq: idempotencyKey, $type: 'string' } }).lean<StoredDelivery>();
   }
 
-  /** A failed record hands its key over; the filter keeps this from touching a record that took the key since. */
-  private async releaseFailedOwnersKey(owner: StoredDelivery, idempotencyKey: string): Promise<void> {
-    await this.model.updateOne({ _id: owner._id, status: 'failed', idempotencyKey }, { $unset: { idempotencyKey: 1 } });
+  /** A failed or cancelled record hands its key over; the filter keeps this from touching a record that took the key since. */
+  private async releaseOwnersKey(owner: StoredDelivery, idempotencyKey: string): Promise<void> {
+    await this.model.updateOne({ _id: owner._id, status: { $in: RELEASES_KEY }, idempotencyKey }, { $unset: { idempotencyKey: 1 } });
   }
 }
 
@@ -216,7 +252,11 @@ function createDeliverySchema(): Schema<StoredDelivery> {
       _id: { type: String, required: true },
       accountId: { type: String, required: true },
       userId: String,
-      status: { type: String, enum: ['queued', 'sending', 'retrying', 'sent', 'failed'] satisfies DeliveryStatus[], required: true },
+      status: {
+        type: String,
+        enum: ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled'] satisfies DeliveryStatus[],
+        required: true,
+      },
       attempts: { type: Number, required: true },
       subject: String,
       recipientCount: { type: Number, required: true },
@@ -234,6 +274,8 @@ function createDeliverySchema(): Schema<StoredDelivery> {
       updatedAt: { type: Date, required: true },
       sentAt: Date,
       failedAt: Date,
+      cancelledAt: Date,
+      cancelledBy: String,
     },
     // Timestamps come from the caller's `now`; indexes are built by ensureIndexes(), not on model creation.
     { versionKey: false, timestamps: false, minimize: false, autoIndex: false, autoCreate: false },
@@ -264,6 +306,27 @@ function newRecord(start: AttemptStart): StoredDelivery {
   };
 }
 
+function newCancelledRecord(request: CancelRequest, withKey: boolean): StoredDelivery {
+  return {
+    _id: request.jobId,
+    accountId: request.accountId,
+    ...withoutEmpty({
+      userId: request.userId,
+      subject: request.subject,
+      correlation: request.correlation,
+      idempotencyKey: withKey ? request.idempotencyKey : undefined,
+    }),
+    status: 'cancelled',
+    attempts: 0,
+    recipientCount: request.recipientCount,
+    possibleDuplicate: false,
+    createdAt: request.now,
+    updatedAt: request.now,
+    cancelledAt: request.now,
+    cancelledBy: request.by,
+  };
+}
+
 /** A plain record: jobId from _id, absent fields left out, nothing of mongoose's. */
 function toDeliveryRecord(stored: StoredDelivery): DeliveryRecord {
   return {
@@ -288,6 +351,8 @@ function toDeliveryRecord(stored: StoredDelivery): DeliveryRecord {
       error: stored.error ? toFailure(stored.error) : undefined,
       sentAt: stored.sentAt,
       failedAt: stored.failedAt,
+      cancelledAt: stored.cancelledAt,
+      cancelledBy: stored.cancelledBy,
     }),
   };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { maskAddresses } from '../delivery/address-masking';
-import type { AttemptStart, DeliveryStore } from '../delivery/delivery-store';
+import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
 import { classifySendResult } from '../graph/classify-send-result';
@@ -66,7 +66,9 @@ export interface SendEmailDependencies {
 export type SendEmailResult =
   | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
   | { status: 'already-sent'; graphRequestId?: string }
-  | { status: 'duplicate'; duplicateOfJobId: string };
+  | { status: 'duplicate'; duplicateOfJobId: string }
+  /** An operator cancelled the e-mail (ops cancel); it is not sent. */
+  | { status: 'cancelled' };
 
 export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer'>> &
   Pick<SendEmailDependencies, 'flow' | 'observer'>;
@@ -93,6 +95,12 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
   }
 
+  function cancelledResult(jobId: string, record: DeliveryRecord): SendEmailResult {
+    deps.observer?.onAttempt({ jobId, accountId: record.accountId, outcome: 'skipped', durationMs: 0 });
+    logger.info({ jobId, cancelledBy: record.cancelledBy }, 'delivery record says cancelled; not sending');
+    return { status: 'cancelled' };
+  }
+
   /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
   async function beginAttempt(attempt: AttemptState, start: Omit<AttemptStart, 'status' | 'now'>): Promise<SendEmailResult | undefined> {
     const begun = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
@@ -100,11 +108,13 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       attempt.begun = true;
       return undefined;
     }
+    if (begun.action === 'cancelled') return cancelledResult(start.jobId, begun.record);
     deps.observer?.onAttempt({ jobId: start.jobId, accountId: start.accountId, outcome: 'skipped', durationMs: 0 });
     if (begun.action === 'already-sent') {
       logger.info({ jobId: start.jobId }, 'delivery record already says sent; not sending again');
       return { status: 'already-sent', ...(begun.record.graphRequestId ? { graphRequestId: begun.record.graphRequestId } : {}) };
     }
+
     logger.info({ jobId: start.jobId, duplicateOfJobId: begun.record.jobId }, 'same idempotency key as another job; not sending');
     return { status: 'duplicate', duplicateOfJobId: begun.record.jobId };
   }
@@ -123,7 +133,8 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
     if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
-      await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      const queued = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
+      if (queued.action === 'cancelled') return cancelledResult(jobId, queued.record);
       return control.defer(sendAtMs);
     }
 

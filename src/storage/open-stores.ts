@@ -1,7 +1,7 @@
 // Opens the settings and delivery stores the configuration asks for: MongoDB, or memory for demos.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { DeliveryCancellation, DeliveryStore } from '../delivery/delivery-store';
 import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
 import { connectMongo } from '../delivery/mongo-connection';
 import { IndexConflictError } from '../delivery/index-conflicts';
@@ -15,7 +15,8 @@ import type { GraphAccountLister, SettingsStore } from '../settings/settings-sto
 export interface Stores {
   /** Also lists accounts (expiry check) and rewrites secrets (re-encryption); the send path uses only SettingsStore. */
   settings: SettingsStore & GraphAccountLister & SecretRewriter;
-  deliveries: DeliveryStore;
+  /** Also cancels (ops cancel); the send path uses only DeliveryStore. */
+  deliveries: DeliveryStore & DeliveryCancellation;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 // The rules every DeliveryStore follows, checked against each store target.
-import type { AttemptOutcome, AttemptStart, DeliveryStore } from '../../src/delivery/delivery-store';
+import type { AttemptOutcome, AttemptStart, CancelRequest, DeliveryCancellation, DeliveryStore } from '../../src/delivery/delivery-store';
 import type { Failure } from '../../src/delivery/failure';
 import { describeEachTarget } from './store-targets';
 
@@ -45,6 +45,10 @@ function sent(now: Date, overrides: Partial<Extract<AttemptOutcome, { status: 's
   };
 }
 
+function cancelOf(overrides: Partial<CancelRequest> = {}): CancelRequest {
+  return { jobId: 'job-1', accountId: 'acct-1', subject: 'Invoice 2026-0042', recipientCount: 2, by: 'olga', now: T2, ...overrides };
+}
+
 async function recordOf(store: DeliveryStore, jobId: string) {
   const [record, ...others] = await store.find({ jobId });
   expect(others).toEqual([]);
@@ -53,7 +57,7 @@ async function recordOf(store: DeliveryStore, jobId: string) {
 }
 
 describeEachTarget('delivery store contract', (target) => {
-  let store: DeliveryStore;
+  let store: DeliveryStore & DeliveryCancellation;
   beforeEach(async () => {
     store = await target.deliveryStore();
   });
@@ -339,5 +343,139 @@ describeEachTarget('delivery store contract', (target) => {
 
   test('finishAttempt for a job that never started rejects', async () => {
     await expect(store.finishAttempt('job-404', sent(T0))).rejects.toThrow(/No delivery record for job job-404/);
+  });
+
+  describe('cancel', () => {
+    test("cancelling a job that never started creates a 'cancelled' record from the job's facts", async () => {
+      const result = await store.cancel(
+        cancelOf({ userId: 'user-7', correlation: { orderId: 'SO-1001' }, idempotencyKey: 'invoice-42', now: T1 }),
+      );
+
+      const record = await recordOf(store, 'job-1');
+      expect(result).toEqual({ outcome: 'cancelled', record });
+      expect(record).toEqual({
+        jobId: 'job-1',
+        accountId: 'acct-1',
+        userId: 'user-7',
+        status: 'cancelled',
+        attempts: 0,
+        subject: 'Invoice 2026-0042',
+        recipientCount: 2,
+        correlation: { orderId: 'SO-1001' },
+        idempotencyKey: 'invoice-42',
+        possibleDuplicate: false,
+        createdAt: T1,
+        updatedAt: T1,
+        cancelledAt: T1,
+        cancelledBy: 'olga',
+      });
+    });
+
+    test('cancelling a record that is retrying keeps its history and says who cancelled it', async () => {
+      await store.startAttempt(attempt());
+      await store.finishAttempt('job-1', {
+        status: 'retrying',
+        error: THROTTLED,
+        sender: 'billing@contoso.com',
+        senderSource: 'account',
+        now: T1,
+      });
+
+      const result = await store.cancel(cancelOf({ subject: 'ignored: the record has its own', now: T2 }));
+
+      expect(result.outcome).toBe('cancelled');
+      expect(await recordOf(store, 'job-1')).toMatchObject({
+        status: 'cancelled',
+        attempts: 1,
+        subject: 'Invoice 2026-0042',
+        sender: 'billing@contoso.com',
+        error: THROTTLED,
+        cancelledAt: T2,
+        cancelledBy: 'olga',
+        createdAt: T0,
+        updatedAt: T2,
+      });
+    });
+
+    test('a sent record is not cancelled', async () => {
+      await store.startAttempt(attempt());
+      await store.finishAttempt('job-1', sent(T1));
+
+      const result = await store.cancel(cancelOf());
+
+      expect(result).toEqual({ outcome: 'already-sent', record: await recordOf(store, 'job-1') });
+      const record = await recordOf(store, 'job-1');
+      expect(record).toMatchObject({ status: 'sent', sentAt: T1, updatedAt: T1 });
+      expect(record.cancelledAt).toBeUndefined();
+    });
+
+    test('cancelling twice keeps the first cancel', async () => {
+      await store.cancel(cancelOf({ now: T1 }));
+      const again = await store.cancel(cancelOf({ by: 'anna', now: T2 }));
+      expect(again).toEqual({ outcome: 'already-cancelled', record: await recordOf(store, 'job-1') });
+      expect(await recordOf(store, 'job-1')).toMatchObject({ cancelledAt: T1, cancelledBy: 'olga' });
+    });
+
+    test.each(['sending', 'queued'] as const)(
+      "a '%s' start on a cancelled record returns cancelled and changes nothing",
+      async (status) => {
+        await store.startAttempt(attempt({ status: 'queued' }));
+        await store.cancel(cancelOf({ now: T1 }));
+
+        const result = await store.startAttempt(attempt({ status, now: T2 }));
+
+        const record = await recordOf(store, 'job-1');
+        expect(result).toEqual({ action: 'cancelled', record });
+        expect(record).toMatchObject({ status: 'cancelled', attempts: 0, updatedAt: T1 });
+      },
+    );
+
+    test('a start for a job cancelled before its first attempt returns cancelled', async () => {
+      await store.cancel(cancelOf({ now: T1 }));
+      expect(await store.startAttempt(attempt({ now: T2 }))).toMatchObject({ action: 'cancelled' });
+    });
+
+    test('a failure reported after the cancel (the attempt was under way) leaves the record cancelled', async () => {
+      await store.startAttempt(attempt());
+      await store.cancel(cancelOf({ now: T1 }));
+      await store.finishAttempt('job-1', { status: 'retrying', error: THROTTLED, now: T2 });
+      await store.finishAttempt('job-1', { status: 'failed', error: POLICY_DENIED, now: T3 });
+
+      const record = await recordOf(store, 'job-1');
+      expect(record).toMatchObject({ status: 'cancelled', cancelledAt: T1, updatedAt: T1 });
+      expect(record.failedAt).toBeUndefined();
+      expect(await store.startAttempt(attempt({ now: T3 }))).toMatchObject({ action: 'cancelled' });
+    });
+
+    test('a send reported after the cancel is recorded: the e-mail did go out', async () => {
+      await store.startAttempt(attempt());
+      await store.cancel(cancelOf({ now: T1 }));
+      await store.finishAttempt('job-1', sent(T2));
+
+      expect(await recordOf(store, 'job-1')).toMatchObject({ status: 'sent', sentAt: T2, cancelledAt: T1, cancelledBy: 'olga' });
+    });
+
+    test('a cancelled record hands its idempotency key over to a new job', async () => {
+      await store.startAttempt(attempt({ idempotencyKey: 'invoice-42' }));
+      await store.cancel(cancelOf({ now: T1 }));
+
+      const result = await store.startAttempt(attempt({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T2 }));
+
+      expect(result).toEqual({ action: 'send', possibleDuplicate: false });
+      expect((await store.find({ accountId: 'acct-1', idempotencyKey: 'invoice-42' })).map((r) => r.jobId)).toEqual(['job-2']);
+    });
+
+    test('cancelling a duplicate job (its key owned by another job) records the cancel without the key', async () => {
+      await store.startAttempt(attempt({ idempotencyKey: 'invoice-42' }));
+      await store.finishAttempt('job-1', sent(T1));
+
+      const result = await store.cancel(cancelOf({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T2 }));
+
+      expect(result.outcome).toBe('cancelled');
+      const record = await recordOf(store, 'job-2');
+      expect(record).toMatchObject({ status: 'cancelled', cancelledBy: 'olga' });
+      expect(record.idempotencyKey).toBeUndefined();
+      expect(await recordOf(store, 'job-1')).toMatchObject({ status: 'sent', idempotencyKey: 'invoice-42' });
+    });
   });
 });

@@ -3,7 +3,7 @@
 // Each MongoDB target gets a database of its own (dropped afterwards), each test its own collections.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import type { DeliveryStore } from '../../src/delivery/delivery-store';
+import type { DeliveryCancellation, DeliveryStore } from '../../src/delivery/delivery-store';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { connectMongo } from '../../src/delivery/mongo-connection';
 import { MongoDeliveryStore } from '../../src/delivery/mongo-delivery-store';
@@ -29,7 +29,7 @@ export interface StoreTarget {
   /** A settings store holding exactly these documents, opening secrets with these options (keys, plaintext policy). */
   settingsStore(documents: SettingsDocuments, shape: SettingsDocumentShape, secrets?: SettingsSecretsOptions): Promise<SettingsStore>;
   /** An empty delivery store. */
-  deliveryStore(): Promise<DeliveryStore>;
+  deliveryStore(): Promise<DeliveryStore & DeliveryCancellation>;
   /**
    * MongoDB targets: the target's own database (a mongoose Connection, `.db` is the driver's Db), for a suite
    * of another MongoDB-backed store. Use a collection or bucket name of your own per test. Throws for memory.

@@ -62,7 +62,7 @@ describe('ops hash-password', () => {
     const run = await runCli(['hash-password'], { stdin: 'correct horse battery staple\n' });
     expect(run.code).toBe(0);
     const hash = run.stdout.trim();
-    expect(hash).toMatch(/^scrypt:16384:8:1:[\w-]+:[\w-]+$/);
+    expect(hash).toMatch(/^scrypt:131072:8:1:[\w-]+:[\w-]+$/);
     expect(await verifyPassword('correct horse battery staple', parsePasswordSecret(hash))).toBe(true);
     expect(await verifyPassword('correct horse battery stapler', parsePasswordSecret(hash))).toBe(false);
   });

@@ -1,4 +1,5 @@
 // Job data is redacted on the server: no dashboard response carries a body, an attachment or an address.
+import { FlowProducer } from 'bullmq';
 import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
 import { SECRET_ATTACHMENT_TEXT, SECRET_BODY, SECRET_RECIPIENT, secretEmail } from './support/seed-failed-jobs';
 import { seedScenario, type Scenario } from './support/seed-scenario';
@@ -11,7 +12,7 @@ const SECRETS = [
   SECRET_RECIPIENT,
   'Anna Private',
 ];
-const JOB_IDS = ['p1', 'x1', 'ok1', 'waiting1', 'delayed1'];
+const JOB_IDS = ['p1', 'x1', 'ok1', 'waiting1', 'delayed1', 'flow-parent', 'flow-child'];
 const STATUSES = ['latest', 'failed', 'completed', 'waiting', 'delayed', 'active', 'prioritized'];
 
 let scenario: Scenario;
@@ -21,6 +22,21 @@ beforeAll(async () => {
   const data = { ...secretEmail({ idempotencyKey: 'order-77-email' }), schemaVersion: EMAIL_JOB_SCHEMA_VERSION };
   await scenario.queue.add('send-email', data, { jobId: 'waiting1' });
   await scenario.queue.add('send-email', data, { jobId: 'delayed1', delay: 3_600_000 });
+  // Routes beyond the job list that return job data: scheduler templates, job logs, a flow's raw progress.
+  await scenario.queue.upsertJobScheduler('nightly-statement', { every: 86_400_000 }, { name: 'send-email', data });
+  await scenario.queue.addJobLog('p1', `rendering ${SECRET_BODY} for ${SECRET_RECIPIENT}`);
+  await scenario.queue.addJobLog('waiting1', SECRET_ATTACHMENT_TEXT);
+  const flows = new FlowProducer({ connection: { url: process.env.REDIS_URL! } });
+  await flows.add({
+    name: 'send-email',
+    queueName: scenario.queue.name,
+    data,
+    opts: { jobId: 'flow-parent' },
+    children: [{ name: 'send-email', queueName: scenario.queue.name, data, opts: { jobId: 'flow-child' } }],
+  });
+  await flows.close();
+  const child = await scenario.queue.getJob('flow-child');
+  await child!.updateProgress({ preview: SECRET_BODY, to: SECRET_RECIPIENT });
   dashboard = await startTestDashboard({ queue: scenario.queue, deliveries: scenario.deliveries });
 });
 afterAll(async () => {
@@ -44,12 +60,31 @@ describe('redaction', () => {
       ),
       ...STATUSES.map((status) => `/api/queues?activeQueue=${queueName}&status=${status}&page=1&jobsPerPage=50`),
       ...pageRoutes({ queueName, jobId: 'p1' }),
+      `/api/job-schedulers?queueName=${queueName}`,
+      '/api/queues/' + queueName + '/flow-child/flow?root=node',
     ];
     const responses = await Promise.all([...new Set(paths)].flatMap((path) => [get(path), get(path, VIEWER)]));
     expect(responses.length).toBeGreaterThan(60);
     const everything = responses.join('\n');
     expect(everything).toContain('Invoice 1042'); // the responses do carry the jobs
+    expect(everything).toContain('nightly-statement'); // and the scheduler
+    expect(everything).toContain('"isFlowNode":true'); // and the flow
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
+  });
+
+  it('shows a job scheduler with the summary of its template, not the e-mail', async () => {
+    const body = JSON.parse((await get('/api/job-schedulers', VIEWER)).slice(4)) as { schedulers: { template?: unknown }[] };
+    expect(body.schedulers).toEqual([
+      expect.objectContaining({
+        name: 'send-email',
+        template: { data: expect.objectContaining({ subject: 'Invoice 1042', recipientCount: 1, attachmentCount: 1 }) },
+      }),
+    ]);
+  });
+
+  it('says that job logs are hidden, and how many lines there are', async () => {
+    const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/p1/logs`, VIEWER)).slice(4)) as unknown;
+    expect(body).toEqual([expect.stringMatching(/^1 log line hidden: job logs may quote the e-mail/)]);
   });
 
   it('shows subject, recipient and attachment counts, account, correlation and idempotency key of a job', async () => {

@@ -30,7 +30,8 @@ const until = (condition: () => boolean) => waitUntil(condition, 20_000);
 describe('the dashboard process', () => {
   it('serves the board behind Basic auth and /readyz, /metrics on its own port, and stops on SIGTERM', async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const hash = await hashPassword('operator-password-1', { N: 1024, r: 8, p: 1 });
+    // The weakest hash the dashboard accepts, so the test stays quick.
+    const hash = await hashPassword('operator-password-1', { N: 2 ** 15, r: 8, p: 1 });
     const dashboard = start('dashboard.ts', {
       EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
       DASHBOARD_USERS: `olga:operator:${hash}`,
@@ -58,6 +59,14 @@ describe('the dashboard process', () => {
     const dashboard = start('dashboard.ts', { DASHBOARD_PORT: String(await freePort()), DASHBOARD_METRICS_PORT: '0' });
     expect(await dashboard.exited).toBe(78);
     expect(dashboard.output()).toContain('dashboard not started: No dashboard users: set DASHBOARD_USERS');
+  });
+
+  it('refuses a plain-text password (exit 78), naming the user and the command that makes a hash', async () => {
+    const dashboard = start('dashboard.ts', { DASHBOARD_USERS: 'olga:operator:Sup3rSecret-password' });
+    expect(await dashboard.exited).toBe(78);
+    expect(dashboard.output()).toContain('DASHBOARD_USERS: user olga: a plain-text password is refused');
+    expect(dashboard.output()).toContain('npm run --silent ops -- hash-password');
+    expect(dashboard.output()).not.toContain('Sup3rSecret');
   });
 
   it('names a bad DASHBOARD_USERS entry without printing its password', async () => {

@@ -70,11 +70,15 @@ describe('configuration errors never print a secret', () => {
     ['a comma inside a password that has colons after it', 'anna:operator:pa,ss:word:Tail', ['ss', 'word', 'Tail']],
   ])('DASHBOARD_USERS with %s: names the entry and says how to write it, never the tail', (_case, users, tails) => {
     const problems = problemsOf({ ...BASE, DASHBOARD_USERS: users });
-    expect(problems).toEqual([expect.stringMatching(/^DASHBOARD_USERS: entry 2: /)]);
-    expect(problems[0]).toContain('a comma inside a password splits the entry');
-    // The example printed with the problem is fixed text; only the part before it could hold the tail.
-    const said = problems[0]!.split(' (example:')[0]!;
-    for (const tail of tails) expect(said).not.toMatch(new RegExp(`\\b${tail}\\b`));
+    // The first entry's plain-text password is refused on its own (naming the user, not the password).
+    const split = problems.filter((problem) => problem.startsWith('DASHBOARD_USERS: entry 2: '));
+    expect(split).toHaveLength(1);
+    expect(split[0]).toContain('a comma inside a password splits the entry');
+    // The example printed with a problem is fixed text; only the part before it could hold the tail.
+    for (const problem of problems) {
+      const said = problem.split(' (example:')[0]!;
+      for (const tail of tails) expect(said).not.toMatch(new RegExp(`\\b${tail}\\b`));
+    }
   });
 
   it('a long value that is not secret is shortened, not printed whole', () => {

@@ -1,7 +1,8 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
 import type { Queue } from 'bullmq';
-import type { DeliveryStore } from '../../delivery/delivery-store';
+import type { AuditLog } from '../audit-log';
+import type { CancelDeliveries } from '../cancel-email-jobs';
 import type { SettingsSecretsAccess } from './settings-command';
 
 export interface CliIo {
@@ -16,10 +17,14 @@ export interface OpsCliDeps {
   /** The e-mail queue; created on first use so commands that need no Redis do not connect. */
   queue(): Queue;
   /** The delivery store, opened on first use. */
-  deliveries(): Promise<Pick<DeliveryStore, 'find'>>;
+  deliveries(): Promise<CancelDeliveries>;
   /** The settings store's secrets and the configured keys, for `settings reencrypt`. */
   settingsSecrets(): Promise<SettingsSecretsAccess>;
   io: CliIo;
+  /** Where cancel and retry record who did what (audit lines). */
+  audit: AuditLog;
+  /** Who runs the CLI, for the audit trail and cancelled records; default user@host. */
+  actor?: string;
   now?: () => number;
 }
 

@@ -1,8 +1,11 @@
 // `ops delivery find --idempotency-key K | --correlation documentId=… | --job <id>`: the lasting record of an e-mail.
 import type { DeliveryQuery, DeliveryRecord } from '../../delivery/delivery-store';
 import { EXIT_OK, UsageError, listOption, stringOption, type CommandContext } from './cli-context';
+import { describeCorrelation } from './failed-commands';
+import { escapeControlCharacters as oneLine } from './terminal-text';
 
-function parseCorrelation(pairs: string[]): Record<string, string> | undefined {
+/** `--correlation field=value` options as one object; undefined when none is given. */
+export function parseCorrelation(pairs: string[]): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
   const entries = pairs.map((pair) => {
     const equals = pair.indexOf('=');
@@ -13,17 +16,14 @@ function parseCorrelation(pairs: string[]): Record<string, string> | undefined {
 }
 
 function describe(record: DeliveryRecord): string {
-  const when = record.sentAt ?? record.failedAt ?? record.updatedAt;
-  const correlation = record.correlation
-    ? ` ${Object.entries(record.correlation)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ')}`
-    : '';
+  const when = record.sentAt ?? record.failedAt ?? record.cancelledAt ?? record.updatedAt;
+  const correlation = record.correlation ? ` ${describeCorrelation(record.correlation)}` : '';
   const error = record.error ? `\n    [${record.error.category}] ${record.error.reason}` : '';
   return (
-    `job ${record.jobId}  ${record.status}  ${when.toISOString()}  account ${record.accountId}  sender ${record.sender ?? '-'}` +
-    `  "${record.subject ?? ''}" to ${record.recipientCount}${correlation}` +
-    `${record.graphRequestId ? `  Graph request-id ${record.graphRequestId}` : ''}${record.possibleDuplicate ? '  POSSIBLE DUPLICATE' : ''}${error}`
+    `job ${oneLine(record.jobId)}  ${record.status}  ${when.toISOString()}  account ${oneLine(record.accountId)}  sender ${oneLine(record.sender ?? '-')}` +
+    `  "${oneLine(record.subject ?? '')}" to ${record.recipientCount}${correlation}` +
+    `${record.graphRequestId ? `  Graph request-id ${oneLine(record.graphRequestId)}` : ''}${record.possibleDuplicate ? '  POSSIBLE DUPLICATE' : ''}` +
+    `${record.cancelledBy ? `  cancelled by ${oneLine(record.cancelledBy)}` : ''}${error}`
   );
 }
 

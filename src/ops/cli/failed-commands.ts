@@ -6,6 +6,7 @@ import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
 import { adviseRetry, isPermanent } from '../retry-advice';
 import { EXIT_INCOMPLETE, EXIT_OK, UsageError, isoTime, listOption, stringOption, type CommandContext } from './cli-context';
 import { groupFailedJobs, scanFailedJobs, type FailedJobFilter } from './failed-jobs';
+import { escapeControlCharacters as oneLine } from './terminal-text';
 
 const MAX_LISTED_IDS = 10;
 
@@ -49,23 +50,24 @@ export async function failedList(ctx: CommandContext): Promise<number> {
   return EXIT_OK;
 }
 
+/** Values from the job data each stay on one line: a newline in a subject must not forge a line of ours. */
 function describeEmail(email: EmailJobSummary): string {
   const parts = [
-    email.subject !== undefined ? `subject "${email.subject}"` : 'no subject',
+    email.subject !== undefined ? `subject "${oneLine(email.subject)}"` : 'no subject',
     `${email.recipientCount} recipient${email.recipientCount === 1 ? '' : 's'}`,
     `${email.attachmentCount} attachment${email.attachmentCount === 1 ? '' : 's'}`,
-    `account ${email.accountId ?? '-'}`,
-    ...(email.userId ? [`user ${email.userId}`] : []),
-    ...(email.correlation
-      ? [
-          `correlation ${Object.entries(email.correlation)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}`,
-        ]
-      : []),
-    ...(email.idempotencyKey ? [`idempotency key ${email.idempotencyKey}`] : []),
+    `account ${oneLine(email.accountId ?? '-')}`,
+    ...(email.userId ? [`user ${oneLine(email.userId)}`] : []),
+    ...(email.correlation ? [`correlation ${describeCorrelation(email.correlation)}`] : []),
+    ...(email.idempotencyKey ? [`idempotency key ${oneLine(email.idempotencyKey)}`] : []),
   ];
   return parts.join(', ');
+}
+
+export function describeCorrelation(correlation: Record<string, string>): string {
+  return Object.entries(correlation)
+    .map(([k, v]) => `${oneLine(k)}=${oneLine(v)}`)
+    .join(' ');
 }
 
 function describeRecord(record: DeliveryRecord | undefined): string {
@@ -73,12 +75,15 @@ function describeRecord(record: DeliveryRecord | undefined): string {
   return [
     `status ${record.status}`,
     `${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`,
-    `sender ${record.sender ?? '-'}${record.senderSource ? ` (${record.senderSource})` : ''}`,
-    ...(record.senderFallbackReason ? [`fallback because ${record.senderFallbackReason}`] : []),
-    ...(record.graphRequestId ? [`Graph request-id ${record.graphRequestId}`] : []),
-    ...(record.clientRequestId ? [`client-request-id ${record.clientRequestId}`] : []),
-    ...(record.error ? [`last error [${record.error.category}] ${record.error.code ?? ''} HTTP ${record.error.httpStatus ?? '-'}`] : []),
+    `sender ${oneLine(record.sender ?? '-')}${record.senderSource ? ` (${record.senderSource})` : ''}`,
+    ...(record.senderFallbackReason ? [`fallback because ${oneLine(record.senderFallbackReason)}`] : []),
+    ...(record.graphRequestId ? [`Graph request-id ${oneLine(record.graphRequestId)}`] : []),
+    ...(record.clientRequestId ? [`client-request-id ${oneLine(record.clientRequestId)}`] : []),
+    ...(record.error
+      ? [`last error [${record.error.category}] ${oneLine(record.error.code ?? '')} HTTP ${record.error.httpStatus ?? '-'}`]
+      : []),
     ...(record.possibleDuplicate ? ['POSSIBLE DUPLICATE: an attempt may have been delivered'] : []),
+    ...(record.cancelledBy ? [`cancelled by ${oneLine(record.cancelledBy)} at ${record.cancelledAt?.toISOString() ?? '?'}`] : []),
   ].join(', ');
 }
 
@@ -120,12 +125,14 @@ export async function failedShow(ctx: CommandContext): Promise<number> {
           : { possible: true, needsForce: true, why: advice.why },
   });
   const failedAt = job.finishedOn && state === 'failed' ? `, failed ${formatAgo(job.finishedOn, ctx.now())}` : '';
-  ctx.say(`Job ${jobId} (${job.name}): ${state}${failedAt}, ${job.attemptsMade} of ${job.opts.attempts ?? 1} attempts made`);
+  ctx.say(
+    `Job ${oneLine(jobId)} (${oneLine(job.name)}): ${state}${failedAt}, ${job.attemptsMade} of ${job.opts.attempts ?? 1} attempts made`,
+  );
   ctx.say(`  E-mail:    ${describeEmail(email)}`);
   if (job.failedReason) {
     ctx.say(`  Category:  ${failure.category}${isPermanent(failure.category) ? ' (permanent: not retried automatically)' : ''}`);
     ctx.say(`  Reason:    ${failure.reason.split('\n').join('\n             ')}`);
-    if (failure.graphRequestId) ctx.say(`  Graph request-id: ${failure.graphRequestId}`);
+    if (failure.graphRequestId) ctx.say(`  Graph request-id: ${oneLine(failure.graphRequestId)}`);
   }
   if (attempts.length > 0) ctx.say(`  Attempt errors (newest first):\n${attempts.map((line, i) => `    ${i + 1}. ${line}`).join('\n')}`);
   ctx.say(`  Delivery record: ${describeRecord(record)}`);

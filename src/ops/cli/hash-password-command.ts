@@ -1,5 +1,5 @@
 // `ops hash-password`: reads a password from stdin and prints the scrypt hash for DASHBOARD_USERS.
-import { hashPassword } from '../../dashboard/password-hash';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../../dashboard/password-hash';
 import { EXIT_OK, UsageError, type CommandContext } from './cli-context';
 
 async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
@@ -17,7 +17,8 @@ export async function hashPasswordCommand(ctx: CommandContext): Promise<number> 
   const stdin = ctx.io.stdin as NodeJS.ReadableStream & { isTTY?: boolean };
   if (stdin.isTTY) ctx.io.stderr.write('Password (visible as you type; or pipe it in): ');
   const password = await readFirstLine(stdin);
-  if (password.length < 12) throw new UsageError('Use at least 12 characters for a dashboard password.');
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new UsageError(`Use at least ${MIN_PASSWORD_LENGTH} characters for a dashboard password.`);
   const hash = await hashPassword(password);
   ctx.emitJson({ hash });
   ctx.say(hash);

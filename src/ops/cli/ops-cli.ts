@@ -2,14 +2,17 @@
 // arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toError } from '../../delivery/failure';
+import { cliActor } from '../audit-log';
 import { DurationFormatError } from '../duration';
 import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, UsageError, type CommandContext, type OpsCliDeps, type OptionValue } from './cli-context';
+import { cancelCommand } from './cancel-command';
 import { deliveryFind } from './delivery-command';
 import { failedList, failedShow } from './failed-commands';
 import { hashPasswordCommand } from './hash-password-command';
 import { queueCommand } from './queue-command';
 import { retryCommand } from './retry-command';
 import { settingsReencrypt } from './settings-command';
+import { escapeControlCharacters, escapeJsonForTerminal } from './terminal-text';
 
 type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -30,6 +33,12 @@ const COMMANDS: Command[] = [
     usage: 'retry <jobId>… | retry --category C [--category C2] [--since 1h]   [--dry-run] [--force]',
     options: { ...filterOptions, force: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
     run: retryCommand,
+  },
+  {
+    words: ['cancel'],
+    usage: 'cancel <jobId>… | cancel --correlation field=value… [--account A] | cancel --account A   [--dry-run]',
+    options: { correlation: { type: 'string', multiple: true }, account: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    run: cancelCommand,
   },
   {
     words: ['delivery', 'find'],
@@ -66,6 +75,7 @@ export const OPS_HELP = [
   'Categories: throttled transient unknown-outcome settings credentials permission policy-denied sender-mailbox',
   '            invalid-recipient invalid-message too-large invalid-payload unknown',
   'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
+  'Cancel stops e-mails that are not sent yet: their delivery records say cancelled and the jobs are removed.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
 ].join('\n');
 
@@ -73,8 +83,14 @@ function findCommand(argv: readonly string[]): Command | undefined {
   return COMMANDS.find((command) => command.words.every((word, index) => argv[index] === word));
 }
 
+/** Every line for people passes here: job data may hold terminal escape sequences, which are shown, not run. */
 function write(stream: NodeJS.WritableStream, text: string): void {
-  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = escapeControlCharacters(text, { keepNewlines: true });
+  stream.write(safe.endsWith('\n') ? safe : `${safe}\n`);
+}
+
+function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
+  stream.write(`${escapeJsonForTerminal(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** Runs one command. Never throws for a user's mistake: prints it and returns 2 (usage) or 1. */
@@ -100,11 +116,12 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
     const ctx: CommandContext = {
       ...deps,
       now: deps.now ?? Date.now,
+      actor: deps.actor ?? cliActor(),
       values: values as Record<string, OptionValue>,
       positionals,
       json,
       say: (text) => (json ? undefined : write(io.stdout, text)),
-      emitJson: (value) => (json ? write(io.stdout, JSON.stringify(value, null, 2)) : undefined),
+      emitJson: (value) => (json ? writeJson(io.stdout, value) : undefined),
     };
     return await command.run(ctx);
   } catch (err: unknown) {
@@ -113,7 +130,7 @@ export async function runOpsCli(argv: readonly string[], deps: OpsCliDeps): Prom
     const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
     const usage = error instanceof UsageError || error instanceof DurationFormatError || code.startsWith('ERR_PARSE_ARGS');
     const name = usage ? 'UsageError' : error.name;
-    if (json) write(io.stdout, JSON.stringify({ error: { name, message: error.message } }, null, 2));
+    if (json) writeJson(io.stdout, { error: { name, message: error.message } });
     write(io.stderr, usage ? `${error.message}\nUsage: ops ${command.usage}` : `ops ${command.words.join(' ')} failed: ${error.message}`);
     return usage ? EXIT_USAGE : EXIT_INCOMPLETE;
   }

@@ -1,5 +1,6 @@
 // `ops retry <jobId…>` and `ops retry --category … [--since 1h] [--dry-run] [--force]`, with a progress bar and a summary.
 import { Presets, SingleBar } from 'cli-progress';
+import { auditedJobIds } from '../audit-log';
 import { EXIT_INCOMPLETE, EXIT_OK, UsageError, flagOption, type CommandContext } from './cli-context';
 import { readFailedJobFilter } from './failed-commands';
 import { scanFailedJobs } from './failed-jobs';
@@ -10,6 +11,7 @@ const SUMMARY_WORDS: Record<RetryOutcome, string> = {
   'would-retry': 'would be retried',
   'needs-force': 'need --force',
   'already-sent': 'already sent (skipped)',
+  cancelled: 'cancelled (skipped)',
   'not-failed': 'not failed (skipped)',
   'not-found': 'not found',
   error: 'errors',
@@ -55,6 +57,17 @@ export async function retryCommand(ctx: CommandContext): Promise<number> {
   bar?.stop();
 
   const summary = countOutcomes(results);
+  if (!dryRun && jobIds.length > 0) {
+    const incomplete = results.some((result) => INCOMPLETE_OUTCOMES.has(result.outcome));
+    ctx.audit.record({
+      actor: ctx.actor,
+      via: 'cli',
+      action: force ? 'retry --force' : 'retry',
+      ...auditedJobIds(jobIds),
+      result: summary.error === jobIds.length ? 'failed' : incomplete ? 'partial' : 'done',
+      outcomes: Object.fromEntries(Object.entries(summary).filter(([, count]) => count > 0)),
+    });
+  }
   ctx.emitJson({ dryRun, force, results, summary });
   if (byCategory && jobIds.length === 0) ctx.say('No failed jobs match; nothing to retry.');
   // Listing every job is noise for a large batch; the refusals and errors always show, they need a person.

@@ -1,4 +1,4 @@
-// Retries one failed e-mail job, safely: never one whose e-mail was sent, never a permanent failure
+// Retries one failed e-mail job, safely: never one whose e-mail was sent or cancelled, never a permanent failure
 // without --force. The worker checks the delivery record again before it sends.
 import type { Queue } from 'bullmq';
 import type { DeliveryStore } from '../../delivery/delivery-store';
@@ -6,7 +6,16 @@ import { toError, type FailureCategory } from '../../delivery/failure';
 import { parseFailedReason } from '../failure-reason';
 import { adviseRetry } from '../retry-advice';
 
-export const RETRY_OUTCOMES = ['retried', 'would-retry', 'needs-force', 'already-sent', 'not-failed', 'not-found', 'error'] as const;
+export const RETRY_OUTCOMES = [
+  'retried',
+  'would-retry',
+  'needs-force',
+  'already-sent',
+  'cancelled',
+  'not-failed',
+  'not-found',
+  'error',
+] as const;
 export type RetryOutcome = (typeof RETRY_OUTCOMES)[number];
 
 export interface RetryResult {
@@ -45,6 +54,16 @@ export async function retryFailedJob(
         message: `not retried: its delivery record says sent at ${record.sentAt?.toISOString() ?? '?'}`,
       };
     }
+    if (record?.status === 'cancelled') {
+      // The worker would not send it anyway (it checks the record); saying so here is clearer than a retry that does nothing.
+      const by = record.cancelledBy ? ` by ${record.cancelledBy}` : '';
+      return {
+        jobId,
+        outcome: 'cancelled',
+        category,
+        message: `not retried: it was cancelled${by} at ${record.cancelledAt?.toISOString() ?? '?'}`,
+      };
+    }
     const advice = adviseRetry(category, force);
     if (!advice.retry) return { jobId, outcome: 'needs-force', category, message: `[${category}] needs --force: ${advice.why}` };
     if (dryRun) return { jobId, outcome: 'would-retry', category, message: `[${category}] would be retried` };
@@ -63,4 +82,4 @@ export function countOutcomes(results: readonly RetryResult[]): Record<RetryOutc
 }
 
 /** Outcomes where the command did not do what was asked; they make the exit code 1. */
-export const INCOMPLETE_OUTCOMES: ReadonlySet<RetryOutcome> = new Set(['needs-force', 'not-failed', 'not-found', 'error']);
+export const INCOMPLETE_OUTCOMES: ReadonlySet<RetryOutcome> = new Set(['needs-force', 'cancelled', 'not-failed', 'not-found', 'error']);

@@ -1,7 +1,8 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Queue } from 'bullmq';
-import type { DeliveryStore } from '../../../src/delivery/delivery-store';
+import type { AuditEntry } from '../../../src/ops/audit-log';
+import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import { runOpsCli } from '../../../src/ops/cli/ops-cli';
 import type { SettingsSecretsAccess } from '../../../src/ops/cli/settings-command';
@@ -12,6 +13,8 @@ export interface CliRun {
   stderr: string;
   /** stdout parsed as the one JSON document of --json. */
   json(): unknown;
+  /** What the command wrote to the audit trail. */
+  audits: AuditEntry[];
 }
 
 function collector(): { stream: Writable; text: () => string } {
@@ -35,8 +38,17 @@ export async function runCli(
     now,
     stdin,
     settingsSecrets,
-  }: { queue?: Queue; deliveries?: Pick<DeliveryStore, 'find'>; now?: number; stdin?: string; settingsSecrets?: SettingsSecretsAccess },
+    actor = 'oncall@ops-host',
+  }: {
+    queue?: Queue;
+    deliveries?: CancelDeliveries;
+    now?: number;
+    stdin?: string;
+    settingsSecrets?: SettingsSecretsAccess;
+    actor?: string;
+  },
 ): Promise<CliRun> {
+  const audits: AuditEntry[] = [];
   const stdout = collector();
   const stderr = collector();
   const code = await runOpsCli(argv, {
@@ -50,7 +62,9 @@ export async function runCli(
       return settingsSecrets;
     },
     io: { stdout: stdout.stream, stderr: stderr.stream, stdin: stdin === undefined ? new PassThrough() : Readable.from([stdin]) },
+    audit: { record: (entry) => audits.push(entry) },
+    actor,
     ...(now !== undefined ? { now: () => now } : {}),
   });
-  return { code, stdout: stdout.text(), stderr: stderr.text(), json: () => JSON.parse(stdout.text()) as unknown };
+  return { code, stdout: stdout.text(), stderr: stderr.text(), json: () => JSON.parse(stdout.text()) as unknown, audits };
 }

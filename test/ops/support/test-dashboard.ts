@@ -1,11 +1,12 @@
-// The dashboard app on a free port, over a test queue, with one operator (scrypt hash) and one viewer (plain password).
+// The dashboard app on a free port, over a test queue, with one operator (cheap scrypt hash) and one viewer (plain-text demo password).
 import { readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { appRoutes } from '@bull-board/api/dist/routes.js';
 import type { Queue } from 'bullmq';
-import type { DeliveryStore } from '../../../src/delivery/delivery-store';
+import type { AuditLog } from '../../../src/ops/audit-log';
+import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { createDashboardApp } from '../../../src/dashboard/dashboard-app';
 import { parseDashboardUsers } from '../../../src/dashboard/dashboard-users';
 import { hashPassword } from '../../../src/dashboard/password-hash';
@@ -23,12 +24,17 @@ export interface TestDashboard {
 
 export async function startTestDashboard(options: {
   queue: Queue;
-  deliveries?: Pick<DeliveryStore, 'find'>;
+  deliveries?: CancelDeliveries;
   basePath?: string;
+  audit?: AuditLog;
 }): Promise<TestDashboard> {
   // A cheap scrypt cost keeps the tests fast; production hashes use the default cost.
   const operatorHash = await hashPassword(OPERATOR.password, { N: 1024, r: 8, p: 1 });
-  const { users, problems } = parseDashboardUsers(`${OPERATOR.name}:operator:${operatorHash},${VIEWER.name}:viewer:${VIEWER.password}`);
+  // The viewer's plain-text password is the demo opt-in (DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS=true).
+  const { users, problems } = parseDashboardUsers(`${OPERATOR.name}:operator:${operatorHash},${VIEWER.name}:viewer:${VIEWER.password}`, {
+    allowPlaintext: true,
+    minimumScryptN: 1024,
+  });
   if (problems.length > 0) throw new Error(problems.join('; '));
   const basePath = options.basePath ?? '/';
   const app = createDashboardApp({
@@ -36,6 +42,7 @@ export async function startTestDashboard(options: {
     users,
     basePath,
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     logger: createLogger({ level: 'silent' }),
   });
   const server: Server = createServer(app);
