@@ -9,6 +9,9 @@ RUN npm run build
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Outside a container the servers listen on 127.0.0.1; inside one, loopback is unreachable for probes and
+# Prometheus, and only published ports reach the host, so the image listens on the container's interfaces.
+ENV WORKER_METRICS_HOST=0.0.0.0 DASHBOARD_HOST=0.0.0.0 DASHBOARD_METRICS_HOST=0.0.0.0
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist ./dist

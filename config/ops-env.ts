@@ -32,8 +32,15 @@ export const opsEnvSchema = z.object({
     .default('/'),
   DASHBOARD_METRICS_PORT: portOrOff.default(9465),
   WORKER_METRICS_PORT: portOrOff.default(9464),
-  OPS_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  DASHBOARD_HOST: optionalString.pipe(z.string().min(1).optional()),
+  DASHBOARD_METRICS_HOST: optionalString.pipe(z.string().min(1).optional()),
+  WORKER_METRICS_HOST: optionalString.pipe(z.string().min(1).optional()),
+  /** Deprecated: the one host of all three servers; each server's own setting wins. */
+  OPS_HTTP_HOST: optionalString.pipe(z.string().min(1).optional()),
 });
+
+/** Where a server listens when nothing says otherwise: this host only. */
+export const DEFAULT_BIND_HOST = '127.0.0.1';
 
 export type OpsEnv = z.infer<typeof opsEnvSchema>;
 
@@ -45,24 +52,31 @@ export const opsEnvExamples: Record<keyof OpsEnv, string> = {
   DASHBOARD_BASE_PATH: '/email-dashboard',
   DASHBOARD_METRICS_PORT: '9465',
   WORKER_METRICS_PORT: '9464',
-  OPS_HTTP_HOST: '0.0.0.0',
+  DASHBOARD_HOST: '127.0.0.1',
+  DASHBOARD_METRICS_HOST: '127.0.0.1',
+  WORKER_METRICS_HOST: '127.0.0.1',
+  OPS_HTTP_HOST: '127.0.0.1',
 };
 
 export interface OpsConfig {
-  /** The address the dashboard and the /healthz, /readyz, /metrics servers listen on. */
-  httpHost: string;
+  /** Settings still read but to be replaced, one sentence each; entry points log them at start. */
+  deprecations: string[];
   dashboard: {
+    /** The address the board listens on. */
+    host: string;
     /** Empty unless DASHBOARD_USERS is set; the dashboard refuses to start without users. */
     users: DashboardUser[];
     port: number;
     /** Without a trailing slash, except for the root path '/'. */
     basePath: string;
+    /** The address of the dashboard's /healthz, /readyz, /metrics server. */
+    metricsHost: string;
     /** undefined: no health/metrics server. */
     metricsPort: number | undefined;
     /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
     trustProxy: false | number | string[];
   };
-  worker: { metricsPort: number | undefined };
+  worker: { metricsHost: string; metricsPort: number | undefined };
 }
 
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
@@ -74,16 +88,28 @@ export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
     problems.push(`DASHBOARD_USERS: ${problem} (example: DASHBOARD_USERS=${opsEnvExamples.DASHBOARD_USERS})`);
   }
   const basePath = env.DASHBOARD_BASE_PATH === '/' ? '/' : env.DASHBOARD_BASE_PATH.replace(/\/+$/, '');
+  const fallbackHost = env.OPS_HTTP_HOST ?? DEFAULT_BIND_HOST;
   return {
-    httpHost: env.OPS_HTTP_HOST,
+    deprecations:
+      env.OPS_HTTP_HOST === undefined
+        ? []
+        : [
+            'OPS_HTTP_HOST is deprecated: it still sets where a server listens when its own setting is missing; ' +
+              'set DASHBOARD_HOST, DASHBOARD_METRICS_HOST and WORKER_METRICS_HOST instead (each defaults to 127.0.0.1).',
+          ],
     dashboard: {
+      host: env.DASHBOARD_HOST ?? fallbackHost,
+      metricsHost: env.DASHBOARD_METRICS_HOST ?? fallbackHost,
       users,
       port: env.DASHBOARD_PORT,
       basePath,
       metricsPort: env.DASHBOARD_METRICS_PORT === 0 ? undefined : env.DASHBOARD_METRICS_PORT,
       trustProxy: readTrustProxy(env.DASHBOARD_TRUST_PROXY, problems),
     },
-    worker: { metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT },
+    worker: {
+      metricsHost: env.WORKER_METRICS_HOST ?? fallbackHost,
+      metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT,
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { openStores } from '../src/storage/open-stores';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'dashboard' });
+  for (const deprecation of config.ops.deprecations) logger.warn(deprecation);
   const stores = await openStores(config, logger);
   // Unlike the worker's, this connection fails commands after a retry, so the board answers instead of hanging.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });

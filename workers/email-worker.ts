@@ -11,6 +11,7 @@ import { openStores } from '../src/storage/open-stores';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'email-worker' });
+  for (const deprecation of config.ops.deprecations) logger.warn(deprecation);
   const stores = await openStores(config, logger);
   // BullMQ workers need maxRetriesPerRequest: null so a Redis blip pauses them instead of failing jobs.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

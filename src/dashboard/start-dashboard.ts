@@ -82,12 +82,12 @@ export async function startDashboard({
     server.once('error', (err) =>
       reject(new DashboardSetupError(`Could not listen on port ${port} (${err.message}); set DASHBOARD_PORT.`, { cause: err })),
     );
-    server.listen(port, config.ops.httpHost, () => resolve());
+    server.listen(port, config.ops.dashboard.host, () => resolve());
   });
   let ops: OpsHttpServer | undefined;
   if (metricsPort !== undefined) {
     ops = await startOpsHttpServer({
-      host: config.ops.httpHost,
+      host: config.ops.dashboard.metricsHost,
       port: metricsPort,
       portVariable: 'DASHBOARD_METRICS_PORT',
       registry,
@@ -96,7 +96,7 @@ export async function startDashboard({
     });
   }
   const address = server.address() as AddressInfo;
-  const host = config.ops.httpHost === '0.0.0.0' ? '127.0.0.1' : config.ops.httpHost;
+  const host = config.ops.dashboard.host === '0.0.0.0' || config.ops.dashboard.host === '::' ? '127.0.0.1' : config.ops.dashboard.host;
   return {
     url: `http://${host}:${address.port}${basePath === '/' ? '/' : `${basePath}/`}`,
     opsUrl: ops?.url,

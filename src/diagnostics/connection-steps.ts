@@ -6,7 +6,7 @@ import { SECRET_LABELS, encryptSecretCall } from '../settings/settings-secrets';
 import type { AccountSettings } from '../settings/settings-store';
 import { credentialExpiry, describeCredentialExpiry } from './credential-expiry';
 import { SETUP_STEPS } from './setup-fixes';
-import type { AppTokenClaims } from './token-claims';
+import type { AppTokenClaims } from '../graph/token-claims';
 
 export type StepStatus = 'ok' | 'warning' | 'failed' | 'skipped';
 export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'test-send';

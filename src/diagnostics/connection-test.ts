@@ -7,12 +7,14 @@ import { endpointsForAccount, type CloudEndpoints } from '../graph/clouds';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import type { SendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
-import { resolveSender, type SendRoute } from '../settings/resolve-sender';
+import { isEmailAddress } from '../settings/email-address';
+import { maskSettingValue } from '../settings/setting-value';
+import { resolveSender, SENDER_NOT_ALLOWED, type SendRoute } from '../settings/resolve-sender';
 import type { AccountSettings, SettingsStore } from '../settings/settings-store';
 import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential-expiry';
 import { expiryStep, permissionsStep, secretAtRestStep, step, type ConnectionStep, type StepId } from './connection-steps';
 import { SETUP_STEPS, setupFixFor } from './setup-fixes';
-import { readAppTokenClaims } from './token-claims';
+import { readAppTokenClaims } from '../graph/token-claims';
 
 export type { ConnectionStep, StepId, StepStatus } from './connection-steps';
 
@@ -46,8 +48,6 @@ export interface ConnectionReport {
   steps: ConnectionStep[];
 }
 
-const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function failedStep(id: StepId, failure: Failure): ConnectionStep {
   const fix = setupFixFor(failure);
   // The worker retries these; a one-off test does not.
@@ -73,7 +73,43 @@ function describeRoute(route: SendRoute, endpoints: CloudEndpoints | undefined):
   const cloud = endpoints
     ? ` in the ${endpoints.cloud} cloud (${new URL(endpoints.loginBaseUrl).host}, ${new URL(endpoints.graphBaseUrl).host})`
     : '';
-  return `Sends as ${route.sender} (${source}), as app ${credentials.clientId} of tenant ${credentials.tenantId}${cloud}, signing in with ${proof}.`;
+  // Tenant ID and Client ID are what was typed until Entra accepts them: described, not quoted.
+  return (
+    `Sends as ${route.sender} (${source}), as the app of the Client ID (${maskSettingValue(credentials.clientId)}) ` +
+    `in the tenant of the Tenant ID (${maskSettingValue(credentials.tenantId)})${cloud}, signing in with ${proof}.`
+  );
+}
+
+/** A domain name as DNS spells it; a list entry that is not one is described, not quoted. */
+const DOMAIN_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+function describeDomains(domains: readonly string[]): string {
+  return domains.map((domain) => (domain.length <= 253 && DOMAIN_NAME.test(domain) ? domain : `(${maskSettingValue(domain)})`)).join(', ');
+}
+
+function settingsStep(route: SendRoute, endpoints: CloudEndpoints | undefined, account: AccountSettings): ConnectionStep {
+  const described = describeRoute(route, endpoints);
+  if (route.fallbackReason === SENDER_NOT_ALLOWED) {
+    return step(
+      'settings',
+      'warning',
+      `${described} The user's own Sender e-mail is outside the account's allowed sender domains ` +
+        `(${describeDomains(account.allowedSenderDomains ?? [])}), so the account's sender stands in.`,
+      {
+        code: 'SenderNotAllowed',
+        fix:
+          `${SETUP_STEPS.account}: add the user's domain to the allowed sender domains (microsoftGraph.allowedSenderDomains), ` +
+          `or ${SETUP_STEPS.user}: correct the user's Sender e-mail.`,
+      },
+    );
+  }
+  if (route.fallbackReason) {
+    return step('settings', 'warning', `${described} The user's own sender is not used: ${route.fallbackReason}.`, {
+      code: 'UserSenderNotUsed',
+      fix: `${SETUP_STEPS.user}: set E-mail provider = Microsoft Graph and the user's Sender e-mail.`,
+    });
+  }
+  return step('settings', 'ok', described);
 }
 
 function testMessage(route: SendRoute, accountId: string, to: string): SendMailBody {
@@ -126,20 +162,13 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
     return report();
   }
   const endpoints = deps.cloud ? endpointsForAccount(deps.cloud, route.credentials.cloud) : undefined;
-  steps.push(
-    route.fallbackReason
-      ? step('settings', 'warning', `${describeRoute(route, endpoints)} The user's own sender is not used: ${route.fallbackReason}.`, {
-          code: 'UserSenderNotUsed',
-          fix: `${SETUP_STEPS.user}: set E-mail provider = Microsoft Graph and the user's Sender e-mail.`,
-        })
-      : step('settings', 'ok', describeRoute(route, endpoints)),
-  );
+  steps.push(settingsStep(route, endpoints, account!));
   steps.push(secretAtRestStep(account!, route, deps.currentKeyId));
   steps.push(expiryStep(account!, now(), deps.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS));
 
   let accessToken: string;
   try {
-    accessToken = await deps.tokens.getAccessToken(route.credentials);
+    ({ accessToken } = await deps.tokens.getAccessToken(route.credentials));
   } catch (err: unknown) {
     steps.push(failedStep('token', failureOf(err, 'Getting a token')));
     skipRest('token', 'Not checked: needs a token.');
@@ -147,7 +176,9 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
   }
   const claims = readAppTokenClaims(accessToken);
   const host = endpoints ? ` from ${new URL(endpoints.loginBaseUrl).host}` : '';
-  steps.push(step('token', 'ok', `Got an app-only token${host}${claims?.audience ? ` for ${claims.audience}` : ''}.`));
+  // Entra's own statement of the tenant and app, now that it issued a token: safe to show.
+  const issuedTo = claims?.tenantId ? ` for app ${claims.appId ?? '(no appid claim)'} in tenant ${claims.tenantId}` : '';
+  steps.push(step('token', 'ok', `Got an app-only token${host}${claims?.audience ? ` for ${claims.audience}` : ''}${issuedTo}.`));
   steps.push(permissionsStep(claims));
 
   if (sendTestTo === undefined) {
@@ -158,7 +189,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
         `Not run: add --send-test <address> to send a test message from ${route.sender}; only a send shows whether the mailbox exists, is licensed and is allowed by IT's access policy.`,
       ),
     );
-  } else if (!EMAIL_ADDRESS.test(sendTestTo)) {
+  } else if (!isEmailAddress(sendTestTo)) {
     steps.push(
       step('test-send', 'failed', `"${sendTestTo}" is not an e-mail address.`, {
         code: 'InvalidTestRecipient',

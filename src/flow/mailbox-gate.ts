@@ -4,12 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { FlowKeys } from './flow-keys';
 import { ARRIVAL_JITTER_MS, sendIntervalMs, type MailboxLimits } from './flow-policy';
 
 export interface SendTicket {
   jobId: string;
+  /** The sender mailbox. */
   mailbox: string;
+  /** The tenant Entra issued the app's token for (its tid claim), never the configured string. */
   tenantId: string;
+  /** The app (client id): Graph's per-app budgets are kept per app, Exchange's mailbox budgets are not. */
+  clientId: string;
   recipients: number;
 }
 
@@ -49,7 +54,8 @@ export interface FlowGate {
  * Lua numbers as integers: an earlier version compared a slot a fraction of a millisecond ahead,
  * returned it truncated to `now`, and the caller took that for an admission that had recorded
  * nothing, so such sends were neither counted in flight nor logged.
- * KEYS: next slot, job's slot, mailbox pause, tenant pause, send log, holders, job's admission.
+ * KEYS (one tenant's hash tag, one Cluster slot): next slot, job's slot, mailbox pause, app pause,
+ * send log, holders, job's admission.
  * ARGV: now, interval, slack, window, limit, job id, concurrency, lease, admission stamp.
  */
 const ADMIT_SEND = `
@@ -103,34 +109,12 @@ return 1
 
 const KEY_SLACK_MS = 10 * 60_000;
 
-/** What each flow-control key holds; `ops flow status` reads the same keys (src/flow/flow-status.ts). */
-export type FlowKeyKind =
-  | 'next' // a mailbox's next free send slot (ms)
-  | 'slot' // the slot a job reserved (ms)
-  | 'pause' // a mailbox paused by a 429, until (ms)
-  | 'tenant-pause' // a tenant paused by a 429, until (ms)
-  | 'sent' // a mailbox's send log (sorted set: job id → answered at, or the window's end while in flight)
-  | 'sending' // a mailbox's sends in flight (sorted set: job id → lease end)
-  | 'admission' // a job's latest admission for a mailbox ("stamp|slot")
-  | 'deferrals' // how often a job was deferred by throttling
-  | 'throttled'; // a tenant's mailboxes throttled within the last minute (set)
-
-/** Where a queue's flow-control keys live: `<queue name>:flow:`. */
-export function flowKeyPrefix(queueName: string): string {
-  return `${queueName}:flow:`;
-}
-
-/** The one place flow-control keys are named; with id "*", the SCAN pattern of a kind. */
-export function flowKey(prefix: string, kind: FlowKeyKind, id: string): string {
-  return `${prefix}${kind}:${id.toLowerCase()}`;
-}
-
 type RedisWithFlow = Redis & {
   admitSend(
     nextSlot: string,
     jobSlot: string,
     mailboxPause: string,
-    tenantPause: string,
+    appPause: string,
     sendLog: string,
     holders: string,
     jobAdmission: string,
@@ -159,13 +143,16 @@ export class RedisMailboxGate implements FlowGate {
   private readonly redis: RedisWithFlow;
   private readonly dailyRecipients: RateLimiterRedis | undefined;
   private readonly intervalMs: number;
+  private readonly keys: FlowKeys;
 
+  /** @param prefix the keys' prefix, e.g. "omikai-email:flow:" (no braces: see FlowKeys). */
   constructor(
     redis: Redis,
     private readonly limits: MailboxLimits,
-    private readonly prefix: string,
+    prefix: string,
     private readonly lockTimeoutMs: number,
   ) {
+    this.keys = new FlowKeys(prefix);
     redis.defineCommand('admitSend', { numberOfKeys: 7, lua: ADMIT_SEND });
     redis.defineCommand('releaseSend', { numberOfKeys: 4, lua: RELEASE_SEND });
     this.redis = redis as RedisWithFlow;
@@ -174,34 +161,31 @@ export class RedisMailboxGate implements FlowGate {
       limits.recipientsPerDay > 0
         ? new RateLimiterRedis({
             storeClient: redis,
-            keyPrefix: `${prefix}recipients`,
+            keyPrefix: this.keys.recipientsPrefix,
             points: limits.recipientsPerDay,
             duration: 24 * 3600,
           })
         : undefined;
   }
 
-  private key(kind: FlowKeyKind, id: string): string {
-    return flowKey(this.prefix, kind, id);
-  }
-
   async admit(ticket: SendTicket, now: number): Promise<Admission> {
+    const keys = this.keys.admission(ticket);
+    const { jobId } = ticket;
     const stamp = randomUUID();
-    const admissionKey = this.key('admission', `${ticket.mailbox}:${ticket.jobId}`);
     const [goAt, reason] = await this.redis.admitSend(
-      this.key('next', ticket.mailbox),
-      this.key('slot', ticket.jobId),
-      this.key('pause', ticket.mailbox),
-      this.key('tenant-pause', ticket.tenantId),
-      this.key('sent', ticket.mailbox),
-      this.key('sending', ticket.mailbox),
-      admissionKey,
+      keys.next,
+      keys.slot,
+      keys.mailboxPause,
+      keys.appPause,
+      keys.sent,
+      keys.sending,
+      keys.admission,
       now,
       this.intervalMs,
       KEY_SLACK_MS,
       this.limits.windowMs + ARRIVAL_JITTER_MS,
       this.limits.messagesPerWindow,
-      ticket.jobId,
+      jobId,
       this.limits.concurrentSends,
       this.lockTimeoutMs,
       stamp,
@@ -211,19 +195,11 @@ export class RedisMailboxGate implements FlowGate {
     }
 
     const release = async () => {
-      await this.redis.releaseSend(
-        this.key('sending', ticket.mailbox),
-        this.key('slot', ticket.jobId),
-        this.key('sent', ticket.mailbox),
-        admissionKey,
-        ticket.jobId,
-        Date.now(),
-        stamp,
-      );
+      await this.redis.releaseSend(keys.sending, keys.slot, keys.sent, keys.admission, jobId, Date.now(), stamp);
     };
     if (this.dailyRecipients) {
       try {
-        await this.dailyRecipients.consume(ticket.mailbox.toLowerCase(), ticket.recipients);
+        await this.dailyRecipients.consume(this.keys.recipients(ticket.tenantId, ticket.mailbox), ticket.recipients);
       } catch (err: unknown) {
         await release();
         if (err instanceof RateLimiterRes) return { kind: 'wait', untilMs: now + err.msBeforeNext, reason: 'daily-recipients' };
@@ -234,30 +210,30 @@ export class RedisMailboxGate implements FlowGate {
   }
 
   async throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult> {
+    const { keys } = this;
+    const { tenantId, mailbox, clientId, jobId } = ticket;
     const until = now + retryAfterMs;
-    const throttledMailboxes = this.key('throttled', ticket.tenantId);
+    const appPause = keys.app(tenantId, clientId, 'pause');
+    const throttledMailboxes = keys.app(tenantId, clientId, 'throttled');
+    const deferrals = keys.jobDeferrals(tenantId, jobId);
+    // One MULTI, every key under the tenant's tag: one Cluster slot.
     const results = await this.redis
       .multi()
-      .set(
-        this.key(scope === 'mailbox' ? 'pause' : 'tenant-pause', scope === 'mailbox' ? ticket.mailbox : ticket.tenantId),
-        String(until),
-        'PX',
-        retryAfterMs + 1,
-      )
-      .incr(this.key('deferrals', ticket.jobId))
-      .pexpire(this.key('deferrals', ticket.jobId), 24 * 3600_000)
-      .sadd(throttledMailboxes, ticket.mailbox.toLowerCase())
+      .set(scope === 'mailbox' ? keys.mailbox(tenantId, mailbox, 'pause') : appPause, String(until), 'PX', retryAfterMs + 1)
+      .incr(deferrals)
+      .pexpire(deferrals, 24 * 3600_000)
+      .sadd(throttledMailboxes, mailbox.toLowerCase())
       .pexpire(throttledMailboxes, 60_000)
       .scard(throttledMailboxes)
       .exec();
-    const deferrals = Number(results?.[1]?.[1] ?? 1);
+    const deferralCount = Number(results?.[1]?.[1] ?? 1);
     const throttledCount = Number(results?.[5]?.[1] ?? 0);
     let effectiveScope = scope;
-    // Several mailboxes of one tenant throttled within a minute: the app is over its limit, pause it all.
+    // Several mailboxes throttled for one app within a minute: the app is over its limit, pause all its sends in this tenant.
     if (scope === 'mailbox' && throttledCount >= this.limits.tenantPauseAfterMailboxes) {
-      await this.redis.set(this.key('tenant-pause', ticket.tenantId), String(until), 'PX', Math.ceil(retryAfterMs) + 1);
+      await this.redis.set(appPause, String(until), 'PX', Math.ceil(retryAfterMs) + 1);
       effectiveScope = 'tenant';
     }
-    return { retryAtMs: until, deferrals, scope: effectiveScope };
+    return { retryAtMs: until, deferrals: deferralCount, scope: effectiveScope };
   }
 }

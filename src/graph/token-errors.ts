@@ -1,5 +1,8 @@
-// Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on.
+// Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on. Before Entra
+// has issued a token, Tenant ID and Client ID are only what someone typed (perhaps a secret pasted
+// into the wrong field): reasons and procedures describe them, and never quote them or Entra's echo of them.
 import { clipText, type Failure } from '../delivery/failure';
+import { maskSettingValue, withoutSettingValues } from '../settings/setting-value';
 import { APP_REGISTRATION, ERP_GRAPH_SETTINGS, mailSendPermissionProcedure } from './admin-procedures';
 
 const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certificates & secrets';
@@ -57,7 +60,7 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
   }),
   '700016': ({ clientId, tenantId }) => ({
     reason:
-      `No app with Client ID ${clientId} exists in tenant ${tenantId} (AADSTS700016). ` +
+      `No app with the Client ID (${maskSettingValue(clientId)}) exists in the tenant of the Tenant ID (${maskSettingValue(tenantId)}) (AADSTS700016). ` +
       `Fix: copy the Application (client) ID from the app's Overview page into ${ERP_SETTINGS}.`,
     procedure: [
       ...IDS_STEPS('the Application (client) ID into Client ID'),
@@ -66,7 +69,7 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
   }),
   '90002': ({ tenantId, cloud }) => ({
     reason:
-      `Tenant ${tenantId} was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). ` +
+      `The tenant of the Tenant ID (${maskSettingValue(tenantId)}) was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). ` +
       `Fix: copy the Directory (tenant) ID into Tenant ID in ${ERP_SETTINGS}, or set the tenant's national cloud.`,
     procedure: [
       ...IDS_STEPS('the Directory (tenant) ID into Tenant ID'),
@@ -74,14 +77,16 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
     ].join('\n'),
   }),
   '900023': ({ tenantId }) => ({
-    reason: `"${clipText(tenantId, 60)}" is not a valid tenant ID (AADSTS900023). Fix: copy the Directory (tenant) ID (a GUID) into Tenant ID in ${ERP_SETTINGS}.`,
+    reason:
+      `The Tenant ID (${maskSettingValue(tenantId)}) is not a valid tenant ID (AADSTS900023). ` +
+      `Fix: copy the Directory (tenant) ID (a GUID) into Tenant ID in ${ERP_SETTINGS}.`,
     procedure: IDS_STEPS('the Directory (tenant) ID (a GUID) into Tenant ID').join('\n'),
   }),
   '7000229': ({ clientId }) => ({
     reason:
-      `App ${clientId} has no service principal in this tenant (AADSTS7000229). ` +
+      `The app of the Client ID (${maskSettingValue(clientId)}) has no service principal in this tenant (AADSTS7000229). ` +
       'Fix: an admin clicks "Grant admin consent" in the app\'s API permissions, which creates it.',
-    procedure: mailSendPermissionProcedure(clientId),
+    procedure: mailSendPermissionProcedure(undefined),
   }),
   '700027': ({ certificate }) => ({
     reason:
@@ -131,14 +136,20 @@ export function checkTenantId(tenantId: string): Failure | undefined {
   return {
     category: 'settings',
     code: 'InvalidTenantId',
-    reason: `Tenant ID "${clipText(tenantId, 60)}" is not a GUID or domain name. Fix: copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
+    reason:
+      `The Tenant ID (${maskSettingValue(tenantId)}) is not a GUID or domain name. ` +
+      `Fix: copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
   };
 }
 
 export function classifyTokenError(err: unknown, credentials: TokenErrorContext): Failure {
   const error = (typeof err === 'object' && err !== null ? err : {}) as MsalLikeError;
   const errorCode = typeof error.errorCode === 'string' ? error.errorCode : undefined;
-  const description = String(error.errorMessage ?? error.message ?? err);
+  // Entra's text quotes the tenant and client it was given: they are named, not repeated.
+  const description = withoutSettingValues(String(error.errorMessage ?? error.message ?? err), {
+    'Tenant ID': credentials.tenantId,
+    'Client ID': credentials.clientId,
+  });
   const status = typeof error.status === 'number' ? error.status : undefined;
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
 
@@ -179,8 +190,8 @@ export function classifyTokenError(err: unknown, credentials: TokenErrorContext)
       code: aadsts ? `AADSTS${aadsts}` : (errorCode ?? `HTTP${status}`),
       ...(status ? { httpStatus: status } : {}),
       reason:
-        `Microsoft Entra refused to issue a token for app ${credentials.clientId}: ${sentence(clipText(firstLine(description), 120))} ` +
-        `Fix: check the app registration and the IDs and secret in ${ERP_SETTINGS}.`,
+        `Microsoft Entra refused to issue a token for the app of the Client ID (${maskSettingValue(credentials.clientId)}): ` +
+        `${sentence(clipText(firstLine(description), 120))} Fix: check the app registration and the IDs and secret in ${ERP_SETTINGS}.`,
     };
   }
   return {

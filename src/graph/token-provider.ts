@@ -6,10 +6,22 @@ import type { Logger } from 'pino';
 import { DeliveryError } from '../delivery/failure';
 import type { GraphCredentials } from '../settings/resolve-sender';
 import { endpointsForAccount, type CloudEndpoints } from './clouds';
+import { tenantIdOfToken } from './token-claims';
 import { checkTenantId, classifyTokenError } from './token-errors';
 
+/** An app-only access token, and the tenant Entra issued it for. */
+export interface AppToken {
+  accessToken: string;
+  /**
+   * The token's `tid` claim: the tenant's GUID whatever the Tenant ID setting's spelling (GUID or
+   * domain), and never a value someone merely typed. When the token is not a readable JWT, the
+   * configured Tenant ID (Entra accepted it, so the credentials belong to that tenant), lower-cased.
+   */
+  tenantId: string;
+}
+
 export interface TokenProvider {
-  getAccessToken(credentials: GraphCredentials): Promise<string>;
+  getAccessToken(credentials: GraphCredentials): Promise<AppToken>;
 }
 
 /** Renew this long before expiry, as MSAL does, so no send goes out with a token about to lapse. */
@@ -19,9 +31,9 @@ const MAX_CLIENTS = 1_000;
 interface ClientEntry {
   app: ConfidentialClientApplication;
   endpoints: CloudEndpoints;
-  accessToken?: string;
+  token?: AppToken;
   expiresAtMs: number;
-  pending?: Promise<string>;
+  pending?: Promise<AppToken>;
 }
 
 const MICROSOFT_LOGIN_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn']);
@@ -44,17 +56,17 @@ export class MsalTokenProvider implements TokenProvider {
 
   constructor(private readonly options: MsalTokenProviderOptions) {}
 
-  async getAccessToken(credentials: GraphCredentials): Promise<string> {
+  async getAccessToken(credentials: GraphCredentials): Promise<AppToken> {
     const entry = this.clientFor(credentials);
     const now = (this.options.now ?? Date.now)();
-    if (entry.accessToken && entry.expiresAtMs - RENEW_BEFORE_EXPIRY_MS > now) return entry.accessToken;
+    if (entry.token && entry.expiresAtMs - RENEW_BEFORE_EXPIRY_MS > now) return entry.token;
     entry.pending ??= this.acquire(entry, credentials).finally(() => {
       entry.pending = undefined;
     });
     return entry.pending;
   }
 
-  private async acquire(entry: ClientEntry, credentials: GraphCredentials): Promise<string> {
+  private async acquire(entry: ClientEntry, credentials: GraphCredentials): Promise<AppToken> {
     this.tokenRequests += 1;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -66,9 +78,18 @@ export class MsalTokenProvider implements TokenProvider {
     try {
       const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [entry.endpoints.scope] }), timeout]);
       if (!result?.accessToken) throw new Error('Microsoft Entra returned no access token');
-      entry.accessToken = result.accessToken;
+      // Read once per token, not per send.
+      let tenantId = tenantIdOfToken(result.accessToken);
+      if (tenantId === undefined) {
+        this.options.logger.warn(
+          { clientId: credentials.clientId },
+          'the access token carries no readable tid claim; flow control keys this tenant by its configured Tenant ID',
+        );
+        tenantId = credentials.tenantId.toLowerCase();
+      }
+      entry.token = { accessToken: result.accessToken, tenantId };
       entry.expiresAtMs = result.expiresOn?.getTime() ?? 0;
-      return result.accessToken;
+      return entry.token;
     } catch (err: unknown) {
       throw new DeliveryError(classifyTokenError(err, { ...credentials, cloud: entry.endpoints.cloud }), { cause: err });
     } finally {

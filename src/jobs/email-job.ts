@@ -10,6 +10,19 @@ export const MAX_CUSTOM_HEADERS = 5;
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * C0 controls (CR, LF, tab, NUL, ESC…), DEL and C1 controls. In a header or a content type they can
+ * split a MIME header or carry terminal escapes to whoever reads the job, so those fields refuse
+ * them; in a subject or a file name, refusing would lose mail an ERP template let slip, so they
+ * become spaces there.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NO_CONTROL_CHARACTER = /^[^\u0000-\u001F\u007F-\u009F]*$/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F]/g;
+const NO_CONTROL_CHARACTERS = 'must not contain control characters (CR, LF, tab and others)';
+const controlCharactersAsSpaces = (value: string) => value.replace(CONTROL_CHARACTERS, ' ');
+
 const emailAddress = z
   .object({
     // The HTML5 (browser) rule: what people type in forms, which the ERP's forms check too.
@@ -22,8 +35,8 @@ const recipients = z.array(emailAddress).max(MAX_RECIPIENTS).optional();
 
 const attachment = z
   .object({
-    name: z.string().min(1).max(255),
-    contentType: z.string().min(1).max(255),
+    name: z.string().min(1).max(255).overwrite(controlCharactersAsSpaces),
+    contentType: z.string().min(1).max(255).regex(NO_CONTROL_CHARACTER, NO_CONTROL_CHARACTERS),
     contentBase64: z.string().regex(BASE64, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
     contentId: z.string().max(255).optional(),
     isInline: z.boolean().optional(),
@@ -43,12 +56,12 @@ export const emailJobInputSchema = z
     cc: recipients,
     bcc: recipients,
     replyTo: z.array(emailAddress).max(10).optional(),
-    subject: z.string().max(998),
+    subject: z.string().max(998).overwrite(controlCharactersAsSpaces),
     html: z.string().optional(),
     text: z.string().optional(),
     importance: z.enum(['low', 'normal', 'high']).optional(),
     headers: z
-      .record(z.string(), z.string().max(995))
+      .record(z.string(), z.string().max(995).regex(NO_CONTROL_CHARACTER, NO_CONTROL_CHARACTERS))
       .superRefine((headers, ctx) => {
         const names = Object.keys(headers);
         if (names.length > MAX_CUSTOM_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_CUSTOM_HEADERS} custom headers` });

@@ -16,6 +16,7 @@ export function emailJobJsonSchema(): Record<string, unknown> {
       'Rules JSON Schema cannot express: to + cc + bcc hold 1 to 500 recipients; html or text is given; at most 5 headers, named x-… ' +
       '(all checked by the worker); the Graph request (attachments as base64 included) stays under 4,000,000 bytes (checked by enqueue(); ' +
       'Graph itself refuses larger requests with 413). ' +
+      'Control characters (U+0000-U+001F, U+007F-U+009F) in subject and attachment names are turned into spaces. ' +
       'The sender and credentials never come from the job: they come from the account and user settings.',
   };
 }

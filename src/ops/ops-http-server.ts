@@ -1,5 +1,6 @@
 // The small HTTP server for orchestrators and Prometheus: /healthz, /readyz, /metrics. No auth and no
-// job data: it is meant for the internal network (bind OPS_HTTP_HOST accordingly).
+// job data: it listens on loopback unless its host setting (WORKER_METRICS_HOST,
+// DASHBOARD_METRICS_HOST) opens it to a network, and its answers carry no internal error text.
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -35,7 +36,7 @@ export function createOpsRequestListener({ registry, readiness, logger }: OpsHtt
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const report = await runReadinessChecks(readiness);
-      if (!report.ready) logger.warn({ checks: report.checks }, 'not ready');
+      if (!report.ready) logger.warn({ checks: report.checks, problems: report.problems }, 'not ready');
       return json(res, report.ready ? 200 : 503, { status: report.ready ? 'ready' : 'not ready', checks: report.checks });
     }
     return send(res, 200, registry.contentType, await registry.metrics());
@@ -43,7 +44,7 @@ export function createOpsRequestListener({ registry, readiness, logger }: OpsHtt
   return (req, res) => {
     route(req, res).catch((err: unknown) => {
       logger.error({ err: toError(err) }, 'ops endpoint failed');
-      if (!res.headersSent) json(res, 500, { error: toError(err).message });
+      if (!res.headersSent) json(res, 500, { error: 'internal error; see the log' });
       else res.destroy();
     });
   };

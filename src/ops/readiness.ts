@@ -13,8 +13,10 @@ export interface ReadinessCheck {
 
 export interface ReadinessReport {
   ready: boolean;
-  /** 'ok', or what went wrong. */
-  checks: Record<string, string>;
+  /** 'ok' or 'failed' per dependency: what /readyz answers, with no internal detail. */
+  checks: Record<string, 'ok' | 'failed'>;
+  /** What went wrong, per failed dependency: for the log only (it can name hosts and users). */
+  problems: Record<string, string>;
 }
 
 export const READINESS_TIMEOUT_MS = 2000;
@@ -70,15 +72,17 @@ export function conditionReadiness(name: string, isReady: () => boolean, whyNot:
 }
 
 export async function runReadinessChecks(checks: readonly ReadinessCheck[], timeoutMs = READINESS_TIMEOUT_MS): Promise<ReadinessReport> {
+  const problems: Record<string, string> = {};
   const results = await Promise.all(
-    checks.map(async ({ name, check }): Promise<[string, string]> => {
+    checks.map(async ({ name, check }): Promise<[string, 'ok' | 'failed']> => {
       try {
         await withTimeout(check(), timeoutMs, name);
         return [name, 'ok'];
       } catch (err: unknown) {
-        return [name, `failed: ${toError(err).message}`];
+        problems[name] = toError(err).message;
+        return [name, 'failed'];
       }
     }),
   );
-  return { ready: results.every(([, result]) => result === 'ok'), checks: Object.fromEntries(results) };
+  return { ready: results.every(([, result]) => result === 'ok'), checks: Object.fromEntries(results), problems };
 }

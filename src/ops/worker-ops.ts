@@ -78,7 +78,7 @@ export function createWorkerOps({
       const port = config.ops.worker.metricsPort;
       if (port === undefined) return undefined;
       server = await startOpsHttpServer({
-        host: config.ops.httpHost,
+        host: config.ops.worker.metricsHost,
         port,
         portVariable: 'WORKER_METRICS_PORT',
         registry,

@@ -1,6 +1,7 @@
 // How an attempt ends: the delivery record is written, observers are told, and BullMQ learns
 // whether the job is done, waits, retries or has failed for good.
 import { UnrecoverableError, type Job } from 'bullmq';
+import { maskFailureAddresses } from '../delivery/address-masking';
 import type { AttemptOutcome } from '../delivery/delivery-store';
 import { DeliveryError, type Failure } from '../delivery/failure';
 import { throttleScope } from '../flow/flow-policy';
@@ -26,6 +27,8 @@ export interface AttemptState {
   startedAtMs: number;
   clientRequestId: string;
   route?: SendRoute;
+  /** The tenant of the attempt's token (its tid); unset when no token was obtained. */
+  tenantId?: string;
   begun?: boolean;
 }
 
@@ -121,19 +124,25 @@ export async function recordSent(
   return { status: 'sent', sender: route.sender, senderSource: route.senderSource, ...(graphRequestId ? { graphRequestId } : {}) };
 }
 
-/** Records a failed attempt and tells BullMQ what to do next: wait, retry, or give up. */
+/**
+ * Records a failed attempt and tells BullMQ what to do next: wait, retry, or give up. Recipient
+ * addresses in the failure's text are masked first, so neither the record, the log, the
+ * failedReason nor the attempt's error carries one.
+ */
 export async function settleFailure(
   deps: ResolvedDependencies,
   control: JobControl,
   attempt: AttemptState,
-  failure: Failure,
+  unmaskedFailure: Failure,
 ): Promise<never> {
   const { now } = deps;
   const { jobId, email, route } = attempt;
+  const failure = maskFailureAddresses(unmaskedFailure, { email, ...(route ? { sender: route.sender } : {}) });
+  // Flow state is keyed by the token's tenant: a throttle before any token (Entra's) is an ordinary retry.
   const throttlePause =
-    failure.category === 'throttled' && deps.flow && route
+    failure.category === 'throttled' && deps.flow && route && attempt.tenantId !== undefined
       ? await deps.flow.throttled(
-          { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: 0 },
+          { jobId, mailbox: route.sender, tenantId: attempt.tenantId, clientId: route.credentials.clientId, recipients: 0 },
           throttleScope(failure),
           failure.retryAfterMs ?? deps.retryPolicy.baseDelayMs,
           now(),

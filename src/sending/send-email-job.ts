@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { maskAddresses } from '../delivery/address-masking';
 import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
@@ -86,10 +87,10 @@ export function sentButNotRecorded(failure: Failure): Failure {
 /** Job data that does not match the job contract: the reason names the bad fields (only their paths, when there are many). */
 export function invalidPayloadFailure(err: unknown): Failure {
   const problems = err instanceof EmailJobValidationError ? err.problems : [];
-  const described = problems.map((p) => `${p.path || '(job)'}: ${p.message}`).join('; ');
+  const described = maskAddresses(problems.map((p) => `${p.path || '(job)'}: ${p.message}`).join('; '), {});
   const message =
     problems.length === 0
-      ? toError(err).message
+      ? maskAddresses(toError(err).message, {})
       : described.length <= PAYLOAD_PROBLEMS_CHARS
         ? `Invalid e-mail job: ${described}`
         : `Invalid e-mail job, ${problems.length} fields off the contract: ${problems.map((p) => p.path || '(job)').join(', ')}`;
@@ -162,9 +163,18 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       try {
         const route = await resolveRoute(email);
         attempt.route = route;
-        // The token first (normally cached): the send then leaves right at its reserved slot.
-        const accessToken = await deps.tokens.getAccessToken(route.credentials);
-        const ticket: SendTicket = { jobId, mailbox: route.sender, tenantId: route.credentials.tenantId, recipients: start.recipientCount };
+        // The token first (normally cached): the send then leaves right at its reserved slot. The
+        // mailbox's budgets are keyed by the tenant Entra issued the token for, so settings cannot
+        // point one account at another tenant's state.
+        const token = await deps.tokens.getAccessToken(route.credentials);
+        attempt.tenantId = token.tenantId;
+        const ticket: SendTicket = {
+          jobId,
+          mailbox: route.sender,
+          tenantId: token.tenantId,
+          clientId: route.credentials.clientId,
+          recipients: start.recipientCount,
+        };
         if (deps.flow) {
           // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
           const admission = await deps.flow.admit(ticket, now());
@@ -173,7 +183,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         }
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
-        const result = await deps.graph.sendMail(route, buildSendMailBody(email), accessToken, attempt.clientRequestId);
+        const result = await deps.graph.sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId);
         const classification = classifySendResult(result, route, now());
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
@@ -215,6 +225,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     try {
       email = parseEmailJob(job.data);
     } catch (err: unknown) {
+      // The job's own fields are not trusted here: every address in the reason is hidden.
       const failure = invalidPayloadFailure(err);
       logger.error({ jobId, reason: failure.reason }, 'e-mail job does not match the job contract');
       deps.observer?.onAttempt({ jobId, accountId: '', outcome: 'failed', category: failure.category, durationMs: 0 });

@@ -22,6 +22,11 @@ export interface SettingsFieldPaths {
   /** The public certificate (PEM): thumbprint and expiry are read from it. */
   'account.certificatePem'?: string;
   'account.certificateExpiresAt'?: string;
+  /**
+   * The domains a user's own Sender e-mail may be at (an array, or text separated by commas); a user
+   * sender outside them sends as the account instead. Absent or empty: no restriction.
+   */
+  'account.allowedSenderDomains'?: string;
 }
 
 /** The settings that hold secrets: encrypted at rest, never logged. */
@@ -51,6 +56,7 @@ export const DEFAULT_FIELD_PATHS: Required<SettingsFieldPaths> = {
   'account.certificateThumbprint': 'microsoftGraph.certificate.thumbprintSha256',
   'account.certificatePem': 'microsoftGraph.certificate.pem',
   'account.certificateExpiresAt': 'microsoftGraph.certificate.expiresAt',
+  'account.allowedSenderDomains': 'microsoftGraph.allowedSenderDomains',
 };
 
 export const DEFAULT_DOCUMENT_SHAPE: SettingsDocumentShape = {
@@ -92,6 +98,25 @@ export function readText(document: unknown, path: string | undefined): string | 
     return (value as { toHexString(): string }).toHexString();
   }
   return undefined;
+}
+
+/** Entries a list setting keeps, and the longest entry: a list is capped before it is split or matched. */
+const MAX_LIST_ENTRIES = 100;
+const MAX_LIST_TEXT_LENGTH = 100 * 256;
+
+/**
+ * A list of trimmed, non-empty strings at `path`, stored as an array or as text separated by commas,
+ * semicolons or spaces; undefined when there is none. Non-string entries are skipped.
+ */
+export function readTextList(document: unknown, path: string | undefined): string[] | undefined {
+  if (path === undefined) return undefined;
+  const value = readPath(document, path);
+  let entries: unknown[];
+  if (Array.isArray(value)) entries = value.slice(0, MAX_LIST_ENTRIES);
+  else if (typeof value === 'string') entries = value.slice(0, MAX_LIST_TEXT_LENGTH).split(/[\s,;]+/, MAX_LIST_ENTRIES);
+  else return undefined;
+  const list = entries.flatMap((entry) => (typeof entry === 'string' && entry.trim() !== '' ? [entry.trim()] : []));
+  return list.length > 0 ? list : undefined;
 }
 
 /** A date stored as a Date, ISO text or epoch ms; text that is no date reads as an Invalid Date, so it can be reported. */

@@ -1,9 +1,11 @@
 // Decides who sends an e-mail and with which app credentials, from the account's and the user's
 // settings. Pure: the caller loads the settings (secrets already decrypted by the store).
 import type { CloudName } from '../../config/env-schema';
-import { DeliveryError, clipText } from '../delivery/failure';
+import { DeliveryError } from '../delivery/failure';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';
+import { isEmailAddress, MAX_EMAIL_ADDRESS_LENGTH } from './email-address';
+import { maskSettingValue } from './setting-value';
 import type { AccountSettings, UserSettings } from './settings-store';
 
 /** A certificate credential, as MSAL's `clientCertificate` takes it. */
@@ -33,10 +35,32 @@ export interface SendRoute {
 const ACCOUNT_PROFILE_PAGE = 'Settings > Account > Profile';
 const ACCOUNT_SETTINGS_PAGE = `${ACCOUNT_PROFILE_PAGE} > Microsoft Graph settings`;
 const USER_SETTINGS_PAGE = 'Settings > User > (the user) > E-mail provider';
-const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 function settingsError(reason: string, code: string): DeliveryError {
   return new DeliveryError({ category: 'settings', code, reason });
+}
+
+/** The fallback reason recorded when a user's sender is outside the account's allowed sender domains. */
+export const SENDER_NOT_ALLOWED = 'sender-not-allowed';
+
+/** Exact domain match (case-insensitive): a subdomain must be listed itself. No list: any domain. */
+export function isAllowedSender(address: string, allowedDomains: readonly string[] | undefined): boolean {
+  if (allowedDomains === undefined || allowedDomains.length === 0) return true;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return allowedDomains.includes(domain);
+}
+
+/** A provider is a word from the ERP's list ("smtp"); anything else is described like any other value. */
+function describeProvider(value: string | undefined): string {
+  if (value === undefined) return 'not set';
+  return /^[A-Za-z0-9 _.-]{1,32}$/.test(value) ? value : `a value of ${maskSettingValue(value)}`;
+}
+
+/** Names the setting and describes its value without quoting it (it may be a secret pasted into the wrong field). */
+function invalidSender(setting: string, value: string, page: string): DeliveryError {
+  const problem =
+    value.length > MAX_EMAIL_ADDRESS_LENGTH ? `is longer than ${MAX_EMAIL_ADDRESS_LENGTH} characters` : 'is not an e-mail address';
+  return settingsError(`${setting} (${maskSettingValue(value)}) ${problem}; correct it at ${page}.`, 'InvalidSenderEmail');
 }
 
 export interface ResolveSenderInput {
@@ -76,7 +100,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     const name = account.cloud.toLowerCase();
     if (!isCloudName(name)) {
       throw settingsError(
-        `Account ${accountId}'s cloud "${clipText(account.cloud, 40)}" is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
+        `Account ${accountId}'s cloud setting (${maskSettingValue(account.cloud)}) is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
           'or remove it to use MS_GRAPH_CLOUD.',
         'InvalidCloud',
       );
@@ -109,7 +133,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (account.emailProvider !== graphProviderValue) {
     throw settingsError(
-      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${account.emailProvider === undefined ? 'not set' : clipText(account.emailProvider, 40)}); ` +
+      `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${describeProvider(account.emailProvider)}); ` +
         `an admin sets E-mail provider = Microsoft Graph at ${ACCOUNT_PROFILE_PAGE}.`,
       'ProviderNotGraph',
     );
@@ -127,12 +151,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
     credentials = credentialsOf({ ...account, tenantId, clientId });
     credentialsByAccount.set(account, credentials);
   }
-  if (!EMAIL_ADDRESS.test(accountSender)) {
-    throw settingsError(
-      `Account ${accountId}'s Sender e-mail "${clipText(accountSender, 80)}" is not an e-mail address; correct it at ${ACCOUNT_SETTINGS_PAGE}.`,
-      'InvalidSenderEmail',
-    );
-  }
+  if (!isEmailAddress(accountSender)) throw invalidSender(`Account ${accountId}'s Sender e-mail`, accountSender, ACCOUNT_SETTINGS_PAGE);
   const asAccount = (fallbackReason?: string): SendRoute => ({
     sender: accountSender,
     senderSource: 'account',
@@ -150,11 +169,8 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (user.emailProvider !== graphProviderValue) return asAccount(`user ${userId} does not use Microsoft Graph`);
   if (!user.senderEmail) return asAccount(`user ${userId} has no Sender e-mail`);
-  if (!EMAIL_ADDRESS.test(user.senderEmail)) {
-    throw settingsError(
-      `User ${userId}'s Sender e-mail "${clipText(user.senderEmail, 80)}" is not an e-mail address; correct it at ${USER_SETTINGS_PAGE}.`,
-      'InvalidSenderEmail',
-    );
-  }
+  if (!isEmailAddress(user.senderEmail)) throw invalidSender(`User ${userId}'s Sender e-mail`, user.senderEmail, USER_SETTINGS_PAGE);
+  // Whoever edits a user's Sender e-mail must not choose any From address the app can send as.
+  if (!isAllowedSender(user.senderEmail, account.allowedSenderDomains)) return asAccount(SENDER_NOT_ALLOWED);
   return { sender: user.senderEmail, senderSource: 'user', credentials };
 }

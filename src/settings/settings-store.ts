@@ -1,7 +1,7 @@
 // Reading the ERP's e-mail settings: the interface both stores implement, and the mapping
 // from stored documents to the settings this project needs (secrets opened on the way).
 import type { SecretFormat } from '../secrets/encrypted-secret';
-import { idText, readDate, readText, type SecretSetting, type SettingsDocumentShape } from './document-shape';
+import { idText, readDate, readText, readTextList, type SecretSetting, type SettingsDocumentShape } from './document-shape';
 import { SettingsSecrets } from './settings-secrets';
 
 export interface AccountSettings {
@@ -20,6 +20,8 @@ export interface AccountSettings {
   certificateThumbprint?: string;
   certificatePem?: string;
   certificateExpiresAt?: Date;
+  /** Lower-cased, without a leading @; a user's Sender e-mail must be at one of them. Undefined: any. */
+  allowedSenderDomains?: string[];
   /** The key id each secret was encrypted under; a secret that is set but not listed here is stored in plaintext. */
   encryptionKeyIds?: Partial<Record<SecretSetting, string>>;
   /** The format of each encrypted secret: v1 values are not bound to their account (settings reencrypt upgrades them). */
@@ -83,6 +85,9 @@ export function readAccountSettings(
     certificateThumbprint: readText(document, fields['account.certificateThumbprint']),
     certificatePem: readText(document, fields['account.certificatePem']),
     certificateExpiresAt: readDate(document, fields['account.certificateExpiresAt']),
+    allowedSenderDomains: readTextList(document, fields['account.allowedSenderDomains'])?.map((domain) =>
+      domain.replace(/^@/, '').toLowerCase(),
+    ),
   };
   if (Object.keys(encryptionKeyIds).length > 0) settings.encryptionKeyIds = encryptionKeyIds;
   if (Object.keys(encryptionFormats).length > 0) settings.encryptionFormats = encryptionFormats;

@@ -176,4 +176,35 @@ describeEachTarget('settings store contract', (target) => {
     expect(await store.findUser('user-404')).toBeNull();
     expect(await store.findUser('66c2d3e4f5a6b7c8d9e0ffff')).toBeNull();
   });
+
+  test('reads the allowed sender domains as a list, from an array or from text', async () => {
+    const store = await target.settingsStore(
+      {
+        accounts: [
+          { _id: 'acct-list', microsoftGraph: { ...graphSettings(5), allowedSenderDomains: [' Contoso.com ', 'contoso.de', 42, ''] } },
+          { _id: 'acct-text', microsoftGraph: { ...graphSettings(6), allowedSenderDomains: 'contoso.com, @Contoso.DE;fabrikam.com' } },
+          { _id: 'acct-empty', microsoftGraph: { ...graphSettings(7), allowedSenderDomains: [] } },
+        ],
+        users: [],
+      },
+      DEFAULT_DOCUMENT_SHAPE,
+    );
+    expect((await store.findAccount('acct-list'))?.allowedSenderDomains).toEqual(['contoso.com', 'contoso.de']);
+    expect((await store.findAccount('acct-text'))?.allowedSenderDomains).toEqual(['contoso.com', 'contoso.de', 'fabrikam.com']);
+    expect((await store.findAccount('acct-empty'))?.allowedSenderDomains).toBeUndefined();
+    expect((await store.findAccount('acct-1'))?.allowedSenderDomains).toBeUndefined();
+  });
+
+  test('reads the allowed sender domains from the path SETTINGS_FIELDS names', async () => {
+    const shape: SettingsDocumentShape = {
+      ...ERP_SHAPE,
+      fields: { ...ERP_SHAPE.fields, 'account.allowedSenderDomains': 'settings.email.allowedDomains' },
+    };
+    const documents: SettingsDocuments = {
+      accounts: [{ _id: 'company-9', settings: { email: { provider: 'graph', allowedDomains: ['fabrikam.com'] } } }],
+      users: [],
+    };
+    const store = await target.settingsStore(documents, shape);
+    expect((await store.findAccount('company-9'))?.allowedSenderDomains).toEqual(['fabrikam.com']);
+  });
 });

@@ -86,6 +86,22 @@ describe('a correct setup', () => {
     expect(stepOf(bob, 'settings').fix).toContain('Setup step 6');
   });
 
+  it("reports a user sender outside the account's allowed sender domains, and that the account sender stands in", async () => {
+    const documents = {
+      accounts: [accountDocument('acc-1', { allowedSenderDomains: ['contoso.example'] })],
+      users: [
+        { _id: 'u-eve', accountId: 'acc-1', emailProvider: 'microsoft-graph', microsoftGraph: { senderEmail: 'ceo@fabrikam.example' } },
+      ],
+    };
+    const eve = await verifyAgainst(simulator, documents, { userId: 'u-eve' });
+    expect(eve).toMatchObject({ sender: 'info@contoso.example', senderSource: 'account' });
+    const settings = stepOf(eve, 'settings');
+    expect(settings).toMatchObject({ status: 'warning', code: 'SenderNotAllowed' });
+    expect(settings.reason).toContain("outside the account's allowed sender domains (contoso.example)");
+    expect(settings.reason).not.toContain('ceo@fabrikam.example');
+    expect(settings.fix).toContain('microsoftGraph.allowedSenderDomains');
+  });
+
   it('without --send-test, says what only a test message can show', async () => {
     const report = await verifyAgainst(simulator, withAccount({}));
     expect(stepOf(report, 'test-send')).toMatchObject({ status: 'skipped' });

@@ -51,7 +51,7 @@ export const SETUP_MISTAKES: SetupMistake[] = [
     step: 'token',
     category: 'credentials',
     code: 'AADSTS700016',
-    says: `No app with Client ID ${APPS.elsewhere.clientId} exists in tenant`,
+    says: 'No app with the Client ID (36 characters, begins',
     fix: 'Setup step 4',
   },
   {
@@ -60,7 +60,7 @@ export const SETUP_MISTAKES: SetupMistake[] = [
     step: 'token',
     category: 'credentials',
     code: 'AADSTS90002',
-    says: 'Tenant dddddddd-0000-4000-8000-00000000dead was not found in the global Microsoft cloud',
+    says: 'The tenant of the Tenant ID (36 characters, begins "ddd…") was not found in the global Microsoft cloud',
     fix: 'Setup step 4',
   },
   {
@@ -69,7 +69,7 @@ export const SETUP_MISTAKES: SetupMistake[] = [
     step: 'token',
     category: 'credentials',
     code: 'AADSTS900023',
-    says: '"contoso" is not a valid tenant ID',
+    says: 'The Tenant ID (7 characters) is not a valid tenant ID',
     fix: 'Setup step 4',
   },
   {

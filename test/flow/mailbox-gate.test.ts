@@ -2,6 +2,7 @@
 // and a job that runs again while its earlier run's release is still on its way.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 
 const LEASE_MS = 60_000;
@@ -41,7 +42,13 @@ afterEach(async () => {
   if (keys.length > 0) await redis.del(...keys);
 });
 
-const ticket = (jobId: string, mailbox = 'info@contoso.example'): SendTicket => ({ jobId, mailbox, tenantId: 'tenant-1', recipients: 1 });
+const ticket = (jobId: string, mailbox = 'info@contoso.example'): SendTicket => ({
+  jobId,
+  mailbox,
+  tenantId: 'tenant-1',
+  clientId: 'app-1',
+  recipients: 1,
+});
 
 async function admitted(jobId: string, mailbox?: string) {
   const admission = await gate.admit(ticket(jobId, mailbox), now());
@@ -121,5 +128,102 @@ describe('mailbox gate: evenly spaced slots', () => {
     expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
     // job-1 is still in flight, so the concurrency limit of 1 must hold job-2 back.
     expect(await gate.admit(ticket('job-2'), start + 1)).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+  });
+});
+
+describe('mailbox gate: one tenant cannot use up another tenant’s mailbox', () => {
+  const VICTIM = 'victim@fabrikam.example';
+  const exchangeGate = (recipientsPerDay = 0) =>
+    new RedisMailboxGate(
+      redis,
+      {
+        messagesPerWindow: 30,
+        windowMs: 60_000,
+        concurrentSends: 4,
+        recipientsPerDay,
+        maxThrottleDeferrals: 20,
+        tenantPauseAfterMailboxes: 3,
+      },
+      prefix,
+      LEASE_MS,
+    );
+  const from = (tenantId: string, jobId: string, recipients = 1): SendTicket => ({
+    jobId,
+    mailbox: VICTIM,
+    tenantId,
+    clientId: 'app-1',
+    recipients,
+  });
+
+  it("40 tickets of tenant A for an address do not delay tenant B's mail from that address", async () => {
+    gate = exchangeGate();
+    const start = Date.now();
+    for (let i = 0; i < 40; i += 1) await gate.admit(from('tenant-a', `a-${i}`), start);
+    // Tenant A's own 40th mail waits its turn: 39 slots of ~2 s ahead of it.
+    expect(await gate.admit(from('tenant-a', 'a-39'), start)).toMatchObject({ kind: 'wait', reason: 'rate' });
+    expect(await gate.admit(from('tenant-b', 'b-1'), start)).toMatchObject({ kind: 'go' });
+  });
+
+  it("tenant A using up an address's daily recipients leaves tenant B's budget for it whole", async () => {
+    gate = exchangeGate(10);
+    const start = Date.now();
+    const first = await gate.admit(from('tenant-a', 'a-1', 10), start);
+    // Tenant B comes later, when the address's rate would let it send: only the daily budget is in question.
+    if (first.kind === 'go') await first.release();
+    expect(await gate.admit(from('tenant-a', 'a-2', 1), start + 3000)).toMatchObject({ kind: 'wait', reason: 'daily-recipients' });
+    expect(await gate.admit(from('tenant-b', 'b-1', 10), start + 10_000)).toMatchObject({ kind: 'go' });
+  });
+
+  it("a 429 for tenant A's use of an address does not pause tenant B's", async () => {
+    gate = exchangeGate();
+    const start = Date.now();
+    await gate.throttled(from('tenant-a', 'a-1'), 'mailbox', 60_000, start);
+    expect(await gate.admit(from('tenant-a', 'a-2'), start + 1)).toMatchObject({ kind: 'wait' });
+    expect(await gate.admit(from('tenant-b', 'b-1'), start + 1)).toMatchObject({ kind: 'go' });
+  });
+});
+
+describe('mailbox gate: per-app state', () => {
+  const as = (clientId: string, jobId: string, mailbox: string): SendTicket => ({
+    jobId,
+    mailbox,
+    tenantId: 'tenant-1',
+    clientId,
+    recipients: 1,
+  });
+
+  it("a throttle about one app pauses that app's sends in the tenant, not another app's", async () => {
+    gate = gateWith(1000, 10);
+    const start = Date.now();
+    await gate.throttled(as('app-x', 'x-1', 'info@contoso.example'), 'tenant', 60_000, start);
+    expect(await gate.admit(as('app-x', 'x-2', 'anna@contoso.example'), start + 1)).toMatchObject({ kind: 'wait' });
+    expect(await gate.admit(as('app-y', 'y-1', 'carl@contoso.example'), start + 1)).toMatchObject({ kind: 'go' });
+  });
+
+  it('every key the gate writes carries the tenant’s hash tag first, whatever the mailbox holds', async () => {
+    gate = new RedisMailboxGate(
+      redis,
+      {
+        messagesPerWindow: 1000,
+        windowMs: 1000,
+        concurrentSends: 4,
+        recipientsPerDay: 100,
+        maxThrottleDeferrals: 5,
+        tenantPauseAfterMailboxes: 3,
+      },
+      prefix,
+      LEASE_MS,
+    );
+    const odd = { jobId: 'job-{x}', mailbox: 'we{ird}@contoso.example', tenantId: 'tenant-1', clientId: 'app-1', recipients: 1 };
+    const admission = await gate.admit(odd, now());
+    if (admission.kind === 'go') await admission.release();
+    await gate.throttled(odd, 'mailbox', 1000, now());
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThanOrEqual(6);
+    for (const key of keys) expect(key.startsWith(`${prefix}{t:tenant-1}:`)).toBe(true);
+  });
+
+  it('refuses a key prefix with braces, which would take the place of the tenant’s tag', () => {
+    expect(() => new RedisMailboxGate(redis, { ...EXCHANGE_LIMITS }, '{omikai}:flow:', LEASE_MS)).toThrow(/must not contain \{ or \}/);
   });
 });

@@ -1,4 +1,6 @@
 // What happens when sending fails: permanent errors stop at once with a reason, the rest are retried.
+import { Registry } from 'prom-client';
+import { registerSendMetrics } from '../../src/ops/send-metrics';
 import {
   CLIENT,
   CLIENT_WITH_EXPIRED_SECRET,
@@ -85,6 +87,44 @@ describe('permanent failures end after exactly one attempt, with a reason a pers
       httpStatus: 400,
       graphRequestId: expect.any(String),
     });
+  });
+});
+
+describe('recipient addresses Graph names stay out of everything people and tools read', () => {
+  it('an unresolved recipient is named by its place in the job in failedReason, attempts, the record, logs and metrics', async () => {
+    const registry = new Registry();
+    pipeline = await fx.start({ observer: registerSendMetrics(registry).observer });
+    const victim = 'ceo.private@fabrikam.example';
+    fx.simulator.inject({
+      on: 'sendMail',
+      kind: 'status',
+      status: 400,
+      code: 'ErrorInvalidRecipients',
+      message: `At least one recipient isn't valid., Recipient '${victim}' isn't resolved. All recipients must be resolved before a message can be submitted.`,
+    });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail({ cc: [{ address: victim }] }));
+    const end = await pipeline.waitForEnd(jobId);
+
+    expect(end.state === 'failed' && end.reason).toContain("Recipient '<cc[0]>' isn't resolved");
+    const [record] = await pipeline.deliveries.find({ jobId });
+    expect(record?.error).toMatchObject({ category: 'invalid-recipient', detail: expect.stringContaining("Recipient '<cc[0]>'") });
+    const job = await pipeline.queue.getJob(jobId);
+    for (const [where, text] of [
+      ['failedReason', job?.failedReason],
+      ['stack traces', JSON.stringify(job?.stacktrace)],
+      ['delivery record', JSON.stringify(record)],
+      ['logs', pipeline.logs()],
+      ['metrics', await registry.metrics()],
+    ] as const) {
+      expect({ where, leaks: String(text).toLowerCase().includes(victim) }).toEqual({ where, leaks: false });
+    }
+  });
+
+  it('the sender mailbox stays named in the reason', async () => {
+    pipeline = await fx.start({ documents: withAccount({ senderEmail: 'blocked@contoso.example' }) });
+    const { jobId } = await pipeline.producer.enqueue(sampleEmail());
+    const end = await pipeline.waitForEnd(jobId);
+    expect(end.state === 'failed' && end.reason).toContain('Test-ApplicationAccessPolicy -Identity blocked@contoso.example');
   });
 });
 

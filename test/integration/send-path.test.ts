@@ -68,6 +68,24 @@ describe('sending', () => {
     expect(record?.senderFallbackReason).toContain(why);
   });
 
+  it("never sends as a user whose Sender e-mail is outside the account's allowed sender domains", async () => {
+    pipeline = await fx.start({
+      documents: {
+        accounts: [accountDocument('acc-1', { allowedSenderDomains: ['contoso.example'] })],
+        users: [userDocument('anna', 'acc-1', 'anna@contoso.example'), userDocument('eve', 'acc-1', 'ceo@fabrikam.example')],
+      },
+    });
+    const [outside, inside] = await pipeline.producer.enqueueMany([sampleEmail({ userId: 'eve' }), sampleEmail({ userId: 'anna' })]);
+    expect(await pipeline.waitForEnd(outside!.jobId)).toMatchObject({
+      state: 'completed',
+      result: { sender: 'info@contoso.example', senderSource: 'account' },
+    });
+    expect(await pipeline.waitForEnd(inside!.jobId)).toMatchObject({ state: 'completed', result: { senderSource: 'user' } });
+    const [record] = await pipeline.deliveries.find({ jobId: outside!.jobId });
+    expect(record).toMatchObject({ sender: 'info@contoso.example', senderSource: 'account', senderFallbackReason: 'sender-not-allowed' });
+    expect(fx.simulator.sent.map((m) => m.mailbox).sort()).toEqual(['anna@contoso.example', 'info@contoso.example']);
+  });
+
   it('shares one token request between many concurrent first sends for one credential set', async () => {
     pipeline = await fx.start({ documents });
     const jobs = await pipeline.producer.enqueueMany(Array.from({ length: 25 }, (_, i) => sampleEmail({ subject: `Mail ${i}` })));

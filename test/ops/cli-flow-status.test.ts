@@ -6,14 +6,22 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { EXCHANGE_LIMITS, sendIntervalMs, type MailboxLimits } from '../../src/flow/flow-policy';
-import { RedisMailboxGate, flowKeyPrefix, type SendTicket } from '../../src/flow/mailbox-gate';
+import { flowKeyPrefix } from '../../src/flow/flow-keys';
+import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 import { runCli } from './support/run-cli';
 
 const LIMITS: MailboxLimits = { ...EXCHANGE_LIMITS, messagesPerWindow: 2, windowMs: 60_000, concurrentSends: 4 };
 const INTERVAL_MS = sendIntervalMs(LIMITS);
 const TENANT = 'aaaaaaaa-0000-4000-8000-000000000001';
 const OTHER_TENANT = 'bbbbbbbb-0000-4000-8000-000000000002';
-const ticket = (jobId: string, mailbox: string, tenantId = TENANT): SendTicket => ({ jobId, mailbox, tenantId, recipients: 1 });
+const APP = 'cccccccc-0000-4000-8000-000000000003';
+const ticket = (jobId: string, mailbox: string, tenantId = TENANT): SendTicket => ({
+  jobId,
+  mailbox,
+  tenantId,
+  clientId: APP,
+  recipients: 1,
+});
 
 let redis: Redis;
 let queue: Queue;
@@ -29,10 +37,12 @@ beforeAll(async () => {
   const anna = await gate.admit(ticket('a1', 'anna@contoso.example'), now);
   if (anna.kind === 'go') await anna.release();
   await gate.throttled(ticket('a1', 'anna@contoso.example'), 'mailbox', 30_000, now);
-  // Another tenant's app was throttled as a whole for 45 s.
+  // The app was throttled as a whole in another tenant for 45 s.
   await gate.throttled(ticket('f1', 'billing@fabrikam.example', OTHER_TENANT), 'tenant', 45_000, now);
   // A sender address with a terminal escape sequence in it (it comes from the ERP's settings).
   await gate.admit(ticket('e1', 'evil\u001b[2J@contoso.example'), now);
+  // Glob characters, braces and colons in an address (Redis hashes only the first {…}: the tenant's).
+  await gate.admit(ticket('o1', 'odd[1]*:{x}@contoso.example'), now);
 });
 afterAll(async () => {
   const keys = await redis.keys(`${flowKeyPrefix(queue.name)}*`);
@@ -46,8 +56,9 @@ const flowStatus = (...args: string[]) => runCli(['flow', 'status', ...args], { 
 interface StatusJson {
   queue: string;
   limits: MailboxLimits | null;
-  tenants: { tenantId: string; pausedUntil: string | null; throttledMailboxes: string[] }[];
+  tenants: { tenantId: string; clientId: string; pausedUntil: string | null; throttledMailboxes: string[] }[];
   mailboxes: {
+    tenantId: string;
     mailbox: string;
     pausedUntil: string | null;
     reservedBacklog: number;
@@ -64,11 +75,17 @@ describe('ops flow status', () => {
     const status = run.json() as StatusJson;
     expect(status.queue).toBe(queue.name);
     expect(status.tenants).toEqual([
-      { tenantId: OTHER_TENANT, pausedUntil: new Date(now + 45_000).toISOString(), throttledMailboxes: ['billing@fabrikam.example'] },
-      { tenantId: TENANT, pausedUntil: null, throttledMailboxes: ['anna@contoso.example'] },
+      {
+        tenantId: OTHER_TENANT,
+        clientId: APP,
+        pausedUntil: new Date(now + 45_000).toISOString(),
+        throttledMailboxes: ['billing@fabrikam.example'],
+      },
+      { tenantId: TENANT, clientId: APP, pausedUntil: null, throttledMailboxes: ['anna@contoso.example'] },
     ]);
     // Largest backlog first; a mailbox is shown lower-cased, as the limits apply to it.
     expect(status.mailboxes[0]).toEqual({
+      tenantId: TENANT,
       mailbox: 'info@contoso.example',
       pausedUntil: null,
       reservedBacklog: 4,
@@ -77,6 +94,7 @@ describe('ops flow status', () => {
       sentInWindow: 1,
     });
     expect(status.mailboxes).toContainEqual({
+      tenantId: TENANT,
       mailbox: 'anna@contoso.example',
       pausedUntil: new Date(now + 30_000).toISOString(),
       reservedBacklog: 0,
@@ -84,16 +102,16 @@ describe('ops flow status', () => {
       inFlight: 0,
       sentInWindow: 1,
     });
-    expect(status.mailboxes).toHaveLength(3);
+    expect(status.mailboxes).toHaveLength(4);
   });
 
   it('prints it for people: what is paused and until when, then one line per mailbox', async () => {
     const run = await flowStatus();
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Flow control of queue ${queue.name}: 2 sends per 60 s and 4 at once per mailbox.`);
-    expect(run.stdout).toContain(`Tenant ${OTHER_TENANT} paused until ${new Date(now + 45_000).toISOString()} (in 45 s)`);
-    expect(run.stdout).toMatch(/info@contoso\.example +- +4 +\(to .+ in 2 min\) +1\/4 +1\/2/);
-    expect(run.stdout).toMatch(/anna@contoso\.example +until .+ \(in 30 s\) +0 +0\/4 +1\/2/);
+    expect(run.stdout).toContain(`Tenant ${OTHER_TENANT}, app ${APP}: paused until ${new Date(now + 45_000).toISOString()} (in 45 s)`);
+    expect(run.stdout).toMatch(new RegExp(`info@contoso\\.example +${TENANT} +- +4 +\\(to .+ in 2 min\\) +1/4 +1/2`));
+    expect(run.stdout).toMatch(new RegExp(`anna@contoso\\.example +${TENANT} +until .+ \\(in 30 s\\) +0 +0/4 +1/2`));
     // The runbook section it points to exists.
     expect(run.stdout).toContain('docs/runbook.md#mail-is-slow');
     expect(readFileSync(join(__dirname, '../../docs/runbook.md'), 'utf8')).toContain('\n## Mail is slow\n');
@@ -104,10 +122,12 @@ describe('ops flow status', () => {
     expect((run.json() as StatusJson).mailboxes).toEqual([
       expect.objectContaining({ mailbox: 'info@contoso.example', reservedBacklog: 4 }),
     ]);
-    const idle = (await flowStatus('--mailbox', 'nobody@contoso.example', '--json')).json() as StatusJson;
-    expect(idle.mailboxes).toEqual([
-      { mailbox: 'nobody@contoso.example', pausedUntil: null, reservedBacklog: 0, lastReservedSlotAt: null, inFlight: 0, sentInWindow: 0 },
-    ]);
+    const idle = await flowStatus('--mailbox', 'nobody@contoso.example');
+    expect(idle.stdout).toContain('Nothing is known about nobody@contoso.example');
+    const odd = (await flowStatus('--mailbox', 'odd[1]*:{x}@contoso.example', '--json')).json() as StatusJson;
+    expect(odd.mailboxes).toEqual([expect.objectContaining({ tenantId: TENANT, mailbox: 'odd[1]*:{x}@contoso.example', inFlight: 1 })]);
+    // A mailbox name is matched as it is, not as a pattern.
+    expect(((await flowStatus('--mailbox', '*', '--json')).json() as StatusJson).mailboxes).toEqual([]);
   });
 
   it('shows control characters in a mailbox name escaped, never sends them to the terminal', async () => {

@@ -142,12 +142,20 @@ describe('DASHBOARD_USERS', () => {
     expect(configProblems({ DASHBOARD_TRUST_PROXY: value })).toEqual([expect.stringContaining(why)]);
   });
 
-  it('defaults: dashboard on 3000 at /, metrics on 9465 and 9464, all interfaces, no proxy trusted, no plain text', () => {
+  it('defaults: dashboard on 3000 at /, metrics on 9465 and 9464, this host only, no proxy trusted, no plain text', () => {
     const { ops } = loadConfig({ STORE: 'memory', SETTINGS_FILE: 'x.json' });
     expect(ops).toEqual({
-      httpHost: '0.0.0.0',
-      dashboard: { users: [], port: 3000, basePath: '/', metricsPort: 9465, trustProxy: false },
-      worker: { metricsPort: 9464 },
+      deprecations: [],
+      dashboard: {
+        host: '127.0.0.1',
+        metricsHost: '127.0.0.1',
+        users: [],
+        port: 3000,
+        basePath: '/',
+        metricsPort: 9465,
+        trustProxy: false,
+      },
+      worker: { metricsHost: '127.0.0.1', metricsPort: 9464 },
     });
     const off = loadConfig({
       STORE: 'memory',

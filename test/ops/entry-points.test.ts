@@ -23,11 +23,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 /** An entry point with the settings file and Redis of this suite. */
 function start(entry: string, env: Record<string, string>, args: string[] = []): WorkerProcess {
-  return spawnEntryProcess(
-    entry,
-    { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, OPS_HTTP_HOST: '127.0.0.1', ...env },
-    args,
-  );
+  return spawnEntryProcess(entry, { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, ...env }, args);
 }
 
 const until = (condition: () => boolean) => waitUntil(condition, 20_000);

@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../src/logging/logger';
+import { capturedLogger } from '../support/captured-logger';
 import { startOpsHttpServer, type OpsHttpServer } from '../../src/ops/ops-http-server';
 import { registerQueueMetrics } from '../../src/ops/queue-metrics';
 import { deliveryStoreReadiness, redisReadiness, runReadinessChecks } from '../../src/ops/readiness';
@@ -131,11 +132,46 @@ describe('health endpoints', () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toEqual({ status: 'not ready', checks: { redis: expect.stringMatching(/^failed: /), deliveryStore: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'not ready', checks: { redis: 'failed', deliveryStore: 'ok' } });
     const notFound = await fetch(`${server.url}/nothing-here`);
     expect([notFound.status, await notFound.json()]).toEqual([404, { error: 'Not found: try /healthz, /readyz or /metrics' }]);
     const post = await fetch(`${server.url}/metrics`, { method: 'POST' });
     expect([post.status, await post.json()]).toEqual([405, { error: 'Only GET' }]);
+  });
+
+  it('/readyz names the dependency that is down but not its error, which goes to the log', async () => {
+    const captured = capturedLogger('warn');
+    const internal = 'connect ECONNREFUSED 10.1.2.3:27017 (mongodb://omikai:Pa55w0rd@db-internal.contoso.local)';
+    server = await startOpsHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      portVariable: 'WORKER_METRICS_PORT',
+      registry,
+      logger: captured.logger,
+      readiness: [deliveryStoreReadiness({ find: async () => Promise.reject(new Error(internal)) })],
+    });
+    const ready = await fetch(`${server.url}/readyz`);
+    const body = await ready.text();
+    expect([ready.status, JSON.parse(body)]).toEqual([503, { status: 'not ready', checks: { deliveryStore: 'failed' } }]);
+    expect(body).not.toContain('ECONNREFUSED');
+    expect(captured.entries()).toEqual([
+      expect.objectContaining({ msg: 'not ready', checks: { deliveryStore: 'failed' }, problems: { deliveryStore: internal } }),
+    ]);
+  });
+
+  it('an endpoint that breaks answers 500 without its error text', async () => {
+    const broken = new Registry();
+    broken.metrics = async () => Promise.reject(new Error('internal detail: /srv/omikai/secret-path'));
+    server = await startOpsHttpServer({
+      host: '127.0.0.1',
+      port: 0,
+      portVariable: 'WORKER_METRICS_PORT',
+      registry: broken,
+      logger,
+      readiness: [],
+    });
+    const response = await fetch(`${server.url}/metrics`);
+    expect([response.status, await response.json()]).toEqual([500, { error: 'internal error; see the log' }]);
   });
 
   it('/readyz is ready when Redis and the delivery store answer', async () => {
@@ -156,7 +192,11 @@ describe('health endpoints', () => {
 
   it('a store that hangs makes readiness fail after the timeout instead of hanging the probe', async () => {
     const report = await runReadinessChecks([deliveryStoreReadiness({ find: () => new Promise(() => {}) })], 50);
-    expect(report).toEqual({ ready: false, checks: { deliveryStore: 'failed: deliveryStore did not answer within 50 ms' } });
+    expect(report).toEqual({
+      ready: false,
+      checks: { deliveryStore: 'failed' },
+      problems: { deliveryStore: 'deliveryStore did not answer within 50 ms' },
+    });
   });
 
   it('a taken port is refused with the variable to change', async () => {

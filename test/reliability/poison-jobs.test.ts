@@ -18,6 +18,16 @@ describe('poison jobs', () => {
     ['no data at all', null, /Invalid e-mail job: \(job\): /],
     ['an array instead of an object', [valid], /Invalid e-mail job/],
     ['a lone surrogate in the subject', { ...valid, subject: 'Invoice \uD800' }, /subject: is not valid UTF-8 text/],
+    [
+      'CR LF in a custom header value',
+      { ...valid, headers: { 'x-erp-ref': '1042\r\nBcc: attacker@evil.example' } },
+      /headers\.x-erp-ref: must not contain control characters/,
+    ],
+    [
+      'a control character in an attachment content type',
+      { ...valid, attachments: [{ name: 'a.pdf', contentType: 'application/pdf\n', contentBase64: 'JVBERi0=' }] },
+      /attachments\[0\]\.contentType: must not contain control characters/,
+    ],
   ])('%s fails at once with [invalid-payload] and the reason', async (_case, data, reason) => {
     pipeline = await fx.start();
     const bad = await pipeline.queue.add('send-email', data as never, { attempts: 5 });
@@ -28,6 +38,19 @@ describe('poison jobs', () => {
     expect(end.state === 'failed' && end.reason).toMatch(reason);
     expect(await pipeline.waitForEnd(good.jobId)).toMatchObject({ state: 'completed' });
     expect(fx.simulator.sent).toHaveLength(1);
+  });
+
+  it('a subject with CR LF written by another producer is sent, with the control characters as spaces', async () => {
+    pipeline = await fx.start();
+    const job = await pipeline.queue.add(
+      'send-email',
+      { ...valid, subject: 'Invoice 1042\r\nBcc: attacker@evil.example' },
+      { attempts: 5 },
+    );
+    expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed' });
+    expect(fx.simulator.sent.map((sent) => (sent.message as { subject?: unknown }).subject)).toEqual([
+      'Invoice 1042  Bcc: attacker@evil.example',
+    ]);
   });
 
   it('bytes that are not UTF-8, written with a raw Redis client, fail with a clear reason', async () => {

@@ -11,10 +11,12 @@ const ROOT = join(__dirname, '../..');
 /** Compose sets these itself: the image runs in production whatever .env says. */
 const FIXED_BY_COMPOSE: Record<string, string> = { NODE_ENV: 'production' };
 /**
- * Defaults that differ from the worker's on purpose: inside a container the compose services are
- * reached by name, and a server must listen on all interfaces to be reached through its published port.
+ * Defaults that differ from the schema's on purpose: inside a container the compose services are
+ * reached by name, and a server must listen on all interfaces to be reached through its published
+ * port (or from the compose network); the dashboard's metrics stay on the container's loopback,
+ * which the schema leaves unset so OPS_HTTP_HOST can still stand in for it.
  */
-const COMPOSE_DEFAULTS = new Set(['REDIS_URL', 'MONGODB_URI', 'STORE', 'OPS_HTTP_HOST']);
+const COMPOSE_DEFAULTS = new Set(['REDIS_URL', 'MONGODB_URI', 'STORE', 'WORKER_METRICS_HOST', 'DASHBOARD_HOST', 'DASHBOARD_METRICS_HOST']);
 /**
  * What each service reads. The worker reads everything but the dashboard's own variables, and the
  * ops CLI and verify run in its container (docs/runbook.md). The dashboard reads the queue, the

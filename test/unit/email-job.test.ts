@@ -97,6 +97,51 @@ describe('the e-mail job contract', () => {
   });
 });
 
+describe('control characters in the job', () => {
+  const attachment = { name: 'invoice.pdf', contentType: 'application/pdf', contentBase64: 'JVBERi0=' };
+
+  it.each([
+    ['CR LF', 'yes\r\nBcc: attacker@evil.example'],
+    ['a lone LF', 'yes\nX-Injected: 1'],
+    ['NUL', 'yes\u0000'],
+    ['ESC (terminal escape)', '\u001b]52;c;aGk=\u0007'],
+    ['DEL', 'yes\u007f'],
+    ['a C1 control (CSI)', 'yes\u009b2J'],
+  ])('refuses %s in a custom header value, naming the header', (_what, value) => {
+    expect(problemsOf({ ...valid, headers: { 'x-erp-ref': value } })).toEqual([
+      'headers.x-erp-ref: must not contain control characters (CR, LF, tab and others)',
+    ]);
+  });
+
+  it('refuses control characters in a custom header name', () => {
+    expect(problemsOf({ ...valid, headers: { 'x-ref\r\nBcc': 'v' } })).toEqual([
+      expect.stringContaining('header names must start with x-'),
+    ]);
+  });
+
+  it('refuses control characters in an attachment content type', () => {
+    expect(problemsOf({ ...valid, attachments: [{ ...attachment, contentType: 'application/pdf\r\nX-Injected: 1' }] })).toEqual([
+      'attachments[0].contentType: must not contain control characters (CR, LF, tab and others)',
+    ]);
+  });
+
+  it('turns control characters in the subject and attachment names into spaces, keeping the mail', () => {
+    const job = parse({
+      ...valid,
+      subject: 'Invoice 1042\r\n\tdue\u0000 now\u009b',
+      attachments: [{ ...attachment, name: 'invoice\r\n1042\u001b.pdf' }],
+    });
+    expect(job.subject).toBe('Invoice 1042   due  now ');
+    expect(job.attachments?.[0]?.name).toBe('invoice  1042 .pdf');
+  });
+
+  it('keeps ordinary text, accents and emoji as they are', () => {
+    const subject = 'Facture n° 1042 — échéance 🙂 «ok»';
+    expect(parse({ ...valid, subject }).subject).toBe(subject);
+    expect(parse({ ...valid, headers: { 'x-ref': 'Müller & Söhne; a=b' } }).headers).toEqual({ 'x-ref': 'Müller & Söhne; a=b' });
+  });
+});
+
 describe('buildSendMailBody', () => {
   it('maps the job to the Graph message, leaving out empty header lists', () => {
     const body = buildSendMailBody(

@@ -1,5 +1,5 @@
 // The logger's safety net: credentials and message content never reach a log line, at the top level
-// or one level down, while the fields on-call needs stay readable.
+// or nested (objects and arrays), while the fields on-call needs stay readable.
 import { censorNestedCredentials } from '../../src/logging/logger';
 import { capturedLogger, type CapturedLogger } from '../support/captured-logger';
 
@@ -30,12 +30,68 @@ describe('createLogger redaction', () => {
 
   it('censors credentials one level down and leaves the rest of that object readable', () => {
     const [line] = logLines((logger) =>
-      logger.info({ account: { accountId: 'acc-1', clientSecret: SECRET }, token: { accessToken: SECRET, expiresOn: 5 } }, 'm'),
+      logger.info({ account: { accountId: 'acc-1', clientSecret: SECRET }, msal: { accessToken: SECRET, expiresOn: 5 } }, 'm'),
     );
     expect(line).toMatchObject({
       account: { accountId: 'acc-1', clientSecret: '[redacted]' },
-      token: { accessToken: '[redacted]', expiresOn: 5 },
+      msal: { accessToken: '[redacted]', expiresOn: 5 },
     });
+    expect(JSON.stringify(line)).not.toContain(SECRET);
+  });
+
+  // Every name a credential goes by in this code, in MSAL's and Entra's (OAuth form fields) and in HTTP.
+  const CREDENTIAL_NAMES = [
+    'clientSecret',
+    'client_secret',
+    'accessToken',
+    'access_token',
+    'refresh_token',
+    'client_assertion',
+    'token',
+    'authorization',
+    'Authorization',
+    'privateKey',
+    'privateKeyPem',
+    'certificatePrivateKey',
+    'password',
+    'secret',
+  ];
+
+  it.each(CREDENTIAL_NAMES)('censors %s at the top level, one level down and two levels down', (name) => {
+    const [line] = logLines((logger) =>
+      logger.info({ [name]: SECRET, one: { [name]: SECRET, keep: 1 }, two: { inner: { [name]: SECRET, keep: 2 } } }, 'm'),
+    );
+    expect(line).toMatchObject({
+      [name]: '[redacted]',
+      one: { [name]: '[redacted]', keep: 1 },
+      two: { inner: { [name]: '[redacted]', keep: 2 } },
+    });
+    expect(JSON.stringify(line)).not.toContain(SECRET);
+  });
+
+  it('censors credentials inside arrays and deeper objects (a request logged with its headers)', () => {
+    const [line] = logLines((logger) =>
+      logger.warn(
+        {
+          request: { method: 'POST', headers: { Authorization: `Bearer ${SECRET}`, 'client-request-id': 'c-1' } },
+          attempts: [{ form: { client_secret: SECRET } }],
+          route: { credentials: { certificate: { privateKeyPem: SECRET, thumbprintSha256: 'ab12' } } },
+        },
+        'm',
+      ),
+    );
+    expect(line).toMatchObject({
+      request: { method: 'POST', headers: { Authorization: '[redacted]', 'client-request-id': 'c-1' } },
+      attempts: [{ form: { client_secret: '[redacted]' } }],
+      route: { credentials: { certificate: { privateKeyPem: '[redacted]', thumbprintSha256: 'ab12' } } },
+    });
+    expect(JSON.stringify(line)).not.toContain(SECRET);
+  });
+
+  it('survives a cycle in the logged object', () => {
+    const looped: Record<string, unknown> = { name: 'loop', password: SECRET };
+    looped.self = looped;
+    const [line] = logLines((logger) => logger.info({ looped }, 'm'));
     expect(JSON.stringify(line)).not.toContain(SECRET);
   });
 
@@ -48,7 +104,7 @@ describe('createLogger redaction', () => {
   });
 
   it('does not copy or touch fields that hold no credential', () => {
-    const fields = { jobId: 'j-1', correlation: { documentId: '1042' }, attempt: 1 };
+    const fields = { jobId: 'j-1', correlation: { documentId: '1042' }, attempt: 1, route: { sender: 'a@b.example', meta: { x: 1 } } };
     expect(censorNestedCredentials(fields)).toBe(fields);
     const original = { route: { sender: 'info@contoso.example', clientSecret: SECRET } };
     censorNestedCredentials(original);

@@ -44,8 +44,8 @@ async function hostsUsed(configured: CloudEndpoints, route: { sender: string; cr
   const tokens = new MsalTokenProvider({ cloud: configured, logger: pino({ level: 'silent' }), timeoutMs: 5000, networkClient: network });
   const { urls, fetchImpl } = recordingFetch();
   const graph = new GraphMailClient({ graphBaseUrl: configured.graphBaseUrl, cloud: configured.cloud, timeoutMs: 5000, fetch: fetchImpl });
-  const token = await tokens.getAccessToken(route.credentials);
-  await graph.sendMail(route, body, token, 'client-request-id');
+  const { accessToken } = await tokens.getAccessToken(route.credentials);
+  await graph.sendMail(route, body, accessToken, 'client-request-id');
   const [tokenRequest] = network.requests;
   const tokenUrl = tokenRequest ? `${new URL(tokenRequest.url).origin}${new URL(tokenRequest.url).pathname}` : undefined;
   return { tokenUrl, scope: tokenRequest?.form.get('scope'), graphUrl: urls[0], requests: network.requests.length };

@@ -1,5 +1,6 @@
 import { resolveSender, type ResolveSenderInput } from '../../src/settings/resolve-sender';
 import { DeliveryError } from '../../src/delivery/failure';
+import { EMAIL_ADDRESS_PATTERN, isEmailAddress } from '../../src/settings/email-address';
 import type { AccountSettings } from '../../src/settings/settings-store';
 import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';
 
@@ -136,5 +137,87 @@ describe('resolveSender with certificates and national clouds', () => {
     expect(resolveSender({ ...base, account: { ...account, cloud: 'USGov' } }).credentials.cloud).toBe('usgov');
     expect(resolveSender(base).credentials).not.toHaveProperty('cloud');
     expect(failureOf({ ...base, account: { ...account, cloud: 'mars' } })).toMatchObject({ category: 'settings', code: 'InvalidCloud' });
+  });
+});
+
+describe('resolveSender: sender values of any size', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  const MEGABYTE_ADDRESS = `${'a'.repeat(1_000_000)}@contoso.example`;
+
+  it.each([
+    ['account', { ...base, account: { ...account, senderEmail: MEGABYTE_ADDRESS } }],
+    [
+      'user',
+      {
+        ...base,
+        userId: 'u-1',
+        user: { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph', senderEmail: MEGABYTE_ADDRESS },
+      },
+    ],
+  ] as const)('a 1 MB %s Sender e-mail is refused by its length before any pattern runs', (_whose, input) => {
+    const pattern = jest.spyOn(EMAIL_ADDRESS_PATTERN, 'test');
+    const exec = jest.spyOn(EMAIL_ADDRESS_PATTERN, 'exec');
+    const failure = failureOf(input);
+    expect(failure).toMatchObject({ category: 'settings', code: 'InvalidSenderEmail' });
+    expect(failure.reason).toContain('longer than 320 characters');
+    // Only the account's (valid, short) sender went through the pattern; the megabyte never did.
+    for (const call of [...pattern.mock.calls, ...exec.mock.calls]) expect(String(call[0]).length).toBeLessThanOrEqual(320);
+  });
+
+  it('refuses a domain with an empty label (labels hold no dot, which keeps the pattern linear)', () => {
+    for (const value of [`a@${'a.'.repeat(150)}`, `${'a.'.repeat(150)}@`, `a@a${'.a'.repeat(150)}.`]) {
+      expect(isEmailAddress(value)).toBe(false);
+    }
+    expect(isEmailAddress(`a@${'a.'.repeat(150)}example`)).toBe(true);
+  });
+});
+
+describe('resolveSender never quotes a setting it refuses', () => {
+  // What an admin pastes into the wrong field: the app's client secret.
+  const PASTED_SECRET = 'Xy78Q~aVeryS3cretClientSecretValue.abcd';
+
+  it.each([
+    ['the account’s Sender e-mail', { ...base, account: { ...account, senderEmail: PASTED_SECRET } }],
+    [
+      'a user’s Sender e-mail',
+      { ...base, userId: 'u-1', user: { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph', senderEmail: PASTED_SECRET } },
+    ],
+    ['the account’s cloud', { ...base, account: { ...account, cloud: PASTED_SECRET } }],
+  ] as const)('%s: the reason names the setting, its length and a masked prefix only', (_setting, input) => {
+    const failure = failureOf(input);
+    expect(failure.category).toBe('settings');
+    expect(failure.reason).not.toContain(PASTED_SECRET);
+    expect(failure.reason).not.toContain(PASTED_SECRET.slice(0, 8));
+    expect(failure.reason).toContain(`${PASTED_SECRET.length} characters, begins "Xy7…"`);
+  });
+});
+
+describe('resolveSender with an allow-list of sender domains', () => {
+  const restricted: AccountSettings = { ...account, allowedSenderDomains: ['contoso.example', 'contoso.de'] };
+  const userSending = (senderEmail: string, settings = restricted): ResolveSenderInput => ({
+    ...base,
+    account: settings,
+    userId: 'u-1',
+    user: { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph', senderEmail },
+  });
+
+  it("falls back to the account's sender, with reason sender-not-allowed, for a user sender outside the list", () => {
+    const route = resolveSender(userSending('ceo@fabrikam.example'));
+    expect(route).toMatchObject({ sender: 'info@contoso.example', senderSource: 'account', fallbackReason: 'sender-not-allowed' });
+  });
+
+  it('sends as a user whose domain is on the list, whatever its casing', () => {
+    expect(resolveSender(userSending('Anna@Contoso.DE'))).toMatchObject({ sender: 'Anna@Contoso.DE', senderSource: 'user' });
+  });
+
+  it('takes a domain literally: a subdomain or a look-alike is not on the list', () => {
+    for (const sender of ['anna@sales.contoso.example', 'anna@contoso.example.evil.example', 'anna@xcontoso.example']) {
+      expect(resolveSender(userSending(sender)).fallbackReason).toBe('sender-not-allowed');
+    }
+  });
+
+  it('without a list, any user sender is used (as before)', () => {
+    expect(resolveSender(userSending('ceo@fabrikam.example', account))).toMatchObject({ senderSource: 'user' });
   });
 });

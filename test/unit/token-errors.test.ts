@@ -11,8 +11,8 @@ describe('classifyTokenError', () => {
   it.each([
     [7000215, 'copy the Value column (not the Secret ID)'],
     [7000222, 'has expired'],
-    [700016, 'No app with Client ID c1 exists in tenant t1'],
-    [90002, 'Tenant t1 was not found'],
+    [700016, 'No app with the Client ID'],
+    [90002, 'The tenant of the Tenant ID'],
     [900023, 'is not a valid tenant ID'],
     [7000229, 'Grant admin consent'],
     [700027, 'certificate'],
@@ -31,7 +31,7 @@ describe('classifyTokenError', () => {
 
   it('points at the national cloud when a tenant is not found (AADSTS90002)', () => {
     const failure = classifyTokenError(entraError(90002, 400), { ...credentials, cloud: 'usgov' });
-    expect(failure.reason).toContain('Tenant t1 was not found in the US Government GCC High cloud (login.microsoftonline.us)');
+    expect(failure.reason).toContain('was not found in the US Government GCC High cloud (login.microsoftonline.us)');
     expect(failure.reason).toContain("or set the tenant's national cloud");
     expect(failure.procedure).toContain("MS_GRAPH_CLOUD on the worker or the account's cloud setting");
   });
@@ -68,5 +68,35 @@ describe('classifyTokenError on errors MSAL replays while it throttles', () => {
     };
     expect(classifyTokenError(replayed, credentials).category).toBe('transient');
     expect(classifyTokenError({ errorCode: 'x', errorMessage: 'AADSTS90033: transient' }, credentials).category).toBe('transient');
+  });
+});
+
+describe('token errors never quote the Tenant ID or Client ID settings', () => {
+  // A client secret pasted into Tenant ID, and into Client ID: Entra quotes what it was given.
+  const PASTED_SECRET = 'Xy78Q~aVeryS3cretClientSecretValue.abcd';
+  const pasted = { tenantId: PASTED_SECRET, clientId: PASTED_SECRET };
+  const quoting = (code: number) => ({
+    errorCode: 'invalid_request',
+    errorMessage: `AADSTS${code}: Tenant '${PASTED_SECRET}' or application '${PASTED_SECRET.toLowerCase()}' not found.\r\nTrace ID: x`,
+    status: 400,
+  });
+
+  it.each([700016, 90002, 900023, 7000229, 50059])('AADSTS%i: names the setting, its length and a masked prefix only', (code) => {
+    const failure = classifyTokenError(quoting(code), pasted);
+    expect(failure.reason).not.toMatch(new RegExp(PASTED_SECRET.slice(0, 8).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'));
+    if (code !== 50059) expect(failure.reason).toContain(`${PASTED_SECRET.length} characters, begins "Xy7…"`);
+  });
+
+  it('an unexpected token error quoting the values does not repeat them', () => {
+    const failure = classifyTokenError({ errorMessage: `tenant ${PASTED_SECRET} is odd` }, pasted);
+    expect(failure.reason).not.toContain(PASTED_SECRET);
+    expect(failure.reason).toContain('<Tenant ID>');
+  });
+
+  it('a Tenant ID that cannot form a sign-in URL is described, not quoted', () => {
+    const failure = checkTenantId(`${PASTED_SECRET}/x`);
+    expect(failure).toMatchObject({ category: 'settings', code: 'InvalidTenantId' });
+    expect(failure?.reason).not.toContain(PASTED_SECRET);
+    expect(failure?.reason).toContain(`${PASTED_SECRET.length + 2} characters, begins "Xy7…"`);
   });
 });

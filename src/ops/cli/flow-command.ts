@@ -1,8 +1,8 @@
-// `ops flow status [--mailbox M]`: what flow control holds back when mail is "slow" — paused tenants and
-// mailboxes and until when, each mailbox's reserved backlog and its sends in flight.
+// `ops flow status [--mailbox M]`: what flow control holds back when mail is "slow" — paused apps (per
+// tenant) and mailboxes and until when, each mailbox's reserved backlog and its sends in flight.
 import type { MailboxLimits } from '../../flow/flow-policy';
 import { readFlowState, type MailboxFlowState } from '../../flow/flow-status';
-import { flowKeyPrefix } from '../../flow/mailbox-gate';
+import { flowKeyPrefix } from '../../flow/flow-keys';
 import { EXIT_OK, UsageError, isoTime, stringOption, type CommandContext } from './cli-context';
 import { escapeControlCharacters as oneLine } from './terminal-text';
 
@@ -28,6 +28,7 @@ function mailboxRow(state: MailboxFlowState, limits: MailboxLimits, now: number)
   const { pausedUntilMs: paused, lastReservedSlotAtMs: last } = state;
   return [
     oneLine(state.mailbox),
+    oneLine(state.tenantId),
     paused === undefined ? '-' : `until ${isoTime(paused)} (${formatIn(paused, now)})`,
     last === undefined ? String(state.reservedBacklog) : `${state.reservedBacklog} (to ${isoTime(last)}, ${formatIn(last, now)})`,
     `${state.inFlight}/${limits.concurrentSends}`,
@@ -52,28 +53,30 @@ export async function flowStatus(ctx: CommandContext): Promise<number> {
     queue: queue.name,
     at: isoTime(now),
     limits,
-    tenants: state.tenants.map(({ pausedUntilMs, ...tenant }) => ({ ...tenant, pausedUntil: isoTime(pausedUntilMs) ?? null })),
-    mailboxes: state.mailboxes.map(({ pausedUntilMs, lastReservedSlotAtMs, ...rest }) => ({
-      mailbox: rest.mailbox,
-      pausedUntil: isoTime(pausedUntilMs) ?? null,
-      reservedBacklog: rest.reservedBacklog,
-      lastReservedSlotAt: isoTime(lastReservedSlotAtMs) ?? null,
-      inFlight: rest.inFlight,
-      sentInWindow: rest.sentInWindow,
+    tenants: state.apps.map(({ pausedUntilMs, ...app }) => ({ ...app, pausedUntil: isoTime(pausedUntilMs) ?? null })),
+    mailboxes: state.mailboxes.map((m) => ({
+      tenantId: m.tenantId,
+      mailbox: m.mailbox,
+      pausedUntil: isoTime(m.pausedUntilMs) ?? null,
+      reservedBacklog: m.reservedBacklog,
+      lastReservedSlotAt: isoTime(m.lastReservedSlotAtMs) ?? null,
+      inFlight: m.inFlight,
+      sentInWindow: m.sentInWindow,
     })),
   });
 
   ctx.say(`Flow control of queue ${queue.name}: ${describeLimits(limits)}. At ${isoTime(now)}:`);
-  for (const tenant of state.tenants) {
+  for (const app of state.apps) {
+    const who = `Tenant ${oneLine(app.tenantId)}, app ${oneLine(app.clientId)}`;
     const throttled =
-      tenant.throttledMailboxes.length > 0
-        ? ` Throttled in the last minute: ${tenant.throttledMailboxes.map((m) => oneLine(m)).join(', ')}.`
+      app.throttledMailboxes.length > 0
+        ? ` Throttled in the last minute: ${app.throttledMailboxes.map((m) => oneLine(m)).join(', ')}.`
         : '';
-    const paused = tenant.pausedUntilMs;
+    const paused = app.pausedUntilMs;
     ctx.say(
       paused === undefined
-        ? `Tenant ${oneLine(tenant.tenantId)} not paused.${throttled}`
-        : `Tenant ${oneLine(tenant.tenantId)} paused until ${isoTime(paused)} (${formatIn(paused, now)}): every mailbox of its app waits.${throttled}`,
+        ? `${who}: not paused.${throttled}`
+        : `${who}: paused until ${isoTime(paused)} (${formatIn(paused, now)}); every mailbox it sends for in this tenant waits.${throttled}`,
     );
   }
   if (state.mailboxes.length === 0) {
@@ -86,7 +89,7 @@ export async function flowStatus(ctx: CommandContext): Promise<number> {
   }
   ctx.say(
     `\n${table([
-      ['mailbox', 'paused', 'reserved backlog (last slot)', 'in flight', `sent in ${limits.windowMs / 1000} s`],
+      ['mailbox', 'tenant', 'paused', 'reserved backlog (last slot)', 'in flight', `sent in ${limits.windowMs / 1000} s`],
       ...state.mailboxes.map((m) => mailboxRow(m, limits, now)),
     ])}`,
   );

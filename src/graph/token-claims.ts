@@ -1,4 +1,5 @@
-// Reads the claims of an app-only access token for diagnostics only: the signature is Graph's to check.
+// Reads the claims of an app-only access token MSAL returned: for diagnostics, and for whom Entra
+// issued it to. The signature is Graph's to check; the token came straight from Entra over TLS.
 
 export interface AppTokenClaims {
   roles: string[];
@@ -27,4 +28,15 @@ export function readAppTokenClaims(accessToken: string): AppTokenClaims | undefi
     ...(text(tid) ? { tenantId: text(tid) } : {}),
     ...(appId ? { appId } : {}),
   };
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The token's `tid` (the tenant Entra signed the app into, always a GUID), or undefined when the
+ * token is not a readable JWT or carries none. Microsoft may make Graph tokens opaque one day.
+ */
+export function tenantIdOfToken(accessToken: string): string | undefined {
+  const tenantId = readAppTokenClaims(accessToken)?.tenantId;
+  return tenantId !== undefined && GUID.test(tenantId) ? tenantId.toLowerCase() : undefined;
 }
