@@ -70,10 +70,11 @@ export function maskAddresses(text: string, context: AddressMaskingContext): str
   return copiedUpTo === 0 ? text : result + text.slice(copiedUpTo);
 }
 
-/** The failure with its reason and Graph's detail masked; nothing else in a Failure holds free text. */
+/** The failure with its reason, Graph's detail and the procedure masked; nothing else in a Failure holds free text. */
 export function maskFailureAddresses(failure: Failure, context: AddressMaskingContext): Failure {
   const reason = maskAddresses(failure.reason, context);
   const detail = failure.detail === undefined ? undefined : maskAddresses(failure.detail, context);
-  if (reason === failure.reason && detail === failure.detail) return failure;
-  return { ...failure, reason, ...(detail !== undefined ? { detail } : {}) };
+  const procedure = failure.procedure === undefined ? undefined : maskAddresses(failure.procedure, context);
+  if (reason === failure.reason && detail === failure.detail && procedure === failure.procedure) return failure;
+  return { ...failure, reason, ...(detail !== undefined ? { detail } : {}), ...(procedure !== undefined ? { procedure } : {}) };
 }

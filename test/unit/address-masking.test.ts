@@ -61,3 +61,16 @@ describe('maskFailureAddresses', () => {
     });
   });
 });
+
+describe('maskFailureAddresses and the procedure', () => {
+  it('masks recipient addresses in the procedure too, and keeps the sender mailbox named there', () => {
+    const failure = {
+      category: 'policy-denied' as const,
+      reason: 'Sender info@contoso.example is blocked.',
+      procedure: 'Test-ApplicationAccessPolicy -Identity info@contoso.example\nNotify customer@example.com',
+    };
+    expect(maskFailureAddresses(failure, context).procedure).toBe(
+      'Test-ApplicationAccessPolicy -Identity info@contoso.example\nNotify <to[0]>',
+    );
+  });
+});
