@@ -124,7 +124,10 @@ describe('recipient addresses Graph names stay out of everything people and tool
     pipeline = await fx.start({ documents: withAccount({ senderEmail: 'blocked@contoso.example' }) });
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
-    expect(end.state === 'failed' && end.reason).toContain('Test-ApplicationAccessPolicy -Identity blocked@contoso.example');
+    expect(end.state === 'failed' && end.reason).toContain('Sender blocked@contoso.example is blocked');
+    // The PowerShell is in the delivery record's procedure, with the mailbox named there too.
+    const [record] = await pipeline.deliveries.find({ jobId });
+    expect(record?.error?.procedure).toContain('Test-ApplicationAccessPolicy -Identity blocked@contoso.example');
   });
 });
 
