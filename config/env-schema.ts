@@ -50,7 +50,10 @@ export const coreEnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: nonNegativeInt.default(3),
 });
 
-export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnvSchema.shape).extend(credentialsEnvSchema.shape)
+export const envSchema = coreEnvSchema
+  .extend(flowEnvSchema.shape)
+  .extend(opsEnvSchema.shape)
+  .extend(credentialsEnvSchema.shape)
   .extend(draftsEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
