@@ -90,7 +90,7 @@ export async function recordSent(
   { jobId, email, number: attemptNumber, clientRequestId, startedAtMs }: AttemptState,
   route: SendRoute,
   graphRequestId?: string,
-  messageIds: { graphMessageId?: string; internetMessageId?: string } = {},
+  { confirmedBy, ...messageIds }: { graphMessageId?: string; internetMessageId?: string; confirmedBy?: string } = {},
 ): Promise<SendEmailResult> {
   const { now } = deps;
   const outcome = {
@@ -111,6 +111,7 @@ export async function recordSent(
       graphRequestId,
       attempt: attemptNumber,
       durationMs: now() - startedAtMs,
+      ...(confirmedBy ? { confirmedBy } : {}),
     },
     'e-mail sent',
   );

@@ -260,6 +260,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           if (outcome.kind === 'sent') {
             return await recordSent(deps, control, attempt, route, outcome.graphRequestId, {
               graphMessageId: outcome.graphMessageId,
+              confirmedBy: outcome.confirmedBy,
               ...(outcome.internetMessageId ? { internetMessageId: outcome.internetMessageId } : {}),
             });
           }
