@@ -91,6 +91,18 @@ describe('draft mode', () => {
     fx.simulator.setSentCopyDelayMs(0);
   });
 
+  it("paces a mailbox's large e-mails by Outlook's upload budget", async () => {
+    const env = { ...draftEnv(), FLOW_UPLOAD_BYTES_PER_WINDOW: String(8 * MB), FLOW_UPLOAD_WINDOW_MS: '1500' };
+    pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env });
+    const first = await enqueueLarge(pipeline, [file('a.pdf', randomBytes(4 * MB))]);
+    const second = await enqueueLarge(pipeline, [file('b.pdf', randomBytes(4 * MB))]);
+    expect(await pipeline.waitForEnd(first.jobId)).toMatchObject({ state: 'completed' });
+    expect(await pipeline.waitForEnd(second.jobId)).toMatchObject({ state: 'completed' });
+    const [a, b] = fx.simulator.sent.map((message) => message.receivedAt);
+    // Each is about 5.6 MB encoded: the second waits until the first has left the 1.5 s window.
+    expect(Math.abs(b! - a!)).toBeGreaterThanOrEqual(1000);
+  });
+
   it('a reset mid-upload resumes from nextExpectedRanges; an expired session is replaced', async () => {
     pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env: draftEnv() });
     const bytes = randomBytes(9 * MB);
