@@ -162,8 +162,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       settings,
       cloud,
       uploadSessions: cloudHasUploadSessions(cloud),
-      // Only e-mails near the limit are serialised to measure them.
-      sendMailRequestBytes: () => (encodedBytes < 3_500_000 ? encodedBytes : sendMailBodyBytes(buildSendMailBody(email))),
+      // Only e-mails near the limit are serialised to measure them: the request holds the base64 as it is.
+      sendMailRequestBytes: () =>
+        encodedBytes < 3_500_000 || encodedBytes > 4_500_000 ? encodedBytes : sendMailBodyBytes(buildSendMailBody(email)),
       encodedMessageBytes: encodedBytes,
     });
     return { path, encodedBytes };
