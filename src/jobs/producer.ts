@@ -131,7 +131,7 @@ export function createEmailProducer({
       const at = now();
       inputs.forEach((input, index) => {
         try {
-          jobs.push(prepareEmailJob(input, at));
+          jobs.push(prepareEmailJob(input, at, maxMessageBytes));
         } catch (err: unknown) {
           if (!(err instanceof EmailJobValidationError)) throw err;
           problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
