@@ -1,6 +1,9 @@
 // Draft-sending measurements, run once by hand (`npm run bench:drafts`), never by the tests:
 //  memory:   the real worker process sends 5 e-mails of 100 MB each (5 mailboxes) at once; its RSS is
 //            sampled every 50 ms and the growth over the idle worker is reported (docs/performance.md).
+//  uploader: the same 5 × 100 MB through the worker's draft path (sendThroughDraft, its Graph client
+//            and https transport) in a child process, with the bytes streamed from a source as the
+//            payload store will give them instead of inline base64 in the job; the child's RSS growth.
 //  outcomes: lost answers to send (504 and connection reset) with the Sent Items copy appearing after
 //            various delays; how many were resolved exactly, flagged, and sent twice (docs/reliability.md).
 import { randomUUID } from 'node:crypto';
@@ -9,10 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Job, QueueEvents } from 'bullmq';
+import pino from 'pino';
+import { resolveCloudEndpoints } from '../src/graph/clouds';
+import { GraphDraftClient } from '../src/graph/draft-client';
+import { createHttpsFetch } from '../src/graph/https-fetch';
+import { MsalTokenProvider } from '../src/graph/token-provider';
 import { createEmailProducer } from '../src/jobs/producer';
+import { sendThroughDraft, type DraftState } from '../src/sending/draft-send';
 import { startGraphSimulator, type GraphSimulator } from '../test/simulator/graph-simulator';
 import { startRedisServer } from '../test/support/redis-server';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail, startTestPipeline } from '../test/support/test-pipeline';
+import { CLIENT, PIPELINE_TENANTS, TENANT_ID, accountDocument, sampleEmail, startTestPipeline } from '../test/support/test-pipeline';
 
 const MB = 1024 * 1024;
 
@@ -45,7 +54,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 145 * MB });
+  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 145 * MB, enqueueTimeoutMs: 120_000 });
   const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   try {
     // A small draft e-mail first: the worker has loaded everything it needs before the baseline.
@@ -108,6 +117,99 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
   }
 }
 
+/** In the child: 5 draft e-mails of `fileMb` each, at once, bytes generated piece by piece. */
+async function runUploaderChild(): Promise<void> {
+  const graphUrl = process.env.BENCH_GRAPH_URL!;
+  const fileBytes = Number(process.env.BENCH_FILE_MB) * MB;
+  const logger = pino({ level: 'silent' });
+  const cloud = resolveCloudEndpoints('global', { loginBaseUrl: graphUrl, graphBaseUrl: graphUrl });
+  const tokens = new MsalTokenProvider({ cloud, logger, timeoutMs: 60_000 });
+  const graph = new GraphDraftClient({ graphBaseUrl: graphUrl, timeoutMs: 60_000, fetch: createHttpsFetch({ maxSockets: 20 }) });
+  const credentials = { tenantId: TENANT_ID, ...CLIENT };
+  const deps = {
+    graph,
+    uploadOrigin: process.env.BENCH_UPLOAD_URL!,
+    confirmWindowMs: 1000,
+    confirmIntervalMs: 100,
+    now: Date.now,
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    logger,
+  };
+  const source = (sizeBytes: number) => ({
+    name: 'large.bin',
+    contentType: 'application/octet-stream',
+    sizeBytes,
+    async *open(fromByte: number) {
+      for (let at = fromByte; at < sizeBytes; at += MB) yield Buffer.alloc(Math.min(MB, sizeBytes - at), at & 0xff);
+    },
+  });
+  const send = (mailbox: string, sizeBytes: number) => {
+    let state: DraftState | undefined;
+    return sendThroughDraft(deps, {
+      jobId: randomUUID(),
+      route: { sender: mailbox, credentials },
+      accessToken: async () => (await tokens.getAccessToken(credentials)).accessToken,
+      clientRequestId: randomUUID(),
+      message: {
+        subject: 'bench',
+        body: { contentType: 'Text', content: 'bench' },
+        toRecipients: [{ emailAddress: { address: 'x@example.com' } }],
+      },
+      attachments: [source(sizeBytes)],
+      progress: { current: () => state, save: async (next) => void (state = next) },
+    });
+  };
+  await send('info@contoso.example', 4 * MB); // warm-up: everything loaded before the baseline
+  process.send!('ready');
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const outcomes = await Promise.all([1, 2, 3, 4, 5].map((n) => send(`sales${n}@contoso.example`, fileBytes)));
+  process.send!(outcomes.map((outcome) => outcome.kind).join(','));
+}
+
+async function measureUploader(simulator: GraphSimulator, fileMb: number) {
+  simulator.reset();
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', __filename, 'uploader-child'], {
+    env: { ...process.env, BENCH_GRAPH_URL: simulator.url, BENCH_UPLOAD_URL: simulator.uploadUrl, BENCH_FILE_MB: String(fileMb) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const message = () =>
+    new Promise<string>((resolve, reject) => {
+      child.once('message', (m) => resolve(String(m)));
+      child.once('exit', (code) => reject(new Error(`the uploader child exited with ${code}`)));
+    });
+  await message();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const baseline = await rssBytes(child.pid!);
+  let peak = baseline;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, await rssBytes(child.pid!).catch(() => 0));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const started = Date.now();
+  const done = message();
+  child.send('go');
+  const results = await done;
+  sampling = false;
+  await sampler;
+  child.kill();
+  return {
+    emails: 5,
+    fileMb,
+    results,
+    elapsedMs: Date.now() - started,
+    baselineRssMb: +(baseline / MB).toFixed(1),
+    peakRssMb: +(peak / MB).toFixed(1),
+    rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
+    uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
+    uploadRequests: simulator.stats.uploadRequests,
+    uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+    uploadRangeErrors: simulator.stats.uploadRangeErrors,
+  };
+}
+
 async function measureOutcomes(simulator: GraphSimulator, perBatch: number, windowMs: number, copyDelaysMs: number[]) {
   const batches = [];
   for (const copyDelayMs of copyDelaysMs) {
@@ -149,12 +251,15 @@ async function measureOutcomes(simulator: GraphSimulator, perBatch: number, wind
 
 async function main(): Promise<void> {
   const which = process.argv[2] ?? 'all';
+  if (which === 'uploader-child') return runUploaderChild();
   const redis = await startRedisServer();
   process.env.REDIS_URL = redis.url;
   const simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
   try {
     const report: Record<string, unknown> = { node: process.version };
     if (which === 'all' || which === 'outcomes') report.outcomes = await measureOutcomes(simulator, 20, 3000, [0, 1000, 2500, 6000]);
+    if (which === 'all' || which === 'uploader')
+      report.uploader = await measureUploader(simulator, Number(process.env.BENCH_FILE_MB ?? 100));
     if (which === 'all' || which === 'memory')
       report.memory = await measureMemory(simulator, redis.url, Number(process.env.BENCH_FILE_MB ?? 100), 5);
     console.log(JSON.stringify(report));
@@ -164,7 +269,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Exits explicitly: a failed run must not leave its worker, simulator or Redis behind waiting.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

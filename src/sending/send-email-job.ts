@@ -252,11 +252,22 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         if (plan.path === 'draft' && deps.drafts) {
           const drafts = deps.drafts;
           const progress = draftProgressOf(control.job);
-          cleanUpDraft = () => discardDraft(drafts.graph, progress, route, token.accessToken, attempt.clientRequestId, logger, jobId);
+          cleanUpDraft = async () => {
+            const fresh = await deps.tokens.getAccessToken(route.credentials).catch(() => token);
+            await discardDraft(drafts.graph, progress, route, fresh.accessToken, attempt.clientRequestId, logger, jobId);
+          };
           const { attachments: _files, ...message } = buildSendMailBody({ ...email, attachments: [] }).message;
           const outcome = await sendThroughDraft(
             { ...drafts, sleep: drafts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger },
-            { jobId, route, accessToken: token.accessToken, clientRequestId: attempt.clientRequestId, message, attachments, progress },
+            {
+              jobId,
+              route,
+              accessToken: async () => (await deps.tokens.getAccessToken(route.credentials)).accessToken,
+              clientRequestId: attempt.clientRequestId,
+              message,
+              attachments,
+              progress,
+            },
           );
           if (outcome.kind === 'sent') {
             return await recordSent(deps, control, attempt, route, outcome.graphRequestId, {
