@@ -152,7 +152,7 @@ async function runDraftFlow(deps: DraftSendDeps, attempt: DraftAttempt): Promise
   }
   deps.logger.warn({ jobId: attempt.jobId, sender: route.sender }, 'answer to send lost; looking for the sent copy');
   if (await confirmSent(deps, attempt, state)) return sentOutcome(state, 'lookup');
-  return unknownAfterWindow(deps, attempt, state, sent.result);
+  return unknownAfterWindow(deps, attempt, sent.result);
 }
 
 function sentOutcome(state: DraftState, confirmedBy: 'answer' | 'lookup' | 'earlier-attempt', graphRequestId?: string): DraftOutcome {
@@ -189,19 +189,13 @@ async function resumeDraft(
     await attempt.progress.save(undefined);
     return { kind: 'resume', state: undefined };
   }
-  // An earlier attempt asked Graph to send and its outcome was never settled (the worker died): the
-  // lost-answer rule applies before anything is sent again.
+  // An earlier attempt asked Graph to send and never saw the outcome (its answer was lost, or the
+  // worker died). Its record is flagged possibleDuplicate already (settled as unknown, or found
+  // 'sending' at this attempt's start); the sent copy gets another window before the draft is sent again.
   if (state.sendRequestedAt) {
     if (await confirmSent(deps, attempt, state)) return sentOutcome(state, 'lookup') as Extract<DraftOutcome, { kind: 'sent' }>;
-    const lost: GraphSendResult = {
-      kind: 'no-response',
-      requestSent: true,
-      code: 'WorkerStopped',
-      message: 'the worker stopped during send',
-      cause: undefined,
-    };
-    const outcome = await unknownAfterWindow(deps, attempt, state, lost);
-    throw new StepFailed((outcome as Extract<DraftOutcome, { kind: 'failed' }>).failure);
+    deps.logger.warn({ jobId: attempt.jobId, sender: route.sender }, 'no sent copy of the earlier send; sending the draft again (flagged)');
+    return { kind: 'resume', state: { ...state, attachmentsDone: attempt.attachments.length } };
   }
   // Files are attached in order, so the draft's own count says where to go on.
   const listed = await graph.listAttachments(route, state.id, await attempt.accessToken(), rid);
@@ -211,14 +205,8 @@ async function resumeDraft(
   return { kind: 'resume', state: { ...state, attachmentsDone: onDraft } };
 }
 
-/** The send's outcome stays unknown: settled as today (flag, OUTCOME_UNKNOWN_POLICY); the next attempt checks the draft first. */
-async function unknownAfterWindow(
-  deps: DraftSendDeps,
-  attempt: DraftAttempt,
-  state: DraftState,
-  result: GraphSendResult,
-): Promise<DraftOutcome> {
-  await attempt.progress.save({ ...state, sendRequestedAt: undefined });
+/** The send's outcome stays unknown: settled as today (flag, OUTCOME_UNKNOWN_POLICY). sendRequestedAt stays, so the next attempt looks again first. */
+async function unknownAfterWindow(deps: DraftSendDeps, attempt: DraftAttempt, result: GraphSendResult): Promise<DraftOutcome> {
   const failure = classifyDraftFailure('send', result, attempt.route, deps.now());
   return {
     kind: 'failed',
@@ -227,7 +215,7 @@ async function unknownAfterWindow(
       category: 'unknown-outcome',
       reason:
         `Graph's answer to send was lost and no sent copy appeared within ${Math.round(deps.confirmWindowMs / 1000)} s; the e-mail may have been sent. ` +
-        'A retry sends the draft only if it is still a draft.',
+        'A retry looks for it again and sends the draft only if it is still a draft.',
     },
   };
 }

@@ -91,6 +91,21 @@ describe('draft mode', () => {
     fx.simulator.setSentCopyDelayMs(0);
   });
 
+  it('a sent copy slower than the window: flagged as unknown, and the retry finds it instead of sending again', async () => {
+    pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env: { ...draftEnv(), DRAFT_CONFIRM_WINDOW_MS: '1000' } });
+    fx.simulator.setSentCopyDelayMs(1500);
+    fx.simulator.inject({ on: 'send', kind: 'accept-then-reset' });
+    try {
+      const { jobId } = await pipeline.producer.enqueue(sampleEmail());
+      expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
+      expect(fx.simulator.stats.draftsSent).toBe(1);
+      const [record] = await pipeline.deliveries.find({ jobId });
+      expect(record).toMatchObject({ status: 'sent', attempts: 2, possibleDuplicate: true });
+    } finally {
+      fx.simulator.setSentCopyDelayMs(0);
+    }
+  });
+
   it("paces a mailbox's large e-mails by Outlook's upload budget", async () => {
     const env = { ...draftEnv(), FLOW_UPLOAD_BYTES_PER_WINDOW: String(8 * MB), FLOW_UPLOAD_WINDOW_MS: '1500' };
     pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env });
