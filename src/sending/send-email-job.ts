@@ -19,6 +19,8 @@ import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type 
 import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
+import type { PayloadReader } from '../content/payload-store';
+import { loadEmailContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './attempt-outcome';
@@ -46,6 +48,8 @@ export interface SendEmailDependencies {
   tokens: TokenProvider;
   graph: Pick<GraphMailClient, 'sendMail'>;
   deliveries: DeliveryStore;
+  /** Where content behind a job's reference is read; without it such jobs fail as [content-missing]. */
+  payloads?: PayloadReader;
   retryPolicy: RetryPolicy;
   logger: Logger;
   /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
@@ -66,8 +70,8 @@ export type SendEmailResult =
 
 const PAYLOAD_PROBLEMS_CHARS = 250;
 
-export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer'>> &
-  Pick<SendEmailDependencies, 'flow' | 'observer'>;
+export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'payloads'>> &
+  Pick<SendEmailDependencies, 'flow' | 'observer' | 'payloads'>;
 
 /** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
 export function unexpectedFailure(err: unknown): Failure {
@@ -181,9 +185,11 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           if (admission.kind === 'wait') return await control.defer(admission.untilMs);
           release = admission.release;
         }
+        // Read after the mailbox's turn came, so a job that waits does not read its content each time.
+        const sendable = await guard('content', () => loadEmailContent(email, jobId, deps.payloads));
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
-        const result = await deps.graph.sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId);
+        const result = await deps.graph.sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId);
         const classification = classifySendResult(result, route, now());
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
