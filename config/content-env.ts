@@ -17,7 +17,11 @@ export const contentEnvSchema = z.object({
   CONTENT_DIR: optionalString,
   CONTENT_RETENTION_AFTER_SENT: z.string().default('0'),
   CONTENT_INLINE_MAX_BYTES: z.coerce.number().int().nonnegative().max(4_000_000).default(DEFAULT_INLINE_MAX_BYTES),
-  CONTENT_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  CONTENT_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
 });
 
 export type ContentEnv = z.infer<typeof contentEnvSchema>;

@@ -29,9 +29,14 @@ export class BatchedPayloadRemover {
     this.pending = [];
     if (ids.length > 0) {
       this.flushing = this.flushing.then(() =>
-        this.payloads.remove(ids).catch((err: unknown) =>
-          this.logger.warn({ payloads: ids.length, err: toError(err).message }, 'could not remove sent content; the sweeper removes it later'),
-        ),
+        this.payloads
+          .remove(ids)
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { payloads: ids.length, err: toError(err).message },
+              'could not remove sent content; the sweeper removes it later',
+            ),
+          ),
       );
     }
     return this.flushing;

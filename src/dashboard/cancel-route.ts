@@ -71,7 +71,12 @@ export function cancelRouter({ queues, deliveries, payloads, audit, now = Date.n
       if (ids.length > MAX_CANCEL_PER_CALL) {
         return refuse(413, `${ids.length} jobs match; the dashboard cancels at most ${MAX_CANCEL_PER_CALL} per call. Use ops cancel.`);
       }
-      const report: CancelReport = await cancelEmailJobs(queue, deliveries, ids, { dryRun, by: actor, now, ...(payloads ? { payloads } : {}) });
+      const report: CancelReport = await cancelEmailJobs(queue, deliveries, ids, {
+        dryRun,
+        by: actor,
+        now,
+        ...(payloads ? { payloads } : {}),
+      });
       if (!dryRun && ids.length > 0) {
         const incomplete = report.results.some((result) => INCOMPLETE_CANCEL_OUTCOMES.has(result.outcome));
         audit.record({

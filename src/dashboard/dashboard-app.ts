@@ -102,12 +102,15 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const audit = options.audit ?? loggerAuditLog(options.logger);
   app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
   if (options.deliveries) {
-    app.use(options.basePath, cancelRouter({
+    app.use(
+      options.basePath,
+      cancelRouter({
         queues: options.queues,
         deliveries: options.deliveries,
         ...(options.payloads ? { payloads: options.payloads } : {}),
         audit,
-      }));
+      }),
+    );
   }
   app.use(readOnlyForViewers);
   app.use((req, res, next) => (roleOf(res) === 'operator' ? operatorBoard : viewerBoard)(req, res, next));

@@ -50,7 +50,10 @@ async function readAll(stream: Readable, index: number): Promise<Buffer> {
     if (total > MAX_SEND_MAIL_REQUEST_BYTES) {
       stream.destroy();
       throw new EmailJobValidationError([
-        { path: `attachments[${index}]`, message: 'the stream holds more than the 4 MB Graph accepts per e-mail; send large files as links' },
+        {
+          path: `attachments[${index}]`,
+          message: 'the stream holds more than the 4 MB Graph accepts per e-mail; send large files as links',
+        },
       ]);
     }
     parts.push(part);
@@ -86,7 +89,7 @@ export function offloadContent(
   const { html: _html, text: _text, attachments: _attachments, ...envelope } = data;
   return {
     jobId: ownJobId,
-    data: { ...envelope, content: { id, sha256: packed.sha256, ...packed.layout } },
+    data: { ...envelope, schemaVersion: 2, content: { id, sha256: packed.sha256, ...packed.layout } },
     payload: {
       id,
       data: packed.data,

@@ -120,7 +120,11 @@ export const emailJobInputSchema = z
  */
 export const CONTENT_ID_PATTERN = /^[0-9a-f]{24}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const byteCount = z.number().int().nonnegative().max(64 * 1024 * 1024);
+const byteCount = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(64 * 1024 * 1024);
 
 /** What people may know of an attachment whose bytes are in the payload store. */
 const attachmentMetadata = z
@@ -202,7 +206,8 @@ function contentReferenceProblems(
   const problems: { path: string[]; message: string }[] = [];
   if (job.schemaVersion < 2) problems.push({ path: ['content'], message: 'needs schemaVersion 2' });
   for (const field of ['html', 'text', 'attachments'] as const) {
-    if (job[field] !== undefined) problems.push({ path: [field], message: 'must be absent when content is given (it is in the payload store)' });
+    if (job[field] !== undefined)
+      problems.push({ path: [field], message: 'must be absent when content is given (it is in the payload store)' });
   }
   if (content.htmlBytes === undefined && content.textBytes === undefined) {
     problems.push({ path: ['content', 'htmlBytes'], message: 'give htmlBytes or textBytes (or both)' });

@@ -20,8 +20,8 @@ export function emailJobJsonSchema(): Record<string, unknown> {
       'The sender and credentials never come from the job: they come from the account and user settings. ' +
       'Content is either inline (html, text, attachments[].contentBase64) or, with schemaVersion 2, in the payload store: ' +
       '"content" then names the payload (id: 24 lower-case hex digits; sha256 of its bytes) and its layout (htmlBytes, textBytes, ' +
-      'then each attachment\'s bytes, in this order), and html, text and attachments are absent. The payload\'s metadata.accountId ' +
-      'must be the job\'s accountId (README: Other clients).',
+      "then each attachment's bytes, in this order), and html, text and attachments are absent. The payload's metadata.accountId " +
+      "must be the job's accountId (README: Other clients).",
   };
 }
 

@@ -43,7 +43,9 @@ export async function loadEmailContent(email: EmailJob, jobId: string, payloads:
     throw new DeliveryError(contentMissingFailure(jobId, content.id, 'it expired, was removed, or belongs to another account'));
   }
   if (payload.metadata.bytes !== content.bytes) {
-    throw new DeliveryError(contentCorruptFailure(jobId, content.id, `it holds ${payload.metadata.bytes} bytes, the job says ${content.bytes}`));
+    throw new DeliveryError(
+      contentCorruptFailure(jobId, content.id, `it holds ${payload.metadata.bytes} bytes, the job says ${content.bytes}`),
+    );
   }
   const data = await payload.read();
   if (sha256Hex(data) !== content.sha256) {
@@ -71,7 +73,8 @@ export function dataWithoutContent(data: unknown): unknown {
   const attachmentList = Array.isArray(attachments) ? attachments.filter(isRecord) : [];
   const layoutAttachments = attachmentList.map(({ contentBase64, ...meta }) => ({
     ...meta,
-    bytes: typeof contentBase64 === 'string' ? Math.floor((contentBase64.length * 3) / 4) - (contentBase64.match(/=*$/)?.[0].length ?? 0) : 0,
+    bytes:
+      typeof contentBase64 === 'string' ? Math.floor((contentBase64.length * 3) / 4) - (contentBase64.match(/=*$/)?.[0].length ?? 0) : 0,
   }));
   const htmlBytes = typeof html === 'string' ? Buffer.byteLength(html) : undefined;
   const textBytes = typeof text === 'string' ? Buffer.byteLength(text) : undefined;
@@ -107,9 +110,13 @@ export function withContentKeeping(processor: Processor, keeping: ContentKeeping
     try {
       result = await processor(job, token);
     } catch (err: unknown) {
-      const final = err instanceof UnrecoverableError || (!(err instanceof DelayedError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      const final =
+        err instanceof UnrecoverableError || (!(err instanceof DelayedError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
       await afterFailure(job, final, keeping).catch((cause: unknown) =>
-        logger.warn({ jobId: job.id, err: toError(cause).message }, 'could not move the job content to the payload store; it stays in Redis'),
+        logger.warn(
+          { jobId: job.id, err: toError(cause).message },
+          'could not move the job content to the payload store; it stays in Redis',
+        ),
       );
       throw err;
     }

@@ -122,7 +122,10 @@ export function startEmailWorker({
     worker.on('failed', (job) => {
       if (job)
         void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
-          logger.warn({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not move a failed job\'s content to the payload store'),
+          logger.warn(
+            { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+            "could not move a failed job's content to the payload store",
+          ),
         );
     });
   }

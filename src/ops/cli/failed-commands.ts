@@ -64,7 +64,9 @@ function describeEmail(email: EmailJobSummary): string {
     email.subject !== undefined ? `subject "${oneLine(email.subject)}"` : 'no subject',
     `${email.recipientCount} recipient${email.recipientCount === 1 ? '' : 's'}`,
     `${email.attachmentCount} attachment${email.attachmentCount === 1 ? '' : 's'}${
-      email.attachments ? ` (${email.attachments.map((a) => `${oneLine(a.name)} ${a.contentType} ${formatBytes(a.bytes)}`).join(', ')})` : ''
+      email.attachments
+        ? ` (${email.attachments.map((a) => `${oneLine(a.name)} ${a.contentType} ${formatBytes(a.bytes)}`).join(', ')})`
+        : ''
     }`,
     `account ${oneLine(email.accountId ?? '-')}`,
     ...(email.userId ? [`user ${oneLine(email.userId)}`] : []),
