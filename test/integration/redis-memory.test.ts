@@ -70,7 +70,7 @@ describe('Redis memory with 1 MB attachments, through the worker process', () =>
     const events = new QueueEvents(queueName, { connection: { url: redis.url } });
     await events.waitUntilReady();
     const ended = new Set<string>();
-    events.on(expected, ({ jobId }) => ended.add(jobId));
+    events.on(expected, ({ jobId }: { jobId: string }) => ended.add(jobId));
     try {
       const ids = await add();
       await until(() => ids.every((id) => ended.has(id)), 60_000);
