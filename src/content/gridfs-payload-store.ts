@@ -1,6 +1,6 @@
 // The payload store in MongoDB: one GridFS file per e-mail in the bucket CONTENT_BUCKET (default
 // email_content), so attachments are chunked (255 KiB) and never bound by the 16 MB document limit.
-import { GridFSBucket, ObjectId, type Collection, type Db } from 'mongodb';
+import { GridFSBucket, MongoGridFSChunkError, MongoGridFSStreamError, ObjectId, type Collection, type Db } from 'mongodb';
 import { checkPayloadId, type OpenedPayload, type PayloadMetadata, type PayloadStore, type StoredPayload } from './payload-store';
 
 export const DEFAULT_CONTENT_BUCKET = 'email_content';
@@ -51,7 +51,14 @@ export class GridFsPayloadStore implements PayloadStore {
 
   private async readChunks(_id: ObjectId, length: number): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for await (const chunk of this.bucket.openDownloadStream(_id)) parts.push(chunk as Buffer);
+    try {
+      for await (const chunk of this.bucket.openDownloadStream(_id)) parts.push(chunk as Buffer);
+    } catch (err: unknown) {
+      // Chunks missing or cut short (removed while read, or copied without them): what was read goes to the
+      // sha256 check, which reports the payload as damaged; waiting would not bring the chunks back.
+      if (err instanceof MongoGridFSChunkError || err instanceof MongoGridFSStreamError) return Buffer.concat(parts);
+      throw err;
+    }
     return Buffer.concat(parts, length);
   }
 
