@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     },
   };
   ctx.payloads = new DirectoryPayloadStore(join(workDir, 'content'));
+  ctx.resetSimulator = () => simulator.reset();
   const queue = () => `bench-${randomUUID()}`;
   try {
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
