@@ -18,6 +18,8 @@ const STILL_TO_SEND: ReadonlySet<string> = new Set(['waiting', 'delayed', 'activ
 
 /** Pure: whether the sweeper removes this payload now. */
 export function shouldRemovePayload({ payload, job }: SweepSubject, nowMs: number, retentionAfterSentMs: number): boolean {
+  // Its job was never recorded (the producer stopped between add and record): only its expiry removes it.
+  if (payload.metadata.jobId === '') return payload.metadata.expiresAt.getTime() <= nowMs;
   if (!job || job.payloadId !== payload.id) return true; // an orphan
   if (STILL_TO_SEND.has(job.state)) return false; // never while the e-mail may still be sent
   if (job.state === 'completed') return (job.finishedOn ?? 0) + retentionAfterSentMs <= nowMs;

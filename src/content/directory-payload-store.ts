@@ -66,6 +66,13 @@ export class DirectoryPayloadStore implements PayloadStore {
     }
   }
 
+  async assignJobs(assignments: readonly { id: string; jobId: string }[]): Promise<void> {
+    for (const { id, jobId } of assignments) {
+      const metadata = await this.readMetadata(id);
+      if (metadata) await this.writeAtomically(this.path(id, 'json'), JSON.stringify({ ...metadata, jobId }));
+    }
+  }
+
   async expireAt(id: string, at: Date): Promise<void> {
     const metadata = await this.readMetadata(id);
     if (metadata) await this.writeAtomically(this.path(id, 'json'), JSON.stringify({ ...metadata, expiresAt: at }));

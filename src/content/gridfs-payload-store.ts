@@ -78,6 +78,16 @@ export class GridFsPayloadStore implements PayloadStore {
     await this.chunks.deleteMany({ files_id: { $in: objectIds } });
   }
 
+  async assignJobs(assignments: readonly { id: string; jobId: string }[]): Promise<void> {
+    if (assignments.length === 0) return;
+    await this.files.bulkWrite(
+      assignments.map(({ id, jobId }) => ({
+        updateOne: { filter: { _id: new ObjectId(checkPayloadId(id)) }, update: { $set: { 'metadata.jobId': jobId } } },
+      })),
+      { ordered: false },
+    );
+  }
+
   async expireAt(id: string, at: Date): Promise<void> {
     await this.files.updateOne({ _id: new ObjectId(checkPayloadId(id)) }, { $set: { 'metadata.expiresAt': at } });
   }

@@ -8,7 +8,10 @@ export interface PayloadMetadata {
   accountId: string;
   /** The BullMQ queue of the job; a sweeper looks only at its own queue's payloads. */
   queueName: string;
-  /** The BullMQ job id the payload belongs to; the sweeper removes payloads whose job is gone. */
+  /**
+   * The BullMQ job id the payload belongs to; the sweeper removes payloads whose job is gone. '' until the
+   * producer has added the job (BullMQ numbers it): such a payload is removed only when it expires.
+   */
   jobId: string;
   bytes: number;
   sha256: string;
@@ -32,6 +35,8 @@ export interface PayloadWriter {
   write(id: string, metadata: PayloadMetadata, data: Buffer): Promise<void>;
   /** Removes the payloads; ids that do not exist are no error. */
   remove(ids: readonly string[]): Promise<void>;
+  /** Records each payload's job id once BullMQ has numbered the job; payloads that are gone are skipped. */
+  assignJobs(assignments: readonly { id: string; jobId: string }[]): Promise<void>;
 }
 
 export interface PayloadReader {

@@ -78,17 +78,15 @@ export function offloadContent(
     inlineMaxBytes,
     newId = newPayloadId,
   }: { queueName: string; jobId?: string; now: number; inlineMaxBytes: number; newId?: () => string },
-): { data: EmailJob; jobId: string; payload: PendingPayload } | undefined {
+): { data: EmailJob; payload: PendingPayload } | undefined {
   const content = inlineContentOf(data);
   if (!content) return undefined;
   const packed = packContent(content);
   if (packed.data.length <= inlineMaxBytes) return undefined;
   const id = newId();
-  const ownJobId = jobId ?? `email-${id}`;
   const sendAtMs = data.sendAt === undefined ? now : Math.max(now, Date.parse(data.sendAt));
   const { html: _html, text: _text, attachments: _attachments, ...envelope } = data;
   return {
-    jobId: ownJobId,
     data: { ...envelope, schemaVersion: 2, content: { id, sha256: packed.sha256, ...packed.layout } },
     payload: {
       id,
@@ -96,7 +94,8 @@ export function offloadContent(
       metadata: {
         accountId: data.accountId,
         queueName,
-        jobId: ownJobId,
+        // Known up front for an idempotency key; else BullMQ numbers the job and the producer fills it in after the add.
+        jobId: jobId ?? '',
         bytes: packed.data.length,
         sha256: packed.sha256,
         createdAt: new Date(now),

@@ -157,6 +157,8 @@ export function createEmailProducer({
       Promise.all(prepared.map((job) => (job.opts.jobId === undefined ? false : queue.getJob(job.opts.jobId).then(Boolean)))),
     );
     const written: PendingPayload[] = [];
+    /** The payload of each job, by index (undefined: inline). */
+    const payloadOf: (PendingPayload | undefined)[] = [];
     const jobs = prepared.map((job, index) => {
       if (queued[index]) return job;
       const offloaded = offloadContent(job.data, {
@@ -167,11 +169,18 @@ export function createEmailProducer({
       });
       if (!offloaded) return job;
       written.push(offloaded.payload);
-      return { ...job, data: offloaded.data, opts: { ...job.opts, jobId: offloaded.jobId } };
+      payloadOf[index] = offloaded.payload;
+      return { ...job, data: offloaded.data };
     });
     try {
       await Promise.all(written.map((payload) => payloads.write(payload.id, payload.metadata, payload.data)));
       const added = await withinTimeout(queue.addBulk(jobs));
+      // BullMQ numbered the jobs without an idempotency key: their payloads learn their job now (for the sweeper).
+      const numbered = added.flatMap((job, index) => {
+        const payload = payloadOf[index];
+        return payload && payload.metadata.jobId === '' ? [{ id: payload.id, jobId: job.id! }] : [];
+      });
+      await payloads.assignJobs(numbered).catch(() => undefined);
       await removeLosers(jobs, written);
       return added.map((job) => ({ jobId: job.id! }));
     } catch (err: unknown) {

@@ -69,7 +69,12 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export function dataWithoutContent(data: unknown): unknown {
   if (!isRecord(data)) return data;
   const { html, text, attachments, content, ...envelope } = data;
-  if (html === undefined && text === undefined && attachments === undefined) return data;
+  if (html === undefined && text === undefined && attachments === undefined) {
+    // A reference: the finished job keeps the layout people see (sizes, names), not the payload's id and hash.
+    if (!isRecord(content) || content.id === undefined) return data;
+    const { id: _id, sha256: _sha256, ...layout } = content;
+    return { ...envelope, content: { removed: true, ...layout } };
+  }
   const attachmentList = Array.isArray(attachments) ? attachments.filter(isRecord) : [];
   const layoutAttachments = attachmentList.map(({ contentBase64, ...meta }) => ({
     ...meta,

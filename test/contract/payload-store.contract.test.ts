@@ -106,6 +106,21 @@ describeEachTarget('payload store contract', (target) => {
     await expect(store.expireAt(newPayloadId(), T1)).resolves.toBeUndefined();
   });
 
+  test("assignJobs records each payload's job id, and skips payloads that are gone", async () => {
+    const first = newPayloadId();
+    const second = newPayloadId();
+    await store.write(first, metadataFor(Buffer.from('a'), { jobId: '' }), Buffer.from('a'));
+    await store.write(second, metadataFor(Buffer.from('b'), { jobId: '' }), Buffer.from('b'));
+    await store.assignJobs([
+      { id: first, jobId: '41' },
+      { id: second, jobId: '42' },
+      { id: newPayloadId(), jobId: '43' },
+    ]);
+    expect((await store.open(first))?.metadata.jobId).toBe('41');
+    expect((await store.open(second))?.metadata.jobId).toBe('42');
+    await expect(store.assignJobs([])).resolves.toBeUndefined();
+  });
+
   test('list yields the payloads created before the given time, with their metadata', async () => {
     const older = newPayloadId();
     const newer = newPayloadId();

@@ -232,6 +232,10 @@ describe('the content sweeper', () => {
     expect(shouldRemovePayload({ payload: payload(1000), job: job('completed', now - 10) }, now, 60_000)).toBe(false);
     expect(shouldRemovePayload({ payload: payload(1000), job: job('failed', now - 10) }, now, 0)).toBe(false);
     expect(shouldRemovePayload({ payload: payload(-1), job: job('failed', now - 10) }, now, 0)).toBe(true);
+    // A payload whose job was never recorded goes only when it expires.
+    const unrecorded = (expiresInMs: number) => ({ ...payload(expiresInMs), metadata: { ...payload(expiresInMs).metadata, jobId: '' } });
+    expect(shouldRemovePayload({ payload: unrecorded(1000) }, now, 0)).toBe(false);
+    expect(shouldRemovePayload({ payload: unrecorded(-1) }, now, 0)).toBe(true);
   });
 
   it('one pass removes the payloads of missing jobs older than the grace, and keeps those of waiting jobs', async () => {

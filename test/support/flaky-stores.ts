@@ -119,6 +119,11 @@ export class FlakyPayloadStore implements PayloadStore {
     return this.inner.remove(ids);
   }
 
+  async assignJobs(assignments: readonly { id: string; jobId: string }[]) {
+    this.check();
+    return this.inner.assignJobs(assignments);
+  }
+
   async expireAt(id: string, at: Date) {
     this.check();
     return this.inner.expireAt(id, at);
