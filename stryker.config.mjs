@@ -1,0 +1,55 @@
+// Mutation testing (npm run test:mutation): the modules where a wrong line means a wrong e-mail,
+// killed by the fast tests that exercise them (unit, store contract, gate). Scores: docs/testing.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  checkers: ['typescript'],
+  // The checker needs only the product code: type-invalid mutants are dropped before any test runs.
+  tsconfigFile: 'tsconfig.stryker.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  concurrency: 2,
+  timeoutMS: 20_000,
+  mutate: [
+    'src/graph/classify-send-result.ts',
+    'src/sending/retry-policy.ts',
+    'src/settings/resolve-sender.ts',
+    'src/jobs/email-job.ts',
+    'src/graph/send-mail-body.ts',
+    'src/flow/mailbox-gate.ts',
+    'src/flow/flow-policy.ts',
+    'src/delivery/memory-delivery-store.ts',
+    'src/delivery/mongo-delivery-store.ts',
+    'src/secrets/encrypted-secret.ts',
+    'src/secrets/secret-keyring.ts',
+  ],
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    config: {
+      // test/mutation/run-mutation.ts starts Redis and MongoDB once for every run.
+      globalSetup: null,
+      globalTeardown: null,
+      testMatch: [
+        '<rootDir>/test/unit/classify-send-result.test.ts',
+        '<rootDir>/test/unit/retry-policy.test.ts',
+        '<rootDir>/test/unit/resolve-sender.test.ts',
+        '<rootDir>/test/unit/email-job.test.ts',
+        '<rootDir>/test/flow/mailbox-gate.test.ts',
+        '<rootDir>/test/unit/memory-delivery-store.test.ts',
+        '<rootDir>/test/contract/delivery-store.contract.test.ts',
+        '<rootDir>/test/unit/encrypted-secret.test.ts',
+        '<rootDir>/test/unit/settings-secrets.test.ts',
+        '<rootDir>/test/mutation/**/*.test.ts',
+      ],
+    },
+  },
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 85, break: 84 },
+  tempDirName: '.stryker-tmp',
+};
