@@ -37,9 +37,23 @@ describe('simulator control API over HTTPS', () => {
     const statsAfterReset = await (await control(simulator(), 'GET', 'stats')).json();
 
     expect(sent.messages).toEqual([expect.objectContaining({ mailbox: MAILBOXES.info })]);
-    expect(stats).toEqual({ tokenRequests: 1, sendMailRequests: 1, accepted: 1, rejected: 0, throttled: 0 });
+    expect(stats).toEqual({
+      tokenRequests: 1,
+      sendMailRequests: 1,
+      accepted: 1,
+      rejected: 0,
+      throttled: 0,
+      tlsConnections: expect.any(Number),
+    });
     expect(reset.status).toBe(204);
-    expect(statsAfterReset).toEqual({ tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0, throttled: 0 });
+    expect(statsAfterReset).toEqual({
+      tokenRequests: 0,
+      sendMailRequests: 0,
+      accepted: 0,
+      rejected: 0,
+      throttled: 0,
+      tlsConnections: expect.any(Number),
+    });
     expect(simulator().sent).toEqual([]);
   });
 

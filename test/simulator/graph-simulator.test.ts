@@ -44,7 +44,14 @@ describe('Graph simulator with MSAL', () => {
         appId: CLIENTS.good.clientId,
       }),
     ]);
-    expect(simulator().stats).toEqual({ tokenRequests: 1, sendMailRequests: 1, accepted: 1, rejected: 0, throttled: 0 });
+    expect(simulator().stats).toEqual({
+      tokenRequests: 1,
+      sendMailRequests: 1,
+      accepted: 1,
+      rejected: 0,
+      throttled: 0,
+      tlsConnections: expect.any(Number),
+    });
   });
 
   it('accepts the tenant domain as authority, as Entra does', async () => {

@@ -91,6 +91,9 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
+  server.on('secureConnection', () => {
+    state.stats.tlsConnections += 1;
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

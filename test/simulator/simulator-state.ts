@@ -29,6 +29,8 @@ export interface SimulatorStats {
   rejected: number;
   /** 429s answered because a mailbox was over its configured limits. */
   throttled: number;
+  /** TLS connections accepted (handshake done): what keep-alive keeps low. */
+  tlsConnections: number;
 }
 
 export interface SimulatorState {
@@ -50,7 +52,7 @@ export interface SimulatorState {
 }
 
 export function emptyStats(): SimulatorStats {
-  return { tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0, throttled: 0 };
+  return { tokenRequests: 0, sendMailRequests: 0, accepted: 0, rejected: 0, throttled: 0, tlsConnections: 0 };
 }
 
 export function resetState(state: SimulatorState): void {
