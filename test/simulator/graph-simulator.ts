@@ -9,13 +9,20 @@ import { FaultQueue, type SimulatorFault } from './faults';
 import { defaultGraphError, writeGraphError } from './graph-errors';
 import { type Exchange, clientIsGone } from './http-io';
 import { routeRequest } from './router';
-import { type AcceptedMessage, type SimulatorState, type SimulatorStats, emptyStats, resetState } from './simulator-state';
+import {
+  type AcceptedMessage,
+  type RefusedSend,
+  type SimulatorState,
+  type SimulatorStats,
+  emptyStats,
+  resetState,
+} from './simulator-state';
 import { DEFAULT_TLS_DIR, ensureSimulatorCertificate } from './tls';
 import { MailboxLimiter, type MailboxLimitOptions } from './mailbox-limits';
 
 export type { SimulatorClient, SimulatorMailbox, SimulatorTenant } from './directory';
 export type { SimulatorFault } from './faults';
-export type { AcceptedMessage, SimulatorStats } from './simulator-state';
+export type { AcceptedMessage, RefusedSend, SimulatorStats } from './simulator-state';
 
 export interface StartSimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -47,6 +54,8 @@ export interface GraphSimulator {
   certPath: string;
   /** Accepted messages in order of acceptance (live; emptied in place by reset()). */
   sent: AcceptedMessage[];
+  /** sendMail requests answered with an error status, with the time of the answer (live; emptied by reset()). */
+  refused: RefusedSend[];
   /** Live counters (zeroed in place by reset()). */
   stats: SimulatorStats;
   /** Queues a one-shot fault; faults are FIFO, each used up by the next matching request(s). Throws if invalid. */
@@ -74,6 +83,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     directory: new TenantDirectory(options.tenants),
     faults: new FaultQueue(),
     sent: [],
+    refused: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -111,6 +121,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     port,
     certPath: certificate.certPath,
     sent: state.sent,
+    refused: state.refused,
     stats: state.stats,
     inject: (fault) => state.faults.add(fault),
     setLatencyMs: (ms) => {

@@ -18,6 +18,16 @@ export interface AcceptedMessage {
   appId: string;
 }
 
+/** A sendMail answered with an error status, and when: flow tests compare it with AcceptedMessage.receivedAt. */
+export interface RefusedSend {
+  /** Lower-case sender address from the URL (undefined for /me/sendMail). */
+  mailbox: string | undefined;
+  status: number;
+  code: string;
+  /** Epoch milliseconds at which the answer was written. */
+  answeredAt: number;
+}
+
 export interface SimulatorStats {
   /** Every POST to a token endpoint. */
   tokenRequests: number;
@@ -40,6 +50,8 @@ export interface SimulatorState {
   faults: FaultQueue;
   /** Live arrays/objects: reset() empties them in place so references stay valid. */
   sent: AcceptedMessage[];
+  /** sendMail requests answered with an error status, in order of answer. */
+  refused: RefusedSend[];
   stats: SimulatorStats;
   latencyMs: number;
   tokenLifetimeSeconds: number;
@@ -57,6 +69,7 @@ export function emptyStats(): SimulatorStats {
 
 export function resetState(state: SimulatorState): void {
   state.sent.length = 0;
+  state.refused.length = 0;
   Object.assign(state.stats, emptyStats());
   state.faults.clear();
   state.limiter?.reset();
