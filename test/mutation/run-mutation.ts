@@ -18,6 +18,8 @@ async function main(): Promise<number> {
   try {
     return await new Promise<number>((resolve, reject) => {
       const stryker = spawn('npx', ['stryker', 'run', ...process.argv.slice(2)], { stdio: 'inherit', env });
+      // Ctrl-C reaches Stryker too (same terminal); wait for it, then stop Redis and MongoDB below.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stryker.kill(signal));
       stryker.once('error', reject);
       stryker.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     });
