@@ -44,6 +44,7 @@ export default {
         '<rootDir>/test/unit/memory-delivery-store.test.ts',
         '<rootDir>/test/contract/delivery-store.contract.test.ts',
         '<rootDir>/test/unit/encrypted-secret.test.ts',
+        '<rootDir>/test/unit/secret-edges.test.ts',
         '<rootDir>/test/unit/settings-secrets.test.ts',
         '<rootDir>/test/mutation/**/*.test.ts',
       ],
