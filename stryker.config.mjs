@@ -41,6 +41,7 @@ export default {
         '<rootDir>/test/unit/resolve-sender.test.ts',
         '<rootDir>/test/unit/email-job.test.ts',
         '<rootDir>/test/unit/send-mail-body.test.ts',
+        '<rootDir>/test/unit/flow-policy.test.ts',
         '<rootDir>/test/flow/mailbox-gate.test.ts',
         '<rootDir>/test/unit/memory-delivery-store.test.ts',
         '<rootDir>/test/contract/delivery-store.contract.test.ts',
