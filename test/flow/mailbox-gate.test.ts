@@ -2,7 +2,9 @@
 // and a job that runs again while its earlier run's release is still on its way.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { FlowKeys } from '../../src/flow/flow-keys';
 import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
+import { readFlowState } from '../../src/flow/flow-status';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 
 const LEASE_MS = 60_000;
@@ -318,5 +320,45 @@ describe('mailbox gate: promises a wrong line would break', () => {
     expect(refused).toMatchObject({ kind: 'wait', reason: 'daily-recipients' });
     expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeGreaterThan(23 * 3600_000);
     expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  it('a throttled mailbox is listed, in lower case, among its app’s throttled mailboxes for `ops flow status`', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    await gate.throttled(ticket('job-1', 'Info@Contoso.example'), 'mailbox', 30_000, start);
+    const state = await readFlowState(redis, prefix, EXCHANGE_LIMITS, start + 1);
+    expect(state.apps).toEqual([
+      expect.objectContaining({ tenantId: 'tenant-1', clientId: 'app-1', throttledMailboxes: ['info@contoso.example'] }),
+    ]);
+  });
+
+  it('a job’s throttle deferrals are kept for a day, not forever', async () => {
+    gate = gateOf({});
+    await gate.throttled(ticket('job-1'), 'mailbox', 1000, Date.now());
+    const ttl = await redis.pttl(new FlowKeys(prefix).jobDeferrals('tenant-1', 'job-1'));
+    expect(ttl).toBeGreaterThan(24 * 3600_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
+  });
+
+  it('a Retry-After of 0 for the third throttled mailbox still pauses the app, without a Redis error', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    const scopes: string[] = [];
+    for (const [i, mailbox] of ['a@contoso.example', 'b@contoso.example', 'c@contoso.example'].entries()) {
+      scopes.push((await gate.throttled(ticket(`job-${i}`, mailbox), 'mailbox', 0, start)).scope);
+    }
+    expect(scopes).toEqual(['mailbox', 'mailbox', 'tenant']);
+  });
+
+  it('a Redis error from the daily-recipient budget is thrown, not taken for a spent budget, and frees the place', async () => {
+    gate = gateOf({ recipientsPerDay: 5, concurrentSends: 1 });
+    const keys = new FlowKeys(prefix);
+    // A key of the wrong type where the budget lives: Redis answers WRONGTYPE.
+    const budgetKey = `${keys.recipientsPrefix}:${keys.recipients('tenant-1', 'info@contoso.example')}`;
+    await redis.hset(budgetKey, 'not', 'a counter');
+    const start = Date.now();
+    await expect(gate.admit(ticket('job-1'), start)).rejects.toThrow(/WRONGTYPE/);
+    await redis.del(budgetKey);
+    expect(await gate.admit(ticket('job-2'), start + 10)).toMatchObject({ kind: 'go' });
   });
 });
