@@ -45,6 +45,8 @@ export default {
         '<rootDir>/test/flow/mailbox-gate.test.ts',
         '<rootDir>/test/unit/memory-delivery-store.test.ts',
         '<rootDir>/test/contract/delivery-store.contract.test.ts',
+        '<rootDir>/test/contract/mongo-indexes.contract.test.ts',
+        '<rootDir>/test/contract/mongo-delivery-store.contract.test.ts',
         '<rootDir>/test/unit/encrypted-secret.test.ts',
         '<rootDir>/test/unit/secret-edges.test.ts',
         '<rootDir>/test/unit/settings-secrets.test.ts',

@@ -347,6 +347,58 @@ describeEachTarget('delivery store contract', (target) => {
     await expect(store.finishAttempt('job-404', sent(T0))).rejects.toThrow(/No delivery record for job job-404/);
   });
 
+  test('finishAttempt for a job that never started rejects while other jobs have records', async () => {
+    await store.startAttempt(attempt());
+    await expect(store.finishAttempt('job-404', sent(T0))).rejects.toThrow(/No delivery record for job job-404/);
+  });
+
+  test("a 'queued' start for a job already queued only moves updatedAt", async () => {
+    await store.startAttempt(attempt({ status: 'queued' }));
+    expect(await store.startAttempt(attempt({ status: 'queued', now: T1 }))).toEqual({ action: 'send', possibleDuplicate: false });
+    expect(await recordOf(store, 'job-1')).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      possibleDuplicate: false,
+      createdAt: T0,
+      updatedAt: T1,
+    });
+  });
+
+  test("a job's next attempt changes its own record, not another job's", async () => {
+    await store.startAttempt(attempt({ jobId: 'job-1' }));
+    await store.finishAttempt('job-1', { status: 'retrying', error: THROTTLED, now: T1 });
+    await store.startAttempt(attempt({ jobId: 'job-2', now: T1 }));
+    await store.finishAttempt('job-2', { status: 'retrying', error: THROTTLED, now: T1 });
+    await store.startAttempt(attempt({ jobId: 'job-2', now: T2 }));
+    expect(await recordOf(store, 'job-1')).toMatchObject({ status: 'retrying', attempts: 1, updatedAt: T1 });
+    expect(await recordOf(store, 'job-2')).toMatchObject({ status: 'sending', attempts: 2, updatedAt: T2 });
+  });
+
+  test('an outcome keeps the fields it does not name from the earlier attempt', async () => {
+    await store.startAttempt(attempt());
+    await store.finishAttempt('job-1', {
+      status: 'retrying',
+      error: THROTTLED,
+      sender: 'billing@contoso.com',
+      senderSource: 'account',
+      now: T1,
+    });
+    await store.startAttempt(attempt({ now: T2 }));
+    await store.finishAttempt('job-1', { status: 'failed', error: POLICY_DENIED, now: T3 });
+    expect(await recordOf(store, 'job-1')).toMatchObject({
+      status: 'failed',
+      sender: 'billing@contoso.com',
+      senderSource: 'account',
+      error: POLICY_DENIED,
+      failedAt: T3,
+    });
+  });
+
+  test('an empty correlation is kept as an empty one', async () => {
+    await store.startAttempt(attempt({ correlation: {} }));
+    expect((await recordOf(store, 'job-1')).correlation).toEqual({});
+  });
+
   describe('cancel', () => {
     test("cancelling a job that never started creates a 'cancelled' record from the job's facts", async () => {
       const result = await store.cancel(
@@ -386,6 +438,8 @@ describeEachTarget('delivery store contract', (target) => {
       const result = await store.cancel(cancelOf({ subject: 'ignored: the record has its own', now: T2 }));
 
       expect(result.outcome).toBe('cancelled');
+      // The record returned is the cancelled one, not the record as it was before.
+      expect(result.record).toMatchObject({ status: 'cancelled', cancelledBy: 'olga', cancelledAt: T2, attempts: 1 });
       expect(await recordOf(store, 'job-1')).toMatchObject({
         status: 'cancelled',
         attempts: 1,
