@@ -297,6 +297,21 @@ describeEachTarget('delivery store contract', (target) => {
     });
   });
 
+  test('a failed job taking its key back changes only its own record', async () => {
+    await store.startAttempt(attempt({ jobId: 'job-0', now: T0 }));
+    await store.startAttempt(attempt({ idempotencyKey: 'invoice-42' }));
+    await store.finishAttempt('job-1', { status: 'failed', error: POLICY_DENIED, now: T1 });
+    await store.startAttempt(attempt({ jobId: 'job-2', idempotencyKey: 'invoice-42', now: T1 }));
+    await store.finishAttempt('job-2', { status: 'failed', error: POLICY_DENIED, now: T2 });
+
+    expect(await store.startAttempt(attempt({ idempotencyKey: 'invoice-42', now: T3 }))).toEqual({
+      action: 'send',
+      possibleDuplicate: false,
+    });
+    expect((await store.find({ idempotencyKey: 'invoice-42' })).map((record) => record.jobId)).toEqual(['job-1']);
+    expect(await recordOf(store, 'job-0')).not.toHaveProperty('idempotencyKey');
+  });
+
   test('two jobs starting at once with one idempotency key: one sends, the other is its duplicate', async () => {
     const results = await Promise.all([
       store.startAttempt(attempt({ jobId: 'job-1', idempotencyKey: 'invoice-42' })),
