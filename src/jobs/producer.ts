@@ -11,6 +11,7 @@ import {
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
+import { priorityJobOptions, type EmailPriority } from './priority';
 
 /** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
 export const GRAPH_BACKOFF_TYPE = 'graph';
@@ -37,11 +38,19 @@ export interface EnqueuedEmail {
   jobId: string;
 }
 
+export interface EnqueueOptions {
+  /**
+   * `interactive` goes ahead of every bulk e-mail, and within its mailbox takes the next free slot;
+   * `bulk` is for runs (statements, reminders). Default: `interactive` for enqueue(), `bulk` for enqueueMany().
+   */
+  priority?: EmailPriority;
+}
+
 export interface EmailProducer {
   /** Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. */
-  enqueue(input: EmailJobInput): Promise<EnqueuedEmail>;
-  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
-  enqueueMany(inputs: EmailJobInput[]): Promise<EnqueuedEmail[]>;
+  enqueue(input: EmailJobInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
+  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip; bulk unless told otherwise. */
+  enqueueMany(inputs: EmailJobInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing. */
   readonly queue: Queue;
@@ -113,12 +122,12 @@ export function createEmailProducer({
 
   return {
     queue,
-    async enqueue(input) {
+    async enqueue(input, { priority = 'interactive' } = {}) {
       const job = prepareEmailJob(input, now());
-      const added = await withinTimeout(queue.add(job.name, job.data, job.opts));
+      const added = await withinTimeout(queue.add(job.name, job.data, { ...job.opts, ...priorityJobOptions(priority) }));
       return { jobId: added.id! };
     },
-    async enqueueMany(inputs) {
+    async enqueueMany(inputs, { priority = 'bulk' } = {}) {
       const problems: EmailJobValidationError['problems'] = [];
       const jobs: PreparedEmailJob[] = [];
       const at = now();
@@ -131,7 +140,8 @@ export function createEmailProducer({
         }
       });
       if (problems.length > 0) throw new EmailJobValidationError(problems);
-      const added = await withinTimeout(queue.addBulk(jobs));
+      const marked = priorityJobOptions(priority);
+      const added = await withinTimeout(queue.addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }))));
       return added.map((job) => ({ jobId: job.id! }));
     },
     async close() {

@@ -7,6 +7,7 @@ import { maskAddresses } from '../delivery/address-masking';
 import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
+import { DUE_BULK_PRIORITY, priorityOfJob } from '../jobs/priority';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import { buildSendMailBody } from '../graph/send-mail-body';
@@ -174,6 +175,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           tenantId: token.tenantId,
           clientId: route.credentials.clientId,
           recipients: start.recipientCount,
+          lane: priorityOfJob(control.job.opts),
         };
         if (deps.flow) {
           // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
@@ -235,7 +237,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       job,
       jobId,
       defer: async (untilMs) => {
-        await job.moveToDelayed(untilMs, lockToken);
+        // A bulk e-mail put aside until its slot comes back ahead of bulk e-mails nobody took up yet
+        // (BullMQ reads the priority when the delay ends); both calls go out together.
+        const due = (job.opts.priority ?? 0) > DUE_BULK_PRIORITY ? job.changePriority({ priority: DUE_BULK_PRIORITY }) : undefined;
+        await Promise.all([job.moveToDelayed(untilMs, lockToken), due]);
         throw new DelayedError();
       },
     };
