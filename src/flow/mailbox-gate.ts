@@ -26,7 +26,11 @@ export interface SendTicket {
 export type SendLane = 'interactive' | 'bulk';
 
 export type Admission =
-  | { kind: 'go'; release(): Promise<void> }
+  | {
+      kind: 'go';
+      /** Frees the place and logs the send at `answeredAtMs`: when Graph's answer arrived (default: now). */
+      release(answeredAtMs?: number): Promise<void>;
+    }
   | { kind: 'wait'; untilMs: number; reason: 'rate' | 'paused' | 'concurrency' | 'daily-recipients' };
 
 export interface ThrottleResult {
@@ -238,8 +242,8 @@ export class RedisMailboxGate implements FlowGate {
       return { kind: 'wait', untilMs: Math.max(Number(goAt), now + 1), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
     }
 
-    const release = async () => {
-      await this.redis.releaseSend(keys.sending, keys.slot, keys.sent, keys.admission, jobId, Date.now(), stamp);
+    const release = async (answeredAtMs = Date.now()) => {
+      await this.redis.releaseSend(keys.sending, keys.slot, keys.sent, keys.admission, jobId, answeredAtMs, stamp);
     };
     if (this.dailyRecipients) {
       try {

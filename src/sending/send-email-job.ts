@@ -158,7 +158,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     }
 
     const attempt: AttemptState = { jobId, email, number: control.job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
-    let release = async () => {};
+    let release = async (_answeredAtMs?: number) => {};
+    // When Graph's answer arrived: the send is logged then, not after the delivery record is written
+    // (a late log entry holds back the mailbox's send one window later, and the next one after that).
+    let answeredAtMs: number | undefined;
     try {
       let failure: Failure;
       try {
@@ -185,7 +188,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         }
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
-        const result = await deps.graph.sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId);
+        const result = await deps.graph
+          .sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId)
+          .finally(() => (answeredAtMs = now()));
         const classification = classifySendResult(result, route, now());
         if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
         failure = classification.failure;
@@ -203,7 +208,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     } finally {
       // Awaited, before BullMQ hears the outcome (a late one could not free a later run's place:
       // admissions are stamped). A release that fails is only logged: its lease ends it.
-      await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
+      await release(answeredAtMs).catch((err: unknown) =>
+        logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'),
+      );
     }
   }
 
