@@ -2,7 +2,7 @@
 // bulk burst for another mailbox is taken up after the same few jobs whether the burst holds 1,000
 // or 10,000 e-mails. Counted in jobs the worker takes up (its 'active' events), not timed.
 import type { Job } from 'bullmq';
-import type { EmailPriority } from '../../src/jobs/priority';
+import { DUE_BULK_PRIORITY, type EmailPriority } from '../../src/jobs/priority';
 import { sampleEmail, userDocument, accountDocument, usePipelineFixture, type TestPipeline } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();
@@ -66,6 +66,10 @@ describe('fairness at any burst size', () => {
       counts[size] = await jobsTakenBeforeIdle(pipeline, size, 'bulk');
       // Only jobs the worker was already fetching can come first: at most one per place of concurrency.
       expect(counts[size]).toBeLessThanOrEqual(CONCURRENCY);
+      // The burst's jobs set aside until their slots come back ahead of those not yet taken up.
+      const setAside = await pipeline.queue.getDelayed(0, 49);
+      expect(setAside.length).toBeGreaterThan(0);
+      expect(setAside.map((job) => job.priority)).toEqual(setAside.map(() => DUE_BULK_PRIORITY));
     },
     60_000,
   );

@@ -141,7 +141,7 @@ describe('control characters in the job', () => {
       to: [{ address: 'anna@example.com', name: 'Anna\r\nBcc: attacker@evil.example' }],
       replyTo: [{ address: 'desk@example.com', name: 'Desk\u001b]52;c;aGk=\u0007' }],
     });
-    expect(job.to[0]).toEqual({ address: 'anna@example.com', name: 'Anna  Bcc: attacker@evil.example' });
+    expect(job.to?.[0]).toEqual({ address: 'anna@example.com', name: 'Anna  Bcc: attacker@evil.example' });
     expect(job.replyTo?.[0]).toEqual({ address: 'desk@example.com', name: 'Desk ]52;c;aGk= ' });
   });
 
