@@ -203,7 +203,10 @@ export async function runBurst(o: BurstOptions): Promise<void> {
     const interactiveWaits = waitsOf(interactiveQueuedAt);
     if (process.env.BURST_DUMP) {
       const { writeFile } = await import('node:fs/promises');
-      await writeFile(process.env.BURST_DUMP, JSON.stringify({ burstQueuedAt, sent: sent.map((m) => [m.mailbox, m.receivedAt, subjectOf(m)]) }));
+      await writeFile(
+        process.env.BURST_DUMP,
+        JSON.stringify({ burstQueuedAt, sent: sent.map((m) => [m.mailbox, m.receivedAt, subjectOf(m)]) }),
+      );
     }
     const received = sent.map(subjectOf);
     const unique = new Set(received);
