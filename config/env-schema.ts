@@ -1,6 +1,7 @@
 // The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
 import { z } from 'zod';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
+import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
 
@@ -49,7 +50,11 @@ export const coreEnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: nonNegativeInt.default(3),
 });
 
-export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnvSchema.shape).extend(credentialsEnvSchema.shape);
+export const envSchema = coreEnvSchema
+  .extend(flowEnvSchema.shape)
+  .extend(opsEnvSchema.shape)
+  .extend(credentialsEnvSchema.shape)
+  .extend(draftsEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -99,4 +104,5 @@ export const envExamples: Record<keyof Env, string> = {
   ...flowEnvExamples,
   ...opsEnvExamples,
   ...credentialsEnvExamples,
+  ...draftsEnvExamples,
 };

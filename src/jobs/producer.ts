@@ -31,6 +31,12 @@ export interface EmailProducerOptions {
   /** How long enqueue() waits for Redis before it throws QueueUnavailableError (default 5 s). */
   enqueueTimeoutMs?: number;
   jobOptions?: Pick<JobsOptions, 'attempts' | 'removeOnComplete' | 'removeOnFail' | 'priority'>;
+  /**
+   * The largest e-mail enqueue() takes, in bytes of the Graph request (default 4 MB: one sendMail).
+   * Accounts in draft or auto mode send larger ones: set the accounts' maximum send size (e.g.
+   * 35 MB, Exchange's default); the worker checks each e-mail against its own account's limit.
+   */
+  maxMessageBytes?: number;
   now?: () => number;
 }
 
@@ -81,9 +87,9 @@ export interface PreparedEmailJob {
 }
 
 /** Validates an e-mail and turns it into a BullMQ job; throws only EmailJobValidationError. */
-export function prepareEmailJob(input: EmailJobInput, now: number): PreparedEmailJob {
+export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageBytes?: number): PreparedEmailJob {
   const data = parseEmailJob({ ...input, schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
-  const tooLarge = graphRequestSizeProblem(data);
+  const tooLarge = graphRequestSizeProblem(data, maxMessageBytes);
   if (tooLarge) throw new EmailJobValidationError([tooLarge]);
   const opts: JobsOptions = {};
   if (data.idempotencyKey !== undefined) opts.jobId = idempotentJobId(data.accountId, data.idempotencyKey);
@@ -96,6 +102,7 @@ export function createEmailProducer({
   queueName = EMAIL_QUEUE_NAME,
   jobOptions,
   enqueueTimeoutMs = 5_000,
+  maxMessageBytes,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
   const queue = new Queue<EmailJob>(queueName, {
@@ -123,7 +130,7 @@ export function createEmailProducer({
   return {
     queue,
     async enqueue(input, { priority = 'interactive' } = {}) {
-      const job = prepareEmailJob(input, now());
+      const job = prepareEmailJob(input, now(), maxMessageBytes);
       const added = await withinTimeout(queue.add(job.name, job.data, { ...job.opts, ...priorityJobOptions(priority) }));
       return { jobId: added.id! };
     },
@@ -133,7 +140,7 @@ export function createEmailProducer({
       const at = now();
       inputs.forEach((input, index) => {
         try {
-          jobs.push(prepareEmailJob(input, at));
+          jobs.push(prepareEmailJob(input, at, maxMessageBytes));
         } catch (err: unknown) {
           if (!(err instanceof EmailJobValidationError)) throw err;
           problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));

@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
+import { GraphDraftClient } from '../graph/draft-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
+import { RedisUploadBudget } from '../flow/upload-budget';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
@@ -24,7 +26,7 @@ export interface EmailWorkerRuntime {
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'>;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'>;
   connection: Redis;
   settings: SettingsStore;
   deliveries: DeliveryStore;
@@ -54,6 +56,14 @@ export function startEmailWorker({
     flowRedis && limits
       ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
       : undefined;
+  const uploads = flowRedis ? new RedisUploadBudget(flowRedis, config.drafts.uploadBudget, flowKeyPrefix(config.queueName)) : undefined;
+  const fetchImpl = createHttpsFetch({ maxSockets: config.worker.concurrency });
+  const draftGraph = new GraphDraftClient({
+    graphBaseUrl: config.cloud.graphBaseUrl,
+    cloud: config.cloud.cloud,
+    timeoutMs: config.worker.sendTimeoutMs,
+    fetch: fetchImpl,
+  });
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
@@ -62,8 +72,15 @@ export function startEmailWorker({
       graphBaseUrl: config.cloud.graphBaseUrl,
       cloud: config.cloud.cloud,
       timeoutMs: config.worker.sendTimeoutMs,
-      fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+      fetch: fetchImpl,
     }),
+    drafts: {
+      graph: draftGraph,
+      confirmWindowMs: config.drafts.confirmWindowMs,
+      confirmIntervalMs: config.drafts.confirmIntervalMs,
+      ...(config.drafts.uploadBaseUrl ? { uploadOrigin: config.drafts.uploadBaseUrl } : {}),
+    },
+    ...(uploads ? { uploads } : {}),
     deliveries,
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,
