@@ -1,4 +1,5 @@
 // Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
+import type { PayloadWriter } from '../content/payload-store';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
@@ -17,6 +18,8 @@ export interface StartDashboardOptions {
   /** A connection of the dashboard's own; quitting it is the caller's job. */
   connection: Redis;
   deliveries: CancelDeliveries;
+  /** Where a cancelled e-mail's content is removed. */
+  payloads?: Pick<PayloadWriter, 'remove'>;
   logger: Logger;
   /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
   port?: number;
@@ -35,6 +38,7 @@ export async function startDashboard({
   config,
   connection,
   deliveries,
+  payloads,
   logger,
   port = config.ops.dashboard.port,
   processMetrics = true,
@@ -72,6 +76,7 @@ export async function startDashboard({
     users,
     basePath,
     deliveries,
+    ...(payloads ? { payloads } : {}),
     logger,
     trustProxy,
     onLoginFailure: (reason) => loginFailures.inc({ reason }),

@@ -12,6 +12,8 @@ import {
   type EmailJobInput,
 } from './email-job';
 import { priorityJobOptions, type EmailPriority } from './priority';
+import type { PayloadWriter } from '../content/payload-store';
+import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
 /** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
 export const GRAPH_BACKOFF_TYPE = 'graph';
@@ -37,6 +39,13 @@ export interface EmailProducerOptions {
    * 35 MB, Exchange's default); the worker checks each e-mail against its own account's limit.
    */
   maxMessageBytes?: number;
+  /**
+   * Where bodies and attachments over `inlineMaxBytes` go (GridFsPayloadStore on the ERP's own MongoDB
+   * Db, or DirectoryPayloadStore); the job then holds only a reference. Without it, everything is inline.
+   */
+  payloads?: PayloadWriter;
+  /** Content (bodies and attachments, in bytes) up to this stays inline in the job (default 16 KiB). */
+  inlineMaxBytes?: number;
   now?: () => number;
 }
 
@@ -53,10 +62,13 @@ export interface EnqueueOptions {
 }
 
 export interface EmailProducer {
-  /** Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. */
-  enqueue(input: EmailJobInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
+  /**
+   * Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. Content
+   * over the inline limit is written to the payload store first, and removed if the job cannot be added.
+   */
+  enqueue(input: EmailInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
   /** Validates all first (nothing is queued if any is bad), then queues them in one round trip; bulk unless told otherwise. */
-  enqueueMany(inputs: EmailJobInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
+  enqueueMany(inputs: EmailInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing. */
   readonly queue: Queue;
@@ -97,12 +109,20 @@ export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageByt
   return { name: SEND_EMAIL_JOB_NAME, data, opts };
 }
 
+/** The jobs with the job option that marks their priority (BullMQ acts on it before a worker takes them). */
+function withPriority(jobs: PreparedEmailJob[], priority: EmailPriority): PreparedEmailJob[] {
+  const marked = priorityJobOptions(priority);
+  return jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }));
+}
+
 export function createEmailProducer({
   connection,
   queueName = EMAIL_QUEUE_NAME,
   jobOptions,
   enqueueTimeoutMs = 5_000,
   maxMessageBytes,
+  payloads,
+  inlineMaxBytes = DEFAULT_INLINE_MAX_BYTES,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
   const queue = new Queue<EmailJob>(queueName, {
@@ -127,29 +147,91 @@ export function createEmailProducer({
     }
   }
 
+  /** Validates every input first (nothing is written if one is bad), naming bad fields by index when there are several. */
+  async function prepareAll(inputs: EmailInput[], single: boolean): Promise<PreparedEmailJob[]> {
+    const problems: EmailJobValidationError['problems'] = [];
+    const jobs: PreparedEmailJob[] = [];
+    const at = now();
+    for (const [index, input] of inputs.entries()) {
+      try {
+        jobs.push(prepareEmailJob(await toJobInput(input), at, maxMessageBytes));
+      } catch (err: unknown) {
+        if (!(err instanceof EmailJobValidationError)) throw err;
+        if (single) throw err;
+        problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
+      }
+    }
+    if (problems.length > 0) throw new EmailJobValidationError(problems);
+    return jobs;
+  }
+
+  /**
+   * Writes the payloads of jobs over the inline limit, then adds every job in one round trip. A job
+   * whose idempotency key is already queued writes nothing; payloads of jobs that were not added are removed.
+   */
+  async function addAll(prepared: PreparedEmailJob[]): Promise<EnqueuedEmail[]> {
+    if (!payloads) {
+      const added = await withinTimeout(queue.addBulk(prepared));
+      return added.map((job) => ({ jobId: job.id! }));
+    }
+    const at = now();
+    const queued = await withinTimeout(
+      Promise.all(prepared.map((job) => (job.opts.jobId === undefined ? false : queue.getJob(job.opts.jobId).then(Boolean)))),
+    );
+    const written: PendingPayload[] = [];
+    /** The payload of each job, by index (undefined: inline). */
+    const payloadOf: (PendingPayload | undefined)[] = [];
+    const jobs = prepared.map((job, index) => {
+      if (queued[index]) return job;
+      const offloaded = offloadContent(job.data, {
+        queueName,
+        ...(job.opts.jobId !== undefined ? { jobId: job.opts.jobId } : {}),
+        now: at,
+        inlineMaxBytes,
+      });
+      if (!offloaded) return job;
+      written.push(offloaded.payload);
+      payloadOf[index] = offloaded.payload;
+      return { ...job, data: offloaded.data };
+    });
+    try {
+      await Promise.all(written.map((payload) => payloads.write(payload.id, payload.metadata, payload.data)));
+      const added = await withinTimeout(queue.addBulk(jobs));
+      // BullMQ numbered the jobs without an idempotency key: their payloads learn their job now (for the sweeper).
+      const numbered = added.flatMap((job, index) => {
+        const payload = payloadOf[index];
+        return payload && payload.metadata.jobId === '' ? [{ id: payload.id, jobId: job.id! }] : [];
+      });
+      await payloads.assignJobs(numbered).catch(() => undefined);
+      await removeLosers(jobs, written);
+      return added.map((job) => ({ jobId: job.id! }));
+    } catch (err: unknown) {
+      // Nothing refers to these payloads; what cannot be removed now the sweeper removes as orphans.
+      await payloads.remove(written.map((payload) => payload.id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Two producers raced with one idempotency key: BullMQ kept the other job, so this payload is nobody's. */
+  async function removeLosers(jobs: PreparedEmailJob[], written: PendingPayload[]): Promise<void> {
+    const byJob = new Map(written.map((payload) => [payload.metadata.jobId, payload.id]));
+    const raced = jobs.filter((job) => job.data.idempotencyKey !== undefined && byJob.has(job.opts.jobId!));
+    if (raced.length === 0) return;
+    const stored = await Promise.all(raced.map((job) => queue.getJob(job.opts.jobId!)));
+    const losers = raced
+      .filter((job, index) => (stored[index]?.data as EmailJob | undefined)?.content?.['id' as never] !== byJob.get(job.opts.jobId!))
+      .map((job) => byJob.get(job.opts.jobId!)!);
+    await payloads?.remove(losers).catch(() => undefined);
+  }
+
   return {
     queue,
     async enqueue(input, { priority = 'interactive' } = {}) {
-      const job = prepareEmailJob(input, now(), maxMessageBytes);
-      const added = await withinTimeout(queue.add(job.name, job.data, { ...job.opts, ...priorityJobOptions(priority) }));
-      return { jobId: added.id! };
+      const [jobId] = await addAll(withPriority(await prepareAll([input], true), priority));
+      return jobId!;
     },
     async enqueueMany(inputs, { priority = 'bulk' } = {}) {
-      const problems: EmailJobValidationError['problems'] = [];
-      const jobs: PreparedEmailJob[] = [];
-      const at = now();
-      inputs.forEach((input, index) => {
-        try {
-          jobs.push(prepareEmailJob(input, at, maxMessageBytes));
-        } catch (err: unknown) {
-          if (!(err instanceof EmailJobValidationError)) throw err;
-          problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
-        }
-      });
-      if (problems.length > 0) throw new EmailJobValidationError(problems);
-      const marked = priorityJobOptions(priority);
-      const added = await withinTimeout(queue.addBulk(jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }))));
-      return added.map((job) => ({ jobId: job.id! }));
+      return addAll(withPriority(await prepareAll(inputs, false), priority));
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.

@@ -1,6 +1,6 @@
 // Wires the send pipeline (settings cache, tokens, Graph client, processor) into a running worker.
 // Used by the worker entry point, the demo and the benchmark, so they all run the same code.
-import type { Worker } from 'bullmq';
+import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
@@ -17,6 +17,10 @@ import type { SettingsStore } from '../settings/settings-store';
 import { createEmailWorker } from './email-worker';
 import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
 import type { StoreHealth } from './store-guard';
+import { startContentSweeper } from '../content/content-sweeper';
+import { BatchedPayloadRemover } from '../content/payload-remover';
+import type { PayloadStore } from '../content/payload-store';
+import { keepContentOfFailedJob, withContentKeeping, type ContentKeeping } from './job-content';
 
 export interface EmailWorkerRuntime {
   worker: Worker<unknown, SendEmailResult>;
@@ -26,10 +30,12 @@ export interface EmailWorkerRuntime {
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'>;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> & Partial<Pick<Config, 'content'>>;
   connection: Redis;
   settings: SettingsStore;
   deliveries: DeliveryStore;
+  /** Content behind job references; also where waiting jobs' inline content goes. Without it, content stays in Redis. */
+  payloads?: PayloadStore;
   logger: Logger;
   observer?: SendObserver;
   /** Notes permanent store errors; pass the one /readyz reads. */
@@ -41,6 +47,7 @@ export function startEmailWorker({
   connection,
   settings,
   deliveries,
+  payloads,
   logger,
   observer,
   storeHealth,
@@ -82,13 +89,41 @@ export function startEmailWorker({
     },
     ...(uploads ? { uploads } : {}),
     deliveries,
+    ...(payloads ? { payloads } : {}),
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,
     ...(flow ? { flow } : {}),
     ...(observer ? { observer } : {}),
     ...(storeHealth ? { storeHealth } : {}),
   });
-  const worker = createEmailWorker(processor, {
+  const content = config.content ?? { retentionAfterSentMs: 0, inlineMaxBytes: 16 * 1024, sweepIntervalMs: 10 * 60_000 };
+  const remover = payloads ? new BatchedPayloadRemover(payloads, logger) : undefined;
+  const keeping: ContentKeeping | undefined =
+    payloads && remover
+      ? {
+          payloads,
+          removeLater: (id) => remover.removeLater(id),
+          retentionAfterSentMs: content.retentionAfterSentMs,
+          inlineMaxBytes: content.inlineMaxBytes,
+          logger,
+          now: Date.now,
+        }
+      : undefined;
+  const keptProcessor = keeping ? withContentKeeping(processor, keeping) : processor;
+  const sweepQueue = payloads ? new Queue(config.queueName, { connection }) : undefined;
+  sweepQueue?.on('error', (err: Error) => logger.warn({ err: err.message }, 'content sweeper queue error'));
+  const sweeper =
+    payloads && sweepQueue
+      ? startContentSweeper({
+          payloads,
+          queue: sweepQueue,
+          retentionAfterSentMs: content.retentionAfterSentMs,
+          now: Date.now,
+          intervalMs: content.sweepIntervalMs,
+          logger,
+        })
+      : undefined;
+  const worker = createEmailWorker(keptProcessor, {
     queueName: config.queueName,
     connection,
     concurrency: config.worker.concurrency,
@@ -99,6 +134,18 @@ export function startEmailWorker({
     maxStalledCount: config.worker.maxStalledCount,
     logger,
   });
+
+  if (keeping) {
+    worker.on('failed', (job) => {
+      if (job)
+        void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
+          logger.warn(
+            { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+            "could not move a failed job's content to the payload store",
+          ),
+        );
+    });
+  }
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> => (closing ??= shutDown(timeoutMs));
@@ -117,6 +164,9 @@ export function startEmailWorker({
       await worker.close(true);
     }
     clearTimeout(timer);
+    await sweeper?.stop();
+    await remover?.flush();
+    await sweepQueue?.close();
     await flowRedis?.quit();
   }
 

@@ -1,6 +1,10 @@
 // Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config';
@@ -12,7 +16,7 @@ import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/
 import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { StoreHealth } from '../../src/sending/store-guard';
-import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
+import { FlakyDeliveryStore, FlakyPayloadStore, FlakySettingsStore } from './flaky-stores';
 import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -80,6 +84,8 @@ export interface TestPipeline {
   /** The stores the worker uses: the memory ones behind switches that simulate an outage. */
   flakyDeliveries: FlakyDeliveryStore;
   flakySettings: FlakySettingsStore;
+  /** The payload store worker and producer share (a directory of the test's own), behind an outage switch. */
+  payloads: FlakyPayloadStore;
   runtime: EmailWorkerRuntime;
   /** The permanent store errors the worker noted (what /readyz reports). */
   storeHealth: StoreHealth;
@@ -100,6 +106,8 @@ export interface TestPipelineOptions {
   observer?: SendObserver;
   /** The producer's attempts per job (default 5). */
   attempts?: number;
+  /** false: neither the producer nor the worker has a payload store (content stays inline, as before). */
+  payloadStore?: boolean;
 }
 
 let openPipelines = 0;
@@ -112,6 +120,7 @@ export async function startTestPipeline({
   env = {},
   observer,
   attempts = 5,
+  payloadStore = true,
 }: TestPipelineOptions): Promise<TestPipeline> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests through jest (global-setup starts a redis-server)');
@@ -141,16 +150,24 @@ export async function startTestPipeline({
   const flakyDeliveries = new FlakyDeliveryStore(deliveries);
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const storeHealth = new StoreHealth();
+  const contentDirectory = mkdtempSync(join(tmpdir(), 'pipeline-content-'));
+  const payloads = new FlakyPayloadStore(new DirectoryPayloadStore(contentDirectory));
   const runtime = startEmailWorker({
     config,
     connection,
     settings: flakySettings,
     deliveries: flakyDeliveries,
+    ...(payloadStore ? { payloads } : {}),
     storeHealth,
     logger,
     ...(observer ? { observer } : {}),
   });
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, jobOptions: { attempts } });
+  const producer = createEmailProducer({
+    connection: { url: redisUrl },
+    queueName,
+    jobOptions: { attempts },
+    ...(payloadStore ? { payloads, inlineMaxBytes: config.content.inlineMaxBytes } : {}),
+  });
   producer.queue.setMaxListeners(200); // waitForEnd listens on the queue once per waited job
   const queueEvents = new QueueEvents(queueName, { connection: { url: redisUrl } });
   await Promise.all([runtime.worker.waitUntilReady(), queueEvents.waitUntilReady()]);
@@ -163,6 +180,7 @@ export async function startTestPipeline({
     deliveries,
     flakyDeliveries,
     flakySettings,
+    payloads,
     runtime,
     storeHealth,
     connection,
@@ -188,6 +206,7 @@ export async function startTestPipeline({
       await producer.queue.obliterate({ force: true });
       await producer.close();
       await connection.quit();
+      rmSync(contentDirectory, { recursive: true, force: true });
       openPipelines -= 1;
     },
   };
