@@ -6,7 +6,8 @@ export {
   GRAPH_BACKOFF_TYPE,
   QueueUnavailableError,
 } from './jobs/producer';
-export type { EmailProducer, EmailProducerOptions, EnqueuedEmail } from './jobs/producer';
+export type { EmailProducer, EmailProducerOptions, EnqueuedEmail, EnqueueOptions } from './jobs/producer';
+export { BULK_PRIORITY, priorityJobOptions, type EmailPriority } from './jobs/priority';
 export {
   EMAIL_QUEUE_NAME,
   SEND_EMAIL_JOB_NAME,

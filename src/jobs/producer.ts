@@ -11,6 +11,7 @@ import {
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
+import { priorityJobOptions, type EmailPriority } from './priority';
 import type { PayloadWriter } from '../content/payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
@@ -52,14 +53,22 @@ export interface EnqueuedEmail {
   jobId: string;
 }
 
+export interface EnqueueOptions {
+  /**
+   * `interactive` goes ahead of every bulk e-mail, and within its mailbox takes the next free slot;
+   * `bulk` is for runs (statements, reminders). Default: `interactive` for enqueue(), `bulk` for enqueueMany().
+   */
+  priority?: EmailPriority;
+}
+
 export interface EmailProducer {
   /**
    * Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. Content
    * over the inline limit is written to the payload store first, and removed if the job cannot be added.
    */
-  enqueue(input: EmailInput): Promise<EnqueuedEmail>;
-  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
-  enqueueMany(inputs: EmailInput[]): Promise<EnqueuedEmail[]>;
+  enqueue(input: EmailInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
+  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip; bulk unless told otherwise. */
+  enqueueMany(inputs: EmailInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing. */
   readonly queue: Queue;
@@ -98,6 +107,12 @@ export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageByt
   if (data.idempotencyKey !== undefined) opts.jobId = idempotentJobId(data.accountId, data.idempotencyKey);
   if (data.sendAt !== undefined) opts.delay = Math.max(0, Date.parse(data.sendAt) - now);
   return { name: SEND_EMAIL_JOB_NAME, data, opts };
+}
+
+/** The jobs with the job option that marks their priority (BullMQ acts on it before a worker takes them). */
+function withPriority(jobs: PreparedEmailJob[], priority: EmailPriority): PreparedEmailJob[] {
+  const marked = priorityJobOptions(priority);
+  return jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }));
 }
 
 export function createEmailProducer({
@@ -211,12 +226,12 @@ export function createEmailProducer({
 
   return {
     queue,
-    async enqueue(input) {
-      const [jobId] = await addAll(await prepareAll([input], true));
+    async enqueue(input, { priority = 'interactive' } = {}) {
+      const [jobId] = await addAll(withPriority(await prepareAll([input], true), priority));
       return jobId!;
     },
-    async enqueueMany(inputs) {
-      return addAll(await prepareAll(inputs, false));
+    async enqueueMany(inputs, { priority = 'bulk' } = {}) {
+      return addAll(withPriority(await prepareAll(inputs, false), priority));
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.
