@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
+import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema } from './redis-env';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -17,7 +18,6 @@ export const coreEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
   EMAIL_QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
@@ -49,7 +49,11 @@ export const coreEnvSchema = z.object({
   WORKER_MAX_STALLED_COUNT: nonNegativeInt.default(3),
 });
 
-export const envSchema = coreEnvSchema.extend(flowEnvSchema.shape).extend(opsEnvSchema.shape).extend(credentialsEnvSchema.shape);
+export const envSchema = coreEnvSchema
+  .extend(redisEnvSchema.shape)
+  .extend(flowEnvSchema.shape)
+  .extend(opsEnvSchema.shape)
+  .extend(credentialsEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -63,12 +67,12 @@ export const SECRET_VARIABLES: ReadonlySet<keyof Env> = new Set<keyof Env>([
   'SETTINGS_ENCRYPTION_KEYS',
   'SETTINGS_ENCRYPTION_KEY',
   'SETTINGS_ENCRYPTION_KEY_ID',
+  ...REDIS_SECRET_VARIABLES,
 ]);
 
 const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',
-  REDIS_URL: 'redis://127.0.0.1:6379',
   EMAIL_QUEUE_NAME: 'omikai-email',
   STORE: 'mongodb',
   MONGODB_URI: 'mongodb://127.0.0.1:27017/omikai',
@@ -96,6 +100,7 @@ const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
 /** One example per variable, printed next to its error so the fix is obvious. */
 export const envExamples: Record<keyof Env, string> = {
   ...coreEnvExamples,
+  ...redisEnvExamples,
   ...flowEnvExamples,
   ...opsEnvExamples,
   ...credentialsEnvExamples,

@@ -1,13 +1,14 @@
 // Wires the send pipeline (settings cache, tokens, Graph client, processor) into a running worker.
 // Used by the worker entry point, the demo and the benchmark, so they all run the same code.
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
 import { GraphMailClient } from '../graph/graph-mail-client';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
+import { configuredQueueLayout, queueShards } from '../jobs/queue-shards';
+import { duplicateRedisConnection, type RedisClient } from '../redis/redis-connection';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
@@ -17,15 +18,18 @@ import { createSendEmailProcessor, type SendEmailResult, type SendObserver } fro
 import type { StoreHealth } from './store-guard';
 
 export interface EmailWorkerRuntime {
+  /** The first shard's worker (the only one when the queue is not sharded). */
   worker: Worker<unknown, SendEmailResult>;
+  /** One worker per queue shard: every process consumes every shard. */
+  workers: Worker<unknown, SendEmailResult>[];
   tokens: MsalTokenProvider;
   /** Takes no new jobs, lets in-flight sends finish for up to `timeoutMs`, then stops. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'>;
-  connection: Redis;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
+  connection: RedisClient;
   settings: SettingsStore;
   deliveries: DeliveryStore;
   logger: Logger;
@@ -48,7 +52,7 @@ export function startEmailWorker({
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
   // because the worker's is used for blocking commands.
   // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
-  const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
+  const flowRedis = limits ? duplicateRedisConnection(connection, { enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
     flowRedis && limits
@@ -71,17 +75,23 @@ export function startEmailWorker({
     ...(observer ? { observer } : {}),
     ...(storeHealth ? { storeHealth } : {}),
   });
-  const worker = createEmailWorker(processor, {
-    queueName: config.queueName,
-    connection,
-    concurrency: config.worker.concurrency,
-    fallbackDelayMs: config.worker.retry.baseDelayMs,
-    maxDelayMs: config.worker.retry.maxDelayMs,
-    lockDurationMs: config.worker.lockDurationMs,
-    stalledIntervalMs: config.worker.stalledIntervalMs,
-    maxStalledCount: config.worker.maxStalledCount,
-    logger,
-  });
+  const shards = queueShards(configuredQueueLayout(config));
+  const workers = shards.map(({ name, prefix }) =>
+    createEmailWorker(processor, {
+      queueName: name,
+      prefix,
+      connection,
+      // WORKER_CONCURRENCY is the process's: the shards share it.
+      concurrency: Math.max(1, Math.ceil(config.worker.concurrency / shards.length)),
+      fallbackDelayMs: config.worker.retry.baseDelayMs,
+      maxDelayMs: config.worker.retry.maxDelayMs,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      logger,
+    }),
+  );
+  const worker = workers[0]!;
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> => (closing ??= shutDown(timeoutMs));
@@ -91,17 +101,17 @@ export function startEmailWorker({
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
     });
-    const closed = worker.close().then(() => 'closed' as const);
+    const closed = Promise.all(workers.map((each) => each.close())).then(() => 'closed' as const);
     if ((await Promise.race([closed, deadline])) === 'deadline') {
       logger.warn(
         { timeoutMs },
         'in-flight sends did not finish before the shutdown deadline; stopping anyway (they will be retried as stalled jobs)',
       );
-      await worker.close(true);
+      await Promise.all(workers.map((each) => each.close(true)));
     }
     clearTimeout(timer);
     await flowRedis?.quit();
   }
 
-  return { worker, tokens, close };
+  return { worker, workers, tokens, close };
 }

@@ -1,8 +1,8 @@
 // Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
+import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
@@ -76,7 +76,7 @@ export interface TestPipeline {
   /** The permanent store errors the worker noted (what /readyz reports). */
   storeHealth: StoreHealth;
   /** The worker's Redis connection. */
-  connection: Redis;
+  connection: RedisClient;
   queue: Queue;
   logs: () => string;
   /** Resolves when the job completes or fails for good (retries are waited for). */
@@ -131,7 +131,7 @@ export async function startTestPipeline({
   );
   const deliveries = new MemoryDeliveryStore();
   const flakyDeliveries = new FlakyDeliveryStore(deliveries);
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection({ kind: 'single', url: redisUrl }, 'producer', { maxRetriesPerRequest: null });
   const storeHealth = new StoreHealth();
   const runtime = startEmailWorker({
     config,

@@ -1,7 +1,7 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connection';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
@@ -35,7 +35,7 @@ export interface OpsCliDeps {
 export interface FlowStatusAccess {
   /** FLOW_* of this environment (the workers' own, in their container); undefined when flow control is off. */
   limits: MailboxLimits | undefined;
-  redis(): Redis;
+  redis(): RedisClient;
 }
 
 export type OptionValue = string | boolean | string[] | undefined;
