@@ -54,8 +54,9 @@ function sentinelOptions(target: Extract<RedisTarget, { kind: 'sentinel' }>): Re
     ...(target.sentinelUsername ? { sentinelUsername: target.sentinelUsername } : {}),
     ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
     ...(target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
-    // Sentinels announce a switch at once; without this the client learns of it only when the old master stops answering.
-    failoverDetector: true,
+    // No failoverDetector: its disconnect on +switch-master, arriving while the client is reconnecting
+    // through the Sentinels, ends the client for good. A dead master is noticed by its closed
+    // connection; a demoted live one by the READONLY answer to the next write.
     reconnectOnError: reconnectOnReadonly,
   };
 }

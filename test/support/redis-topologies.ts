@@ -66,6 +66,11 @@ export interface TestSentinelSet {
   currentMasterPort(): number;
   /** SIGKILLs the current master; resolves when the Sentinels have promoted the replica. */
   killMaster(): Promise<{ killedPort: number; newMasterPort: number }>;
+  /**
+   * Starts a killed node again on its port, as a replica of the current master (as an orchestrator
+   * restarting it would, and as the Sentinels would reconfigure it); resolves once it is in sync.
+   */
+  restartAsReplica(port: number): Promise<void>;
   /** Every pid started, to check at the end that none is left running. */
   readonly pids: number[];
   stop(): Promise<void>;
@@ -154,6 +159,12 @@ export async function startSentinelSet({ replicas = 1, downAfterMs = 1000 } = {}
       const newMasterPort = currentMasterPort();
       await until('the new master accepting writes', () => redisCli(newMasterPort, 'INFO', 'replication').includes('role:master'), 15_000);
       return { killedPort, newMasterPort };
+    },
+    async restartAsReplica(port) {
+      const masterPort = currentMasterPort();
+      const before = replicasOnline(masterPort);
+      nodes.push(await startRedisServer([...DATA_NODE_ARGS, '--replicaof', HOST, String(masterPort)], port));
+      await until('the restarted node in sync', () => replicasOnline(masterPort) > before, 30_000);
     },
     stop: stopAll,
   };

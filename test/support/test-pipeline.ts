@@ -173,6 +173,7 @@ export async function startTestPipeline({
   const queueEvents = producer.queues.map(
     (queue, index) => new QueueEvents(queue.name, { connection: eventConnections[index]!, prefix: queue.opts.prefix }),
   );
+  for (const events of queueEvents) events.on('error', () => {});
   await Promise.all([...runtime.workers.map((worker) => worker.waitUntilReady()), ...queueEvents.map((events) => events.waitUntilReady())]);
   /** The shard queue holding a job, and its events. */
   const locate = async (jobId: string) => {
