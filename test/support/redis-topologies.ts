@@ -176,6 +176,8 @@ export interface TestCluster {
   ports: number[];
   /** SIGKILLs the master owning `slot`; resolves when its replica has taken over and the cluster is ok. */
   killMasterOfSlot(slot: number): Promise<{ killedPort: number; newMasterPort: number }>;
+  /** Starts a killed node again from its nodes.conf: it rejoins as a replica of the node that took over; resolves once in sync. */
+  restartNode(port: number): Promise<void>;
   readonly pids: number[];
   stop(): Promise<void>;
 }
@@ -205,25 +207,21 @@ export async function startCluster({ masters = 3, replicasPerMaster = 0, nodeTim
     rmSync(dir, { recursive: true, force: true });
   };
   const taken = new Set<number>();
+  const nodeArgs = (port: number) => [
+    ...DATA_NODE_ARGS,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    join(dir, `nodes-${port}.conf`),
+    '--cluster-node-timeout',
+    String(nodeTimeoutMs),
+    '--dir',
+    dir,
+  ];
   try {
     for (let i = 0; i < masters * (1 + replicasPerMaster); i += 1) {
       const port = await freeClusterPort(taken);
-      nodes.push(
-        await startRedisServer(
-          [
-            ...DATA_NODE_ARGS,
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            join(dir, `nodes-${port}.conf`),
-            '--cluster-node-timeout',
-            String(nodeTimeoutMs),
-            '--dir',
-            dir,
-          ],
-          port,
-        ),
-      );
+      nodes.push(await startRedisServer(nodeArgs(port), port));
     }
     const created = spawnSync(
       'redis-cli',
@@ -276,6 +274,14 @@ export async function startCluster({ masters = 3, replicasPerMaster = 0, nodeTim
         30_000,
       );
       return { killedPort: killedPort!, newMasterPort: newMasterPort! };
+    },
+    async restartNode(port) {
+      nodes.push(await startRedisServer(nodeArgs(port), port));
+      await until(
+        'the restarted node in sync as a replica',
+        () => /role:slave[\s\S]*master_link_status:up/.test(redisCli(port, 'INFO', 'replication')),
+        30_000,
+      );
     },
     stop: stopAll,
   };
