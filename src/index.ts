@@ -22,5 +22,6 @@ export { emailJobJsonSchema } from './jobs/json-schema';
 export type { DeliveryRecord, DeliveryStatus, DeliveryQuery } from './delivery/delivery-store';
 export type { Failure, FailureCategory } from './delivery/failure';
 export { encryptSecret } from './secrets/encrypted-secret';
+export type { SecretBinding } from './secrets/encrypted-secret';
 export { testConnection } from './diagnostics/connection-test';
 export type { ConnectionReport, ConnectionStep, ConnectionTestInput, ConnectionTestDeps } from './diagnostics/connection-test';

@@ -27,7 +27,7 @@ const emailAddress = z
   .object({
     // The HTML5 (browser) rule: what people type in forms, which the ERP's forms check too.
     address: z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320),
-    name: z.string().max(256).optional(),
+    name: z.string().max(256).overwrite(controlCharactersAsSpaces).optional(),
   })
   .strict();
 
