@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the on-call CLI (`npm run ops -- …`, or the omikai-ops bin): opens what the command needs, exits with its code.
 import type { Queue } from 'bullmq';
+import { shardedQueueView, type CliQueue } from '../src/ops/cli/sharded-queue';
 import type { Logger } from 'pino';
 import { loadStoreOptionalConfig, requireStore, type StoreOptionalConfig } from '../config/load-config';
 import { configuredQueueLayout, openShardQueues } from '../src/jobs/queue-shards';
@@ -17,7 +18,8 @@ async function main(): Promise<number> {
   // Audit lines are written whatever LOG_LEVEL says: who cancelled or retried what must not depend on it.
   const audit = loggerAuditLog(createLogger({ level: 'info', name: 'ops-audit' }, process.stderr));
   let connection: RedisClient | undefined;
-  let queue: Queue | undefined;
+  let queues: Queue[] | undefined;
+  let queue: CliQueue | undefined;
   let stores: Promise<Stores> | undefined;
   const configured = () => (config ??= loadStoreOptionalConfig());
   const openStoresOnce = () => {
@@ -48,9 +50,9 @@ async function main(): Promise<number> {
     return await runOpsCli(process.argv.slice(2), {
       queue: () => {
         if (!queue) {
-          // Sharded queues: the commands read the first shard (docs/scaling.md).
-          queue = openShardQueues(configuredQueueLayout(configured()), connect())[0]!;
-          queue.on('error', () => {}); // reported once by the connection's 'end' handler above
+          queues = openShardQueues(configuredQueueLayout(configured()), connect());
+          for (const each of queues) each.on('error', () => {}); // reported once by the connection's 'end' handler above
+          queue = shardedQueueView(queues, configured().queueName);
         }
         return queue;
       },
@@ -64,7 +66,7 @@ async function main(): Promise<number> {
       audit,
     });
   } finally {
-    await queue?.close();
+    await Promise.all((queues ?? []).map((each) => each.close()));
     await connection?.quit().catch(() => undefined);
     await (await stores?.catch(() => undefined))?.close();
   }

@@ -1,11 +1,11 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
-import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../redis/redis-connection';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
 import type { SettingsSecretsAccess } from './settings-command';
+import type { CliQueue } from './sharded-queue';
 
 export interface CliIo {
   /** Results: text for people, or one JSON document with --json. */
@@ -16,8 +16,11 @@ export interface CliIo {
 }
 
 export interface OpsCliDeps {
-  /** The e-mail queue; created on first use so commands that need no Redis do not connect (ConfigError when REDIS_URL is bad). */
-  queue(): Queue;
+  /**
+   * The e-mail queue (every shard of it, as one); created on first use so commands that need no Redis
+   * do not connect (ConfigError when REDIS_URL is bad).
+   */
+  queue(): CliQueue;
   /** The delivery store, opened on first use; rejects with a StoreNotConfiguredError when none is configured. */
   deliveries(): Promise<CancelDeliveries>;
   /** The settings store's secrets and the configured keys, for `settings reencrypt` (same rejection). */

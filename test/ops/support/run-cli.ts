@@ -1,6 +1,6 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
-import type { Queue } from 'bullmq';
+import type { CliQueue } from '../../../src/ops/cli/sharded-queue';
 import type { RedisClient as Redis } from '../../../src/redis/redis-connection';
 import type { MailboxLimits } from '../../../src/flow/flow-policy';
 import type { AuditEntry } from '../../../src/ops/audit-log';
@@ -43,7 +43,7 @@ export async function runCli(
     actor = 'oncall@ops-host',
     flow,
   }: {
-    queue?: Queue;
+    queue?: CliQueue;
     deliveries?: CancelDeliveries;
     now?: number;
     stdin?: string;
