@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
-import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema } from './redis-env';
+import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema, redisUrlSchema } from './redis-env';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -18,6 +18,7 @@ export const coreEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  REDIS_URL: redisUrlSchema,
   EMAIL_QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
@@ -73,6 +74,7 @@ export const SECRET_VARIABLES: ReadonlySet<keyof Env> = new Set<keyof Env>([
 const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',
+  REDIS_URL: 'redis://127.0.0.1:6379',
   EMAIL_QUEUE_NAME: 'omikai-email',
   STORE: 'mongodb',
   MONGODB_URI: 'mongodb://127.0.0.1:27017/omikai',

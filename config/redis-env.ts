@@ -6,9 +6,12 @@ import type { RedisHostPort, RedisTarget } from '../src/redis/redis-connection';
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+/** Unset (or empty) means redis://127.0.0.1:6379 unless REDIS_SENTINELS or REDIS_CLUSTER_NODES is set. In the core schema, first among the queue's variables. */
+export const redisUrlSchema = optionalString.pipe(
+  z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+);
+
 export const redisEnvSchema = z.object({
-  // Unset (or empty) means redis://127.0.0.1:6379 unless REDIS_SENTINELS or REDIS_CLUSTER_NODES is set.
-  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   REDIS_SENTINELS: optionalString,
   REDIS_SENTINEL_MASTER: optionalString,
   REDIS_SENTINEL_USERNAME: optionalString,
@@ -22,10 +25,9 @@ export const redisEnvSchema = z.object({
   ENQUEUE_REPLICATION_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
 });
 
-export type RedisEnv = z.infer<typeof redisEnvSchema>;
+export type RedisEnv = z.infer<typeof redisEnvSchema> & { REDIS_URL?: string | undefined };
 
-export const redisEnvExamples: Record<keyof RedisEnv, string> = {
-  REDIS_URL: 'redis://127.0.0.1:6379',
+export const redisEnvExamples: Record<keyof z.infer<typeof redisEnvSchema>, string> = {
   REDIS_SENTINELS: 'sentinel-1:26379,sentinel-2:26379,sentinel-3:26379',
   REDIS_SENTINEL_MASTER: 'omikai',
   REDIS_SENTINEL_USERNAME: 'sentinel-user',
