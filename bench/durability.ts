@@ -1,6 +1,9 @@
 // `npm run bench:durability`: what a replicated enqueue (ENQUEUE_DURABILITY=replicated, Redis WAIT for
 // one replica) costs against an acknowledged one, on a master and one replica of real redis-server
 // processes: latency of one enqueue at a time, and throughput with many enqueues in flight.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createEmailProducer, type EmailProducer } from '../src/jobs/producer';
@@ -39,8 +42,10 @@ async function measure(producer: EmailProducer, offset: number, count: number, i
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { count: { type: 'string', default: '2000' } } });
   const count = Number(values.count);
-  const master = await startRedisServer(['--repl-diskless-sync-delay', '0']);
-  const replica = await startRedisServer(['--replicaof', '127.0.0.1', String(master.port)]);
+  // The replica stores the master's snapshot in its --dir: a temporary one, not the working directory.
+  const dir = mkdtempSync(join(tmpdir(), 'omikai-durability-'));
+  const master = await startRedisServer(['--repl-diskless-sync-delay', '0', '--dir', dir]);
+  const replica = await startRedisServer(['--dir', dir, '--replicaof', '127.0.0.1', String(master.port)]);
   const rows: string[] = [];
   const results: Record<string, unknown> = {};
   try {
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
   } finally {
     await replica.stop();
     await master.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
   console.log(`Enqueue cost, ${count} e-mails per row, master + 1 replica on loopback (one producer connection):`);
   for (const row of rows) console.log(`  ${row}`);

@@ -1,7 +1,7 @@
 // Throwaway Redis Sentinel sets and Redis Clusters of real redis-server processes on loopback ports,
 // for tests and chaos runs: started here, stopped and their directories removed by stop().
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,9 +93,14 @@ export async function startSentinelSet({ replicas = 1, downAfterMs = 1000 } = {}
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startRedisServer(DATA_NODE_ARGS);
+    // A replica stores the master's snapshot in its --dir: the set's own directory, never the caller's.
+    const master = await startRedisServer([...DATA_NODE_ARGS, '--dir', dir]);
     nodes.push(master);
-    for (let i = 0; i < replicas; i += 1) nodes.push(await startRedisServer([...DATA_NODE_ARGS, '--replicaof', HOST, String(master.port)]));
+    for (let i = 0; i < replicas; i += 1) {
+      const replicaDir = join(dir, `replica-${i}`);
+      mkdirSync(replicaDir);
+      nodes.push(await startRedisServer([...DATA_NODE_ARGS, '--dir', replicaDir, '--replicaof', HOST, String(master.port)]));
+    }
     await until('the replicas in sync', () => replicasOnline(master.port) === replicas, 15_000);
     const taken = new Set<number>();
     for (let i = 0; i < 3; i += 1) {
@@ -163,7 +168,9 @@ export async function startSentinelSet({ replicas = 1, downAfterMs = 1000 } = {}
     async restartAsReplica(port) {
       const masterPort = currentMasterPort();
       const before = replicasOnline(masterPort);
-      nodes.push(await startRedisServer([...DATA_NODE_ARGS, '--replicaof', HOST, String(masterPort)], port));
+      const restartDir = join(dir, `restarted-${port}`);
+      mkdirSync(restartDir, { recursive: true });
+      nodes.push(await startRedisServer([...DATA_NODE_ARGS, '--dir', restartDir, '--replicaof', HOST, String(masterPort)], port));
       await until('the restarted node in sync', () => replicasOnline(masterPort) > before, 30_000);
     },
     stop: stopAll,
