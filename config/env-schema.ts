@@ -1,6 +1,7 @@
 // The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
 import { z } from 'zod';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
+import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
 import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema, redisUrlSchema } from './redis-env';
@@ -54,7 +55,8 @@ export const envSchema = coreEnvSchema
   .extend(redisEnvSchema.shape)
   .extend(flowEnvSchema.shape)
   .extend(opsEnvSchema.shape)
-  .extend(credentialsEnvSchema.shape);
+  .extend(credentialsEnvSchema.shape)
+  .extend(draftsEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -106,4 +108,5 @@ export const envExamples: Record<keyof Env, string> = {
   ...flowEnvExamples,
   ...opsEnvExamples,
   ...credentialsEnvExamples,
+  ...draftsEnvExamples,
 };

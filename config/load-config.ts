@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
 import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
 import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
+import { readDraftsConfig, type DraftsConfig } from './drafts-env';
 import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
 import { readFlowConfig, type FlowConfig } from './flow-env';
 import { readOpsConfig, type OpsConfig } from './ops-env';
@@ -31,6 +32,7 @@ export interface Config {
   flow: FlowConfig;
   ops: OpsConfig;
   credentials: CredentialsConfig;
+  drafts: DraftsConfig;
 }
 
 export class ConfigError extends Error {
@@ -138,6 +140,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   const flow = readFlowConfig(e, problems);
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
+  const drafts = readDraftsConfig(e, problems);
   const config = {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -170,6 +173,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
     flow,
     ops,
     credentials,
+    drafts,
   };
   return { config, storeProblems, problems };
 }

@@ -61,10 +61,28 @@ const SAMPLES: { label: string; email: EmailJobInput }[] = [
     email: { accountId: 'acc-demo', to: [{ address: 'customer@example.com' }], subject: 'Reminder', text: 'Friendly reminder.' },
   },
   {
+    label: 'a 20 MB drawing, sent through a draft (account in auto mode: over 4 MB goes as a draft)',
+    email: {
+      accountId: 'acc-drafts',
+      to: [{ address: 'site-manager@example.com' }],
+      subject: 'Drawings rev. C',
+      text: 'The full drawing set is attached.',
+      attachments: [
+        { name: 'drawings-rev-c.pdf', contentType: 'application/pdf', contentBase64: demoFile(20 * 1024 * 1024).toString('base64') },
+      ],
+    },
+  },
+  {
     label: 'sender outside the Exchange application access policy',
     email: { accountId: 'acc-restricted', to: [{ address: 'customer@example.com' }], subject: 'Order confirmation', text: 'Thanks.' },
   },
 ];
+
+/** Bytes that stand in for a large PDF (a repeated pattern, so the demo needs no file). */
+function demoFile(bytes: number): Buffer {
+  const pattern = Buffer.from('%PDF-1.7 demo drawing page\n');
+  return Buffer.alloc(bytes, pattern);
+}
 
 async function redisReachable(url: string): Promise<boolean> {
   const client = createRedisConnection({ kind: 'single', url: url }, 'producer', {
@@ -108,6 +126,8 @@ async function main(): Promise<void> {
       EMAIL_QUEUE_NAME: queueName,
       MS_GRAPH_BASE_URL: simulator.url,
       MS_LOGIN_BASE_URL: simulator.url,
+      // Upload sessions point to the simulator's own upload host; the worker refuses any other.
+      MS_UPLOAD_BASE_URL: simulator.uploadUrl,
       NODE_EXTRA_CA_CERTS: simulator.certPath,
       RETRY_BASE_DELAY_MS: '500',
       WORKER_METRICS_PORT: '0', // a demo must not collide with a worker already serving /metrics here
@@ -116,7 +136,8 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
+  // The draft-mode account takes e-mails over sendMail's 4 MB, up to its own limit.
+  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 40 * 1024 * 1024 });
   const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   try {
     simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1', mailbox: 'info@contoso.example' });
@@ -134,6 +155,11 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nThe simulator accepted ${simulator.sent.length} message(s), answered ${simulator.stats.sendMailRequests} sendMail request(s) and ${simulator.stats.tokenRequests} token request(s).`,
+    );
+    const { stats } = simulator;
+    console.log(
+      `Draft mode: ${stats.draftsSent} draft sent; ${(stats.uploadBytes / 1048576).toFixed(1)} MB uploaded in ${stats.uploadRequests} ranges ` +
+        `(each under 4 MB, in order) to the upload host ${simulator.uploadUrl}, which saw ${stats.uploadAuthorizationHeaders} Authorization header(s).`,
     );
   } finally {
     worker.kill('SIGTERM');

@@ -8,6 +8,9 @@ import { configuredQueueLayout, openShardQueues } from '../src/jobs/queue-shards
 import { createLogger } from '../src/logging/logger';
 import { loggerAuditLog } from '../src/ops/audit-log';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
+import { GraphDraftClient } from '../src/graph/draft-client';
+import { MsalTokenProvider } from '../src/graph/token-provider';
+import { resolveSender } from '../src/settings/resolve-sender';
 import { openStores, type Stores } from '../src/storage/open-stores';
 import { createRedisConnection, type RedisClient } from '../src/redis/redis-connection';
 
@@ -62,6 +65,26 @@ async function main(): Promise<number> {
         keyring: configured().credentials.keyring,
       }),
       flow: () => ({ limits: configured().flow.limits, redis: connect }),
+      drafts: async () => {
+        const { settings } = await openStoresOnce();
+        const current = configured();
+        const tokens = new MsalTokenProvider({ cloud: current.cloud, logger: logger!, timeoutMs: current.worker.sendTimeoutMs });
+        const graph = new GraphDraftClient({
+          graphBaseUrl: current.cloud.graphBaseUrl,
+          cloud: current.cloud.cloud,
+          timeoutMs: current.worker.sendTimeoutMs,
+        });
+        return {
+          graph,
+          sweepAgeMs: current.drafts.sweepAgeMs,
+          routeFor: async (accountId: string, mailbox?: string) => {
+            const account = await settings.findAccount(accountId);
+            const route = resolveSender({ accountId, account, user: null, graphProviderValue: current.settings.shape.graphProviderValue });
+            const { accessToken } = await tokens.getAccessToken(route.credentials);
+            return { route: mailbox ? { ...route, sender: mailbox } : route, accessToken };
+          },
+        };
+      },
       io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
       audit,
     });

@@ -9,7 +9,7 @@ import { SETUP_STEPS } from './setup-fixes';
 import type { AppTokenClaims } from '../graph/token-claims';
 
 export type StepStatus = 'ok' | 'warning' | 'failed' | 'skipped';
-export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'test-send';
+export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'send-mode' | 'test-send';
 
 export interface ConnectionStep {
   step: StepId;
@@ -32,6 +32,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   expiry: 'Secret or certificate is not about to expire',
   token: 'Microsoft Entra issues a token',
   permissions: 'Token carries the Mail.Send application role',
+  'send-mode': 'Send mode (sendMail or draft) works for the sender',
   'test-send': 'Test message is accepted by Graph',
 };
 

@@ -8,7 +8,8 @@ export const EMAIL_JOB_SCHEMA_VERSION = 1;
 export const MAX_RECIPIENTS = 500;
 export const MAX_CUSTOM_HEADERS = 5;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Without a repeated group: the regex engine recursed per group and overflowed its stack on a few MB. */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * C0 controls (CR, LF, tab, NUL, ESC…), DEL and C1 controls. In a header or a content type they can
@@ -37,7 +38,10 @@ const attachment = z
   .object({
     name: z.string().min(1).max(255).overwrite(controlCharactersAsSpaces),
     contentType: z.string().min(1).max(255).regex(NO_CONTROL_CHARACTER, NO_CONTROL_CHARACTERS),
-    contentBase64: z.string().regex(BASE64, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
+    contentBase64: z
+      .string()
+      .regex(BASE64, { error: 'must be base64 (A-Z a-z 0-9 + / with = padding)', abort: true })
+      .refine((value) => value.length % 4 === 0, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
     contentId: z.string().max(255).optional(),
     isInline: z.boolean().optional(),
   })
@@ -131,15 +135,17 @@ function isWellFormedText(value: string): boolean {
  * The producer's extra check: the whole Graph request must stay under 4 MB. The worker does not
  * repeat it (Graph answers 413, classified as too-large), which keeps serialisation off its hot path.
  */
-export function graphRequestSizeProblem(job: EmailJob): FieldProblem | undefined {
-  if (sendMailBodyUpperBoundBytes(job) <= MAX_SEND_MAIL_REQUEST_BYTES) return undefined;
+export function graphRequestSizeProblem(job: EmailJob, maxBytes = MAX_SEND_MAIL_REQUEST_BYTES): FieldProblem | undefined {
+  if (sendMailBodyUpperBoundBytes(job) <= maxBytes) return undefined;
   const bytes = sendMailBodyBytes(buildSendMailBody(job));
-  if (bytes <= MAX_SEND_MAIL_REQUEST_BYTES) return undefined;
+  if (bytes <= maxBytes) return undefined;
+  const limit =
+    maxBytes === MAX_SEND_MAIL_REQUEST_BYTES ? '4 MB' : `${(maxBytes / 1_000_000).toFixed(1)} MB (the producer's maxMessageBytes)`;
   return {
     path: 'attachments',
     message:
-      `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is 4 MB ` +
-      '(about 3 MB of attachments, as base64 adds a third): send large files as links',
+      `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is ${limit} ` +
+      '(as base64 adds a third to attachments): send large files as links, or use draft sending (microsoftGraph.sendMode)',
   };
 }
 

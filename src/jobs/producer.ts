@@ -47,6 +47,12 @@ export interface EmailProducerOptions {
   /** How long enqueue() waits for Redis before it throws QueueUnavailableError (default 5 s). */
   enqueueTimeoutMs?: number;
   jobOptions?: Pick<JobsOptions, 'attempts' | 'removeOnComplete' | 'removeOnFail' | 'priority'>;
+  /**
+   * The largest e-mail enqueue() takes, in bytes of the Graph request (default 4 MB: one sendMail).
+   * Accounts in draft or auto mode send larger ones: set the accounts' maximum send size (e.g.
+   * 35 MB, Exchange's default); the worker checks each e-mail against its own account's limit.
+   */
+  maxMessageBytes?: number;
   now?: () => number;
 }
 
@@ -91,9 +97,9 @@ export interface PreparedEmailJob {
 }
 
 /** Validates an e-mail and turns it into a BullMQ job; throws only EmailJobValidationError. */
-export function prepareEmailJob(input: EmailJobInput, now: number): PreparedEmailJob {
+export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageBytes?: number): PreparedEmailJob {
   const data = parseEmailJob({ ...input, schemaVersion: EMAIL_JOB_SCHEMA_VERSION });
-  const tooLarge = graphRequestSizeProblem(data);
+  const tooLarge = graphRequestSizeProblem(data, maxMessageBytes);
   if (tooLarge) throw new EmailJobValidationError([tooLarge]);
   const opts: JobsOptions = {};
   if (data.idempotencyKey !== undefined) opts.jobId = idempotentJobId(data.accountId, data.idempotencyKey);
@@ -110,6 +116,7 @@ export function createEmailProducer({
   replicationTimeoutMs = 2_000,
   jobOptions,
   enqueueTimeoutMs = 5_000,
+  maxMessageBytes,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
   if (!connection === !redis) throw new TypeError('createEmailProducer needs exactly one of connection and redis');
@@ -156,7 +163,7 @@ export function createEmailProducer({
     queue,
     queues,
     async enqueue(input) {
-      const job = prepareEmailJob(input, now());
+      const job = prepareEmailJob(input, now(), maxMessageBytes);
       const target = queueFor(job);
       const added = await withinTimeout(
         target.add(job.name, job.data, job.opts).then(async (added) => (await confirmReplicated(target, [added.id!]), added)),
@@ -169,7 +176,7 @@ export function createEmailProducer({
       const at = now();
       inputs.forEach((input, index) => {
         try {
-          jobs.push(prepareEmailJob(input, at));
+          jobs.push(prepareEmailJob(input, at, maxMessageBytes));
         } catch (err: unknown) {
           if (!(err instanceof EmailJobValidationError)) throw err;
           problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));

@@ -90,6 +90,7 @@ export async function recordSent(
   { jobId, email, number: attemptNumber, clientRequestId, startedAtMs }: AttemptState,
   route: SendRoute,
   graphRequestId?: string,
+  { confirmedBy, ...messageIds }: { graphMessageId?: string; internetMessageId?: string; confirmedBy?: string } = {},
 ): Promise<SendEmailResult> {
   const { now } = deps;
   const outcome = {
@@ -99,6 +100,7 @@ export async function recordSent(
     senderFallbackReason: route.fallbackReason,
     ...(graphRequestId ? { graphRequestId } : {}),
     clientRequestId,
+    ...messageIds,
   };
   deps.observer?.onAttempt({ jobId, accountId: email.accountId, sender: route.sender, outcome: 'sent', durationMs: now() - startedAtMs });
   deps.logger.info(
@@ -109,6 +111,7 @@ export async function recordSent(
       graphRequestId,
       attempt: attemptNumber,
       durationMs: now() - startedAtMs,
+      ...(confirmedBy ? { confirmedBy } : {}),
     },
     'e-mail sent',
   );

@@ -4,7 +4,9 @@ import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
+import { GraphDraftClient } from '../graph/draft-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
+import { RedisUploadBudget } from '../flow/upload-budget';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
 import { configuredQueueLayout, queueShards } from '../jobs/queue-shards';
@@ -28,7 +30,9 @@ export interface EmailWorkerRuntime {
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> & {
+    redis: Pick<Config['redis'], 'shards' | 'target'>;
+  };
   connection: RedisClient;
   settings: SettingsStore;
   deliveries: DeliveryStore;
@@ -58,6 +62,14 @@ export function startEmailWorker({
     flowRedis && limits
       ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
       : undefined;
+  const uploads = flowRedis ? new RedisUploadBudget(flowRedis, config.drafts.uploadBudget, flowKeyPrefix(config.queueName)) : undefined;
+  const fetchImpl = createHttpsFetch({ maxSockets: config.worker.concurrency });
+  const draftGraph = new GraphDraftClient({
+    graphBaseUrl: config.cloud.graphBaseUrl,
+    cloud: config.cloud.cloud,
+    timeoutMs: config.worker.sendTimeoutMs,
+    fetch: fetchImpl,
+  });
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
@@ -66,8 +78,15 @@ export function startEmailWorker({
       graphBaseUrl: config.cloud.graphBaseUrl,
       cloud: config.cloud.cloud,
       timeoutMs: config.worker.sendTimeoutMs,
-      fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+      fetch: fetchImpl,
     }),
+    drafts: {
+      graph: draftGraph,
+      confirmWindowMs: config.drafts.confirmWindowMs,
+      confirmIntervalMs: config.drafts.confirmIntervalMs,
+      ...(config.drafts.uploadBaseUrl ? { uploadOrigin: config.drafts.uploadBaseUrl } : {}),
+    },
+    ...(uploads ? { uploads } : {}),
     deliveries,
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,

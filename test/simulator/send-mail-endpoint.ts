@@ -22,7 +22,7 @@ const GRAPH_RESOURCES = [
 ];
 
 /** How a sendMail ends, decided first and written after the configured latency. */
-type SendMailOutcome =
+export type SendMailOutcome =
   | { kind: 'accepted'; release?: () => void }
   | { kind: 'error'; error: GraphError; headers?: Record<string, string>; recorded?: boolean; release?: () => void }
   | { kind: 'reset' }
@@ -156,7 +156,8 @@ async function acceptMessage(
   return { kind: 'accepted' };
 }
 
-function authenticate(
+/** The caller's app token, checked as Graph checks it; the failure is the 401 to answer. */
+export function authenticate(
   exchange: Exchange,
   state: SimulatorState,
 ): { ok: true; claims: AccessTokenClaims } | { ok: false; outcome: SendMailOutcome } {

@@ -19,14 +19,22 @@ export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const CLIENT = { clientId: 'c0000000-0000-4000-8000-000000000001', clientSecret: 'test-secret-Value~s3cr3t' };
 export const CLIENT_WITHOUT_MAIL_SEND = { clientId: 'c0000000-0000-4000-8000-000000000002', clientSecret: 'no-mail-send-secret' };
 export const CLIENT_WITH_EXPIRED_SECRET = { clientId: 'c0000000-0000-4000-8000-000000000003', clientSecret: 'expired-secret' };
+/** Mail.Send only: draft sending (Mail.ReadWrite) is refused. */
+export const CLIENT_SEND_ONLY = { clientId: 'c0000000-0000-4000-8000-000000000004', clientSecret: 'send-only-secret' };
 
 export const PIPELINE_TENANTS: SimulatorTenant[] = [
   {
     tenantId: TENANT_ID,
     domains: ['contoso.example'],
-    clients: [CLIENT, { ...CLIENT_WITHOUT_MAIL_SEND, roles: [] }, { ...CLIENT_WITH_EXPIRED_SECRET, secretExpired: true }],
+    clients: [
+      { ...CLIENT, roles: ['Mail.Send', 'Mail.ReadWrite'] },
+      { ...CLIENT_WITHOUT_MAIL_SEND, roles: [] },
+      { ...CLIENT_WITH_EXPIRED_SECRET, secretExpired: true },
+      { ...CLIENT_SEND_ONLY, roles: ['Mail.Send'] },
+    ],
     mailboxes: [
       { address: 'info@contoso.example' },
+      ...[1, 2, 3, 4, 5].map((n) => ({ address: `sales${n}@contoso.example` })),
       { address: 'anna@contoso.example' },
       { address: 'blocked@contoso.example', blockedByPolicy: true },
       { address: 'inactive@contoso.example', notEnabledForRest: true },

@@ -4,6 +4,7 @@ import type { RedisClient } from '../../redis/redis-connection';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
+import type { DraftsAccess } from './drafts-command';
 import type { SettingsSecretsAccess } from './settings-command';
 import type { CliQueue } from './sharded-queue';
 
@@ -27,6 +28,8 @@ export interface OpsCliDeps {
   settingsSecrets(): Promise<SettingsSecretsAccess>;
   /** Flow control's state (the queue's Redis, connected on first use) and the limits the workers run with. */
   flow(): FlowStatusAccess;
+  /** Graph access for `drafts clean`: the settings store, tokens and the draft client (same rejection as deliveries). */
+  drafts(): Promise<DraftsAccess>;
   io: CliIo;
   /** Where cancel and retry record who did what (audit lines). */
   audit: AuditLog;
