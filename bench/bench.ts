@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server';
 import { startSimulatorProcess } from './simulator-process';
+import { DirectoryPayloadStore } from '../src/content/directory-payload-store';
+import { runContentEnqueue, runContentFootprint, withAttachment } from './content';
 import {
   runBare,
   runBareHttps,
@@ -48,6 +50,8 @@ async function main(): Promise<void> {
       flow: { type: 'string', default: 'on' },
       // Also measure the pipeline with each of our optional parts left out, in the same run.
       breakdown: { type: 'boolean', default: false },
+      // E-mails of the content scenarios (one 1 MB attachment each, through the payload store).
+      'content-jobs': { type: 'string', default: '5000' },
     },
   });
   const jobs = Number(values.jobs);
@@ -82,6 +86,8 @@ async function main(): Promise<void> {
       correlation: { documentType: 'invoice', documentId: '1042' },
     },
   };
+  ctx.payloads = new DirectoryPayloadStore(join(workDir, 'content'));
+  ctx.resetSimulator = () => simulator.reset();
   const queue = () => `bench-${randomUUID()}`;
   try {
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
@@ -147,6 +153,20 @@ async function main(): Promise<void> {
       addBulkSeconds: Math.min(...enqueueRounds.map((r) => r.addBulkSeconds)),
     };
 
+    // Content out of Redis: Redis bytes per job with a 1 MB attachment and without, and enqueue with 100 KB.
+    const contentJobs = Number(values['content-jobs']);
+    const payloads = ctx.payloads;
+    const withMb = await runContentFootprint(ctx, queue(), contentJobs, withAttachment(ctx.email, 1024 * 1024), payloads);
+    await simulator.reset();
+    const withoutAttachment = await runContentFootprint(ctx, queue(), contentJobs, ctx.email, payloads);
+    await simulator.reset();
+    // The inline limit's reason: small e-mails sent with their content in the store (inline limit 0).
+    const smallOffloaded = await runContentFootprint(ctx, queue(), Math.min(jobs, 5000), ctx.email, payloads, 0);
+    await simulator.reset();
+    const smallInline = await runContentFootprint(ctx, queue(), Math.min(jobs, 5000), ctx.email, payloads);
+    await simulator.reset();
+    const contentEnqueue = await runContentEnqueue(ctx, queue(), Math.min(jobs, 2000), withAttachment(ctx.email, 100 * 1024), payloads);
+
     const cpu = { bare: leastCpu(bareRounds), bareHttps: leastCpu(bareHttpsRounds), pipeline: leastCpu(pipelineRounds) };
     const breakdown = (values.breakdown ? variants : []).map(({ key, label, rounds: variantRounds }) => {
       const result = best(variantRounds);
@@ -191,6 +211,22 @@ async function main(): Promise<void> {
       ['worker RSS before → after', `${round(pipeline.rssBeforeMb, 0)} → ${round(pipeline.rssAfterMb, 0)} MB`],
       ['worker live heap growth (after GC)', `${round(pipeline.heapGrowthMb, 1)} MB`],
       ['Redis used_memory after pipeline', `${round(redisAfterPipelineMb, 1)} MB`],
+      [
+        `Redis bytes per job, 1 MB attachment (${contentJobs})`,
+        `${withMb.redisBytesPerWaitingJob} waiting, ${withMb.redisBytesPerCompletedJob} completed, ${round(withMb.jobsPerSec, 0)} jobs/s`,
+      ],
+      [
+        `Redis bytes per job, no attachment (${contentJobs})`,
+        `${withoutAttachment.redisBytesPerWaitingJob} waiting, ${withoutAttachment.redisBytesPerCompletedJob} completed`,
+      ],
+      [
+        'small e-mails: content inline / in the store',
+        `${round(smallInline.jobsPerSec, 0)} / ${round(smallOffloaded.jobsPerSec, 0)} jobs/s`,
+      ],
+      [
+        'enqueue 100 KB attachments: store / inline',
+        `${round(contentEnqueue.enqueueManySeconds, 2)} s / ${round(contentEnqueue.addBulkInlineSeconds, 2)} s (addBulk)`,
+      ],
     ];
     for (const [name, value] of rows) console.log(`${name.padEnd(44)} ${value}`);
 
@@ -212,6 +248,16 @@ async function main(): Promise<void> {
         heapGrowthMb: round(pipeline.heapGrowthMb, 1),
         cpuMicrosPerJob: { bare: round(cpu.bare, 0), bareHttps: round(cpu.bareHttps, 0), pipeline: round(cpu.pipeline, 0) },
         redisUsedMemoryMb: round(redisAfterPipelineMb, 1),
+        contentJobs,
+        redisBytesPerWaitingJob: withMb.redisBytesPerWaitingJob,
+        redisBytesPerCompletedJob: withMb.redisBytesPerCompletedJob,
+        redisBytesPerCompletedJobWithoutAttachment: withoutAttachment.redisBytesPerCompletedJob,
+        redisBytesPerWaitingJobWithoutAttachment: withoutAttachment.redisBytesPerWaitingJob,
+        oneMbAttachmentJobsPerSec: round(withMb.jobsPerSec, 0),
+        smallInlineJobsPerSec: round(smallInline.jobsPerSec, 0),
+        smallOffloadedJobsPerSec: round(smallOffloaded.jobsPerSec, 0),
+        enqueue100KbStoreSeconds: round(contentEnqueue.enqueueManySeconds, 2),
+        addBulk100KbInlineSeconds: round(contentEnqueue.addBulkInlineSeconds, 2),
         ...(values.breakdown
           ? {
               breakdown: Object.fromEntries(breakdown.map(({ key, ratio }) => [key, ratio])),

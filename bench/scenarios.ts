@@ -15,6 +15,7 @@ import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../src/settings/memory-settings-store';
 import type { AccountSettings, SettingsStore, UserSettings } from '../src/settings/settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';
+import type { PayloadStore } from '../src/content/payload-store';
 
 export interface BenchContext {
   redisUrl: string;
@@ -24,6 +25,10 @@ export interface BenchContext {
   email: EmailJobInput;
   /** Per-mailbox flow control on (as in production) or off. */
   flow: boolean;
+  /** The payload store the pipeline runs with, as in production (small e-mails stay inline; completed jobs are stripped). */
+  payloads?: PayloadStore;
+  /** Empties the simulator's record of accepted messages: 5,000 e-mails of 1 MB would not fit in its memory. */
+  resetSimulator?: () => Promise<void>;
 }
 
 export interface DrainResult {
@@ -203,6 +208,7 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
     connection,
     settings,
     deliveries: deliveryRecords ? new MemoryDeliveryStore() : new DiscardingDeliveryStore(),
+    ...(ctx.payloads ? { payloads: ctx.payloads } : {}),
     logger,
   });
   const result = await completions(runtime.worker, n);

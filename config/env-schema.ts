@@ -1,5 +1,6 @@
 // The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
 import { z } from 'zod';
+import { contentEnvExamples, contentEnvSchema } from './content-env';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
 import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
@@ -56,7 +57,8 @@ export const envSchema = coreEnvSchema
   .extend(flowEnvSchema.shape)
   .extend(opsEnvSchema.shape)
   .extend(credentialsEnvSchema.shape)
-  .extend(draftsEnvSchema.shape);
+  .extend(draftsEnvSchema.shape)
+  .extend(contentEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -109,4 +111,5 @@ export const envExamples: Record<keyof Env, string> = {
   ...opsEnvExamples,
   ...credentialsEnvExamples,
   ...draftsEnvExamples,
+  ...contentEnvExamples,
 };

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
 import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
+import { readContentConfig, type ContentConfig } from './content-env';
 import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
 import { readDraftsConfig, type DraftsConfig } from './drafts-env';
 import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
@@ -33,6 +34,7 @@ export interface Config {
   ops: OpsConfig;
   credentials: CredentialsConfig;
   drafts: DraftsConfig;
+  content: ContentConfig;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +143,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
   const drafts = readDraftsConfig(e, problems);
+  const content = readContentConfig(e, problems);
   const config = {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -174,6 +177,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
     ops,
     credentials,
     drafts,
+    content,
   };
   return { config, storeProblems, problems };
 }

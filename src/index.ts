@@ -23,6 +23,11 @@ export {
 } from './jobs/email-job';
 export type { EmailJob, EmailJobInput, FieldProblem } from './jobs/email-job';
 export { emailJobJsonSchema } from './jobs/json-schema';
+export { DEFAULT_INLINE_MAX_BYTES } from './jobs/content-offload';
+export type { EmailInput, AttachmentInput, BinaryAttachmentInput } from './jobs/content-offload';
+export { GridFsPayloadStore, DEFAULT_CONTENT_BUCKET } from './content/gridfs-payload-store';
+export { DirectoryPayloadStore } from './content/directory-payload-store';
+export type { PayloadStore, PayloadWriter, PayloadMetadata } from './content/payload-store';
 export type { DeliveryRecord, DeliveryStatus, DeliveryQuery } from './delivery/delivery-store';
 export type { Failure, FailureCategory } from './delivery/failure';
 export { encryptSecret } from './secrets/encrypted-secret';

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   // Unlike the worker's, this connection fails commands after a retry, so the board answers instead of hanging.
   const connection = createRedisConnection(config.redis.target, 'dashboard');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const dashboard = await startDashboard({ config, connection, deliveries: stores.deliveries, logger });
+  const dashboard = await startDashboard({ config, connection, deliveries: stores.deliveries, payloads: stores.payloads, logger });
   logger.info(
     { url: dashboard.url, ops: dashboard.opsUrl, queue: config.queueName, users: config.ops.dashboard.users.length },
     'dashboard started',

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { redactUrlCredentials } from '../config/shown-value';
 import { createEmailProducer } from '../src/jobs/producer';
-import type { EmailJobInput } from '../src/jobs/email-job';
+import type { EmailInput } from '../src/jobs/content-offload';
+import { DirectoryPayloadStore } from '../src/content/directory-payload-store';
+import { DEFAULT_CONTENT_DIR } from '../config/content-env';
 import { DEMO_TENANT } from '../test/simulator/demo-tenant';
 import { startGraphSimulator } from '../test/simulator/graph-simulator';
 import { startRedisServer, type TestRedis } from '../test/support/redis-server';
@@ -17,7 +19,17 @@ const WORKER_ENTRY = join(__dirname, 'email-worker.ts');
 // The demo hands its own environment on to the worker it starts, so it reads process.env itself.
 const env = process.env;
 
-const SAMPLES: { label: string; email: EmailJobInput }[] = [
+const SAMPLES: { label: string; email: EmailInput }[] = [
+  {
+    label: 'invoice with a 200 KB PDF (content in the payload store, only a reference in Redis)',
+    email: {
+      accountId: 'acc-demo',
+      to: [{ address: 'customer@example.com', name: 'Fabrikam Purchasing' }],
+      subject: 'Invoice 1043',
+      html: '<p>Please find invoice 1043 attached.</p>',
+      attachments: [{ name: 'invoice-1043.pdf', contentType: 'application/pdf', content: Buffer.alloc(200_000, 37) }],
+    },
+  },
   {
     label: 'invoice from the account address',
     email: {
@@ -116,6 +128,8 @@ async function main(): Promise<void> {
   console.log(`Graph simulator (stands in for Microsoft Entra + Graph): ${simulator.url}`);
 
   const queueName = `omikai-email-demo-${randomUUID().slice(0, 8)}`;
+  // The worker process and this producer share the directory payload store (CONTENT_DIR).
+  const contentDir = env.CONTENT_DIR || DEFAULT_CONTENT_DIR;
   const worker = spawn(process.execPath, ['--require', 'tsx/cjs', WORKER_ENTRY], {
     env: {
       ...env,
@@ -124,6 +138,7 @@ async function main(): Promise<void> {
       SETTINGS_FILE,
       REDIS_URL: redisUrl,
       EMAIL_QUEUE_NAME: queueName,
+      CONTENT_DIR: contentDir,
       MS_GRAPH_BASE_URL: simulator.url,
       MS_LOGIN_BASE_URL: simulator.url,
       // Upload sessions point to the simulator's own upload host; the worker refuses any other.
@@ -137,7 +152,12 @@ async function main(): Promise<void> {
   });
 
   // The draft-mode account takes e-mails over sendMail's 4 MB, up to its own limit.
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 40 * 1024 * 1024 });
+  const producer = createEmailProducer({
+    connection: { url: redisUrl },
+    queueName,
+    maxMessageBytes: 40 * 1024 * 1024,
+    payloads: new DirectoryPayloadStore(contentDir),
+  });
   const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   try {
     simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1', mailbox: 'info@contoso.example' });

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     connection,
     settings: stores.settings,
     deliveries: stores.deliveries,
+    payloads: stores.payloads,
     logger,
     observer: ops.observer,
     storeHealth,

@@ -60,6 +60,7 @@ async function main(): Promise<number> {
         return queue;
       },
       deliveries: async () => (await openStoresOnce()).deliveries,
+      payloads: async () => (await openStoresOnce()).payloads,
       settingsSecrets: async () => ({
         rewriter: (await openStoresOnce()).settings,
         keyring: configured().credentials.keyring,

@@ -1,6 +1,7 @@
 // The dashboard's cancel, for operators: PUT <base>/ops/queues/<queue>/cancel with the jobs to cancel
 // in a JSON body. Bull Board has no such action, so this route sits next to the board; it runs the
 // same cancelEmailJobs as `ops cancel` and writes one audit entry per call.
+import type { PayloadWriter } from '../content/payload-store';
 import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
@@ -34,6 +35,8 @@ const USAGE =
 export interface CancelRouteOptions {
   queues: readonly Queue[];
   deliveries: CancelDeliveries;
+  /** Where a cancelled e-mail's content is removed. */
+  payloads?: Pick<PayloadWriter, 'remove'>;
   audit: AuditLog;
   now?: () => number;
 }
@@ -43,7 +46,7 @@ function answer(status: number, message: string): RequestHandler {
 }
 
 /** The router to mount at the dashboard's base path. */
-export function cancelRouter({ queues, deliveries, audit, now = Date.now }: CancelRouteOptions): Router {
+export function cancelRouter({ queues, deliveries, payloads, audit, now = Date.now }: CancelRouteOptions): Router {
   const byName = new Map(queues.map((queue) => [queue.name, queue]));
   const router = express.Router();
   // Only JSON bodies are read: a cross-site form cannot send one, and a cross-site PUT needs a CORS
@@ -68,7 +71,12 @@ export function cancelRouter({ queues, deliveries, audit, now = Date.now }: Canc
       if (ids.length > MAX_CANCEL_PER_CALL) {
         return refuse(413, `${ids.length} jobs match; the dashboard cancels at most ${MAX_CANCEL_PER_CALL} per call. Use ops cancel.`);
       }
-      const report: CancelReport = await cancelEmailJobs(queue, deliveries, ids, { dryRun, by: actor, now });
+      const report: CancelReport = await cancelEmailJobs(queue, deliveries, ids, {
+        dryRun,
+        by: actor,
+        now,
+        ...(payloads ? { payloads } : {}),
+      });
       if (!dryRun && ids.length > 0) {
         const incomplete = report.results.some((result) => INCOMPLETE_CANCEL_OUTCOMES.has(result.outcome));
         audit.record({

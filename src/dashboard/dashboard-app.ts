@@ -1,5 +1,6 @@
 // The dashboard as an Express app: Basic auth in front of everything, then one Bull Board per role
 // (read-only for viewers), over redacted e-mail jobs.
+import type { PayloadWriter } from '../content/payload-store';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -27,6 +28,8 @@ export interface DashboardAppOptions {
    * without it the board shows the job alone and cannot cancel.
    */
   deliveries?: CancelDeliveries;
+  /** Where a cancelled e-mail's content is removed. */
+  payloads?: Pick<PayloadWriter, 'remove'>;
   logger: Logger;
   /** Where operator actions are recorded; default: info lines of `logger`. */
   audit?: AuditLog;
@@ -99,7 +102,15 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const audit = options.audit ?? loggerAuditLog(options.logger);
   app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
   if (options.deliveries) {
-    app.use(options.basePath, cancelRouter({ queues: options.queues, deliveries: options.deliveries, audit }));
+    app.use(
+      options.basePath,
+      cancelRouter({
+        queues: options.queues,
+        deliveries: options.deliveries,
+        ...(options.payloads ? { payloads: options.payloads } : {}),
+        audit,
+      }),
+    );
   }
   app.use(readOnlyForViewers);
   app.use((req, res, next) => (roleOf(res) === 'operator' ? operatorBoard : viewerBoard)(req, res, next));

@@ -1,4 +1,5 @@
 // Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
+import type { PayloadWriter } from '../content/payload-store';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
@@ -18,6 +19,8 @@ export interface StartDashboardOptions {
   /** A connection of the dashboard's own; quitting it is the caller's job. */
   connection: RedisClient;
   deliveries: CancelDeliveries;
+  /** Where a cancelled e-mail's content is removed. */
+  payloads?: Pick<PayloadWriter, 'remove'>;
   logger: Logger;
   /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
   port?: number;
@@ -38,6 +41,7 @@ export async function startDashboard({
   config,
   connection,
   deliveries,
+  payloads,
   logger,
   port = config.ops.dashboard.port,
   processMetrics = true,
@@ -76,6 +80,7 @@ export async function startDashboard({
     users,
     basePath,
     deliveries,
+    ...(payloads ? { payloads } : {}),
     logger,
     trustProxy,
     onLoginFailure: (reason) => loginFailures.inc({ reason }),

@@ -14,6 +14,8 @@ export type FailureCategory =
   | 'invalid-message'
   | 'too-large'
   | 'invalid-payload' // the job itself does not match the job contract
+  | 'content-missing' // the e-mail's content is not in the payload store (expired, removed, or another account's)
+  | 'content-corrupt' // the stored content does not match the sha256 its job names
   | 'store' // MongoDB refused an operation in a way waiting does not fix (a privilege, a validator, an unsupported server)
   | 'unknown';
 

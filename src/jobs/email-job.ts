@@ -4,12 +4,33 @@ import { buildSendMailBody, sendMailBodyBytes, MAX_SEND_MAIL_REQUEST_BYTES } fro
 
 export const EMAIL_QUEUE_NAME = 'omikai-email';
 export const SEND_EMAIL_JOB_NAME = 'send-email';
-export const EMAIL_JOB_SCHEMA_VERSION = 1;
+/** The version producers write; the worker also accepts every earlier one (ACCEPTED_SCHEMA_VERSIONS). */
+export const EMAIL_JOB_SCHEMA_VERSION = 2;
+/** 1: content inline only. 2: content inline, or in the payload store behind `content`. */
+export const ACCEPTED_SCHEMA_VERSIONS = [1, 2] as const;
 export const MAX_RECIPIENTS = 500;
 export const MAX_CUSTOM_HEADERS = 5;
 
-/** Without a repeated group: the regex engine recursed per group and overflowed its stack on a few MB. */
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * Base64 with = padding, checked by one linear scan: a regex with a repeated group recurses per
+ * group in V8 and throws RangeError on strings of a few megabytes.
+ */
+export function isBase64(value: string): boolean {
+  if (value.length % 4 !== 0) return false;
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  const end = value.length - padding;
+  for (let i = 0; i < end; i += 1) {
+    const c = value.charCodeAt(i);
+    const ok =
+      (c >= 65 && c <= 90) || // A-Z
+      (c >= 97 && c <= 122) || // a-z
+      (c >= 48 && c <= 57) || // 0-9
+      c === 43 || // +
+      c === 47; // /
+    if (!ok) return false;
+  }
+  return true;
+}
 
 /**
  * C0 controls (CR, LF, tab, NUL, ESC…), DEL and C1 controls. In a header or a content type they can
@@ -38,10 +59,7 @@ const attachment = z
   .object({
     name: z.string().min(1).max(255).overwrite(controlCharactersAsSpaces),
     contentType: z.string().min(1).max(255).regex(NO_CONTROL_CHARACTER, NO_CONTROL_CHARACTERS),
-    contentBase64: z
-      .string()
-      .regex(BASE64, { error: 'must be base64 (A-Z a-z 0-9 + / with = padding)', abort: true })
-      .refine((value) => value.length % 4 === 0, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
+    contentBase64: z.string().refine(isBase64, 'must be base64 (A-Z a-z 0-9 + / with = padding)'),
     contentId: z.string().max(255).optional(),
     isInline: z.boolean().optional(),
   })
@@ -95,9 +113,65 @@ export const emailJobInputSchema = z
   })
   .strict();
 
-/** What is stored in Redis: the input plus the schema version. */
+/**
+ * A payload id: exactly 24 lower-case hex digits (a MongoDB ObjectId's form). Nothing else is accepted,
+ * because the id becomes a file name in CONTENT_DIR and an _id in the bucket: a job must not be able to
+ * name a path or another collection.
+ */
+export const CONTENT_ID_PATTERN = /^[0-9a-f]{24}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const byteCount = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(64 * 1024 * 1024);
+
+/** What people may know of an attachment whose bytes are in the payload store. */
+const attachmentMetadata = z
+  .object({
+    name: attachment.shape.name,
+    contentType: attachment.shape.contentType,
+    bytes: byteCount,
+    contentId: attachment.shape.contentId,
+    isInline: attachment.shape.isInline,
+  })
+  .strict();
+
+/**
+ * How the payload's bytes are laid out: the html body (UTF-8), the text body (UTF-8), then each
+ * attachment's bytes, one after the other, in this order and with these lengths.
+ */
+const contentLayout = {
+  bytes: byteCount,
+  htmlBytes: byteCount.optional(),
+  textBytes: byteCount.optional(),
+  attachments: z.array(attachmentMetadata).max(100).optional(),
+};
+
+/** The claim check: the e-mail's bodies and attachments are in the payload store under `id`. */
+export const contentReferenceSchema = z
+  .object({
+    id: z.string().regex(CONTENT_ID_PATTERN, 'must be 24 lower-case hex digits'),
+    sha256: z.string().regex(SHA256_HEX, 'must be 64 lower-case hex digits'),
+    ...contentLayout,
+  })
+  .strict();
+
+/** After the final outcome: what the e-mail held, without it. */
+const removedContentSchema = z.object({ removed: z.literal(true), ...contentLayout }).strict();
+
+export type ContentReference = z.output<typeof contentReferenceSchema>;
+export type ContentLayout = Pick<ContentReference, 'bytes' | 'htmlBytes' | 'textBytes' | 'attachments'>;
+
+/** What is stored in Redis: the input plus the schema version, with the content inline or as a reference. */
 export const emailJobSchema = emailJobInputSchema
-  .extend({ schemaVersion: z.literal(EMAIL_JOB_SCHEMA_VERSION, { error: `must be ${EMAIL_JOB_SCHEMA_VERSION}` }) })
+  .extend({
+    schemaVersion: z.union(
+      ACCEPTED_SCHEMA_VERSIONS.map((version) => z.literal(version)),
+      { error: `must be one of ${ACCEPTED_SCHEMA_VERSIONS.join(', ')}` },
+    ),
+    content: z.union([contentReferenceSchema, removedContentSchema]).optional(),
+  })
   .superRefine((job, ctx) => {
     const recipientCount = countRecipients(job);
     if (recipientCount < 1 || recipientCount > MAX_RECIPIENTS) {
@@ -107,7 +181,9 @@ export const emailJobSchema = emailJobInputSchema
         message: `to, cc and bcc together must hold 1 to ${MAX_RECIPIENTS} recipients (got ${recipientCount})`,
       });
     }
-    if (job.html === undefined && job.text === undefined) {
+    if (job.content !== undefined) {
+      contentReferenceProblems(job, job.content).forEach((problem) => ctx.addIssue({ code: 'custom', ...problem }));
+    } else if (job.html === undefined && job.text === undefined) {
       ctx.addIssue({ code: 'custom', path: ['html'], message: 'give html or text (or both)' });
     }
     for (const field of ['subject', 'html', 'text'] as const) {
@@ -121,6 +197,31 @@ export const emailJobSchema = emailJobInputSchema
       }
     }
   });
+
+/** A reference job carries no content of its own, and its layout adds up. */
+function contentReferenceProblems(
+  job: { schemaVersion: number; html?: string; text?: string; attachments?: unknown[] },
+  content: ContentLayout,
+): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  if (job.schemaVersion < 2) problems.push({ path: ['content'], message: 'needs schemaVersion 2' });
+  for (const field of ['html', 'text', 'attachments'] as const) {
+    if (job[field] !== undefined)
+      problems.push({ path: [field], message: 'must be absent when content is given (it is in the payload store)' });
+  }
+  if (content.htmlBytes === undefined && content.textBytes === undefined) {
+    problems.push({ path: ['content', 'htmlBytes'], message: 'give htmlBytes or textBytes (or both)' });
+  }
+  if (layoutBytes(content) !== content.bytes) {
+    problems.push({ path: ['content', 'bytes'], message: 'must equal htmlBytes + textBytes + the attachments’ bytes' });
+  }
+  return problems;
+}
+
+/** The sum of the layout's parts. */
+export function layoutBytes(content: Omit<ContentLayout, 'bytes'>): number {
+  return (content.htmlBytes ?? 0) + (content.textBytes ?? 0) + (content.attachments ?? []).reduce((sum, a) => sum + a.bytes, 0);
+}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -136,6 +237,7 @@ function isWellFormedText(value: string): boolean {
  * repeat it (Graph answers 413, classified as too-large), which keeps serialisation off its hot path.
  */
 export function graphRequestSizeProblem(job: EmailJob, maxBytes = MAX_SEND_MAIL_REQUEST_BYTES): FieldProblem | undefined {
+  if (job.content !== undefined) return undefined; // checked by the producer on the content before it is stored
   if (sendMailBodyUpperBoundBytes(job) <= maxBytes) return undefined;
   const bytes = sendMailBodyBytes(buildSendMailBody(job));
   if (bytes <= maxBytes) return undefined;

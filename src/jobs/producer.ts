@@ -1,6 +1,6 @@
 // The typed producer API the ERP calls to queue e-mails.
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { Cluster } from 'ioredis';
 import type { EnqueueDurability } from '../../config/redis-env';
 import { createRedisConnection, type RedisClient, type RedisTarget } from '../redis/redis-connection';
@@ -16,6 +16,8 @@ import {
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
+import type { PayloadWriter } from '../content/payload-store';
+import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
 /** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
 export const GRAPH_BACKOFF_TYPE = 'graph';
@@ -53,6 +55,13 @@ export interface EmailProducerOptions {
    * 35 MB, Exchange's default); the worker checks each e-mail against its own account's limit.
    */
   maxMessageBytes?: number;
+  /**
+   * Where bodies and attachments over `inlineMaxBytes` go (GridFsPayloadStore on the ERP's own MongoDB
+   * Db, or DirectoryPayloadStore); the job then holds only a reference. Without it, everything is inline.
+   */
+  payloads?: PayloadWriter;
+  /** Content (bodies and attachments, in bytes) up to this stays inline in the job (default 16 KiB). */
+  inlineMaxBytes?: number;
   now?: () => number;
 }
 
@@ -61,10 +70,13 @@ export interface EnqueuedEmail {
 }
 
 export interface EmailProducer {
-  /** Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. */
-  enqueue(input: EmailJobInput): Promise<EnqueuedEmail>;
+  /**
+   * Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. Content
+   * over the inline limit is written to the payload store first, and removed if the job cannot be added.
+   */
+  enqueue(input: EmailInput): Promise<EnqueuedEmail>;
   /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
-  enqueueMany(inputs: EmailJobInput[]): Promise<EnqueuedEmail[]>;
+  enqueueMany(inputs: EmailInput[]): Promise<EnqueuedEmail[]>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing (the first shard's when sharded). */
   readonly queue: Queue;
@@ -117,6 +129,8 @@ export function createEmailProducer({
   jobOptions,
   enqueueTimeoutMs = 5_000,
   maxMessageBytes,
+  payloads,
+  inlineMaxBytes = DEFAULT_INLINE_MAX_BYTES,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
   if (!connection === !redis) throw new TypeError('createEmailProducer needs exactly one of connection and redis');
@@ -144,6 +158,24 @@ export function createEmailProducer({
     if (replicas < 1) throw new EnqueueNotReplicatedError(jobIds, replicas, replicationTimeoutMs);
   }
 
+  /** Adds each job to its account's shard (one round trip per shard), confirmed replicated when asked; jobs in input order. */
+  async function addToShards(jobs: PreparedEmailJob[]): Promise<Job<EmailJob>[]> {
+    const byShard = new Map<Queue<EmailJob>, number[]>();
+    jobs.forEach((job, index) => byShard.set(queueFor(job), [...(byShard.get(queueFor(job)) ?? []), index]));
+    const added: Job<EmailJob>[] = [];
+    await Promise.all(
+      [...byShard].map(async ([target, indexes]) => {
+        const shardJobs = await target.addBulk(indexes.map((index) => jobs[index]!));
+        shardJobs.forEach((job, position) => (added[indexes[position]!] = job));
+        await confirmReplicated(
+          target,
+          shardJobs.map((job) => job.id!),
+        );
+      }),
+    );
+    return added;
+  }
+
   async function withinTimeout<T>(operation: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -159,46 +191,92 @@ export function createEmailProducer({
     }
   }
 
+  /** Validates every input first (nothing is written if one is bad), naming bad fields by index when there are several. */
+  async function prepareAll(inputs: EmailInput[], single: boolean): Promise<PreparedEmailJob[]> {
+    const problems: EmailJobValidationError['problems'] = [];
+    const jobs: PreparedEmailJob[] = [];
+    const at = now();
+    for (const [index, input] of inputs.entries()) {
+      try {
+        jobs.push(prepareEmailJob(await toJobInput(input), at, maxMessageBytes));
+      } catch (err: unknown) {
+        if (!(err instanceof EmailJobValidationError)) throw err;
+        if (single) throw err;
+        problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
+      }
+    }
+    if (problems.length > 0) throw new EmailJobValidationError(problems);
+    return jobs;
+  }
+
+  /**
+   * Writes the payloads of jobs over the inline limit, then adds every job in one round trip. A job
+   * whose idempotency key is already queued writes nothing; payloads of jobs that were not added are removed.
+   */
+  async function addAll(prepared: PreparedEmailJob[]): Promise<EnqueuedEmail[]> {
+    if (!payloads) {
+      const added = await withinTimeout(addToShards(prepared));
+      return added.map((job) => ({ jobId: job.id! }));
+    }
+    const at = now();
+    const queued = await withinTimeout(
+      Promise.all(prepared.map((job) => (job.opts.jobId === undefined ? false : queueFor(job).getJob(job.opts.jobId).then(Boolean)))),
+    );
+    const written: PendingPayload[] = [];
+    /** The payload of each job, by index (undefined: inline). */
+    const payloadOf: (PendingPayload | undefined)[] = [];
+    const jobs = prepared.map((job, index) => {
+      if (queued[index]) return job;
+      const offloaded = offloadContent(job.data, {
+        queueName,
+        ...(job.opts.jobId !== undefined ? { jobId: job.opts.jobId } : {}),
+        now: at,
+        inlineMaxBytes,
+      });
+      if (!offloaded) return job;
+      written.push(offloaded.payload);
+      payloadOf[index] = offloaded.payload;
+      return { ...job, data: offloaded.data };
+    });
+    try {
+      await Promise.all(written.map((payload) => payloads.write(payload.id, payload.metadata, payload.data)));
+      const added = await withinTimeout(addToShards(jobs));
+      // BullMQ numbered the jobs without an idempotency key: their payloads learn their job now (for the sweeper).
+      const numbered = added.flatMap((job, index) => {
+        const payload = payloadOf[index];
+        return payload && payload.metadata.jobId === '' ? [{ id: payload.id, jobId: job.id! }] : [];
+      });
+      await payloads.assignJobs(numbered).catch(() => undefined);
+      await removeLosers(jobs, written);
+      return added.map((job) => ({ jobId: job.id! }));
+    } catch (err: unknown) {
+      // Nothing refers to these payloads; what cannot be removed now the sweeper removes as orphans.
+      await payloads.remove(written.map((payload) => payload.id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Two producers raced with one idempotency key: BullMQ kept the other job, so this payload is nobody's. */
+  async function removeLosers(jobs: PreparedEmailJob[], written: PendingPayload[]): Promise<void> {
+    const byJob = new Map(written.map((payload) => [payload.metadata.jobId, payload.id]));
+    const raced = jobs.filter((job) => job.data.idempotencyKey !== undefined && byJob.has(job.opts.jobId!));
+    if (raced.length === 0) return;
+    const stored = await Promise.all(raced.map((job) => queueFor(job).getJob(job.opts.jobId!)));
+    const losers = raced
+      .filter((job, index) => (stored[index]?.data as EmailJob | undefined)?.content?.['id' as never] !== byJob.get(job.opts.jobId!))
+      .map((job) => byJob.get(job.opts.jobId!)!);
+    await payloads?.remove(losers).catch(() => undefined);
+  }
+
   return {
     queue,
     queues,
     async enqueue(input) {
-      const job = prepareEmailJob(input, now(), maxMessageBytes);
-      const target = queueFor(job);
-      const added = await withinTimeout(
-        target.add(job.name, job.data, job.opts).then(async (added) => (await confirmReplicated(target, [added.id!]), added)),
-      );
-      return { jobId: added.id! };
+      const [jobId] = await addAll(await prepareAll([input], true));
+      return jobId!;
     },
     async enqueueMany(inputs) {
-      const problems: EmailJobValidationError['problems'] = [];
-      const jobs: PreparedEmailJob[] = [];
-      const at = now();
-      inputs.forEach((input, index) => {
-        try {
-          jobs.push(prepareEmailJob(input, at, maxMessageBytes));
-        } catch (err: unknown) {
-          if (!(err instanceof EmailJobValidationError)) throw err;
-          problems.push(...err.problems.map((p) => ({ path: `[${index}]${p.path ? `.${p.path}` : ''}`, message: p.message })));
-        }
-      });
-      if (problems.length > 0) throw new EmailJobValidationError(problems);
-      const byShard = new Map<Queue<EmailJob>, number[]>();
-      jobs.forEach((job, index) => byShard.set(queueFor(job), [...(byShard.get(queueFor(job)) ?? []), index]));
-      const ids: string[] = [];
-      await withinTimeout(
-        Promise.all(
-          [...byShard].map(async ([target, indexes]) => {
-            const added = await target.addBulk(indexes.map((index) => jobs[index]!));
-            added.forEach((job, position) => (ids[indexes[position]!] = job.id!));
-            await confirmReplicated(
-              target,
-              added.map((job) => job.id!),
-            );
-          }),
-        ),
-      );
-      return ids.map((jobId) => ({ jobId }));
+      return addAll(await prepareAll(inputs, false));
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.

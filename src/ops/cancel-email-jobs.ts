@@ -4,6 +4,7 @@ import type { Job, JobState, Queue } from 'bullmq';
 import type { DeliveryCancellation, DeliveryStore } from '../delivery/delivery-store';
 import { toError } from '../delivery/failure';
 import { summarizeEmailJob } from './job-summary';
+import { payloadIdOf, type PayloadWriter } from '../content/payload-store';
 
 export const CANCEL_OUTCOMES = [
   'cancelled',
@@ -30,6 +31,8 @@ export interface CancelOptions {
   /** Who cancels, kept on each delivery record: a dashboard user name, or the CLI's user@host. */
   by: string;
   now: () => number;
+  /** Where the e-mails' content is; a cancelled job's payload is removed with it. */
+  payloads?: Pick<PayloadWriter, 'remove'>;
 }
 
 export type CancelDeliveries = Pick<DeliveryStore, 'find'> & DeliveryCancellation;
@@ -74,9 +77,12 @@ export async function findJobsToCancel(queue: Pick<Queue, 'getJobs'>, filter: Ca
   }
 }
 
-async function removeJob(job: Job): Promise<void> {
-  // The job's data is the e-mail's content: removing the job removes it.
+/** Removes the job, then its payload (never before the job: a worker could find a reference to nothing). */
+async function removeJob(job: Job, payloads: CancelOptions['payloads']): Promise<void> {
+  const payloadId = payloadIdOf(job.data);
   await job.remove();
+  // A payload left behind (store down) is an orphan: the content sweeper removes it.
+  if (payloadId !== undefined) await payloads?.remove([payloadId]).catch(() => undefined);
 }
 
 const activeWarning = (jobId: string) =>
@@ -91,7 +97,7 @@ export async function cancelEmailJob(
   queue: Pick<Queue, 'getJob'>,
   deliveries: CancelDeliveries,
   jobId: string,
-  { dryRun, by, now }: CancelOptions,
+  { dryRun, by, now, payloads }: CancelOptions,
 ): Promise<CancelJobResult> {
   let state: JobState | 'unknown' | undefined;
   try {
@@ -133,7 +139,7 @@ export async function cancelEmailJob(
     }
     if (state !== 'active') {
       try {
-        await removeJob(job);
+        await removeJob(job, payloads);
         return { jobId, state, outcome: 'cancelled', message: `cancelled (was ${state}); the job and its content are removed` };
       } catch (err: unknown) {
         // A worker took it between the look and the removal (BullMQ refuses to remove a locked job).

@@ -15,6 +15,8 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'invalid-message',
   'too-large',
   'invalid-payload',
+  'content-missing',
+  'content-corrupt',
   'store',
   'unknown',
 ];
@@ -31,6 +33,8 @@ export const RUNBOOK_SECTIONS: Partial<Record<FailureCategory, string>> = {
   permission: 'docs/runbook.md#permission',
   credentials: 'docs/runbook.md#credentials',
   settings: 'docs/runbook.md#settings',
+  'content-missing': 'docs/runbook.md#content',
+  'content-corrupt': 'docs/runbook.md#content',
 };
 
 export interface ParsedFailedReason {

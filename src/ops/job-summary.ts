@@ -8,11 +8,19 @@ export interface EmailJobSummary {
   subject?: string;
   recipientCount: number;
   attachmentCount: number;
+  /** Names, types and sizes (bytes), from the job's content metadata or its inline attachments; never the bytes. */
+  attachments?: AttachmentSummary[];
   correlation?: Record<string, string>;
   idempotencyKey?: string;
   sendAt?: string;
   /** Set when the job data is not an e-mail job object at all. */
   unreadable?: true;
+}
+
+export interface AttachmentSummary {
+  name: string;
+  contentType: string;
+  bytes: number;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -29,12 +37,26 @@ function correlationOf(value: unknown): Record<string, string> | undefined {
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
+/** Inline attachments (size from the base64 length) or the metadata of content in the payload store. */
+function attachmentsOf(data: Record<string, unknown>): AttachmentSummary[] {
+  const content = isRecord(data.content) ? data.content : undefined;
+  const list = Array.isArray(data.attachments) ? data.attachments : Array.isArray(content?.attachments) ? content.attachments : [];
+  return list.slice(0, 100).map((item: unknown) => {
+    const attachment = isRecord(item) ? item : {};
+    const base64 = typeof attachment.contentBase64 === 'string' ? attachment.contentBase64 : undefined;
+    const bytes = typeof attachment.bytes === 'number' ? attachment.bytes : base64 ? Math.floor((base64.length * 3) / 4) : 0;
+    return { name: stringOf(attachment.name, 255) ?? '?', contentType: stringOf(attachment.contentType, 255) ?? '?', bytes };
+  });
+}
+
 /** Works on any data, valid or not (an invalid-payload job must not leak either). */
 export function summarizeEmailJob(data: unknown): EmailJobSummary {
   if (!isRecord(data)) return { recipientCount: 0, attachmentCount: 0, unreadable: true };
+  const attachments = attachmentsOf(data);
   const summary: EmailJobSummary = {
     recipientCount: lengthOf(data.to) + lengthOf(data.cc) + lengthOf(data.bcc),
-    attachmentCount: lengthOf(data.attachments),
+    attachmentCount: attachments.length,
+    ...(attachments.length > 0 ? { attachments } : {}),
   };
   const fields = {
     accountId: stringOf(data.accountId, 128),

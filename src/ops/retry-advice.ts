@@ -18,6 +18,9 @@ const NEEDS_FORCE_BECAUSE: Partial<Record<FailureCategory, string>> = {
   'invalid-message': 'Graph rejected the message itself; the same message is rejected again.',
   'too-large': "The message is over Graph's 4 MB request limit; the same job is still too large.",
   'invalid-payload': 'The job does not match the job contract; the same data fails the same way. Fix the producer.',
+  'content-missing':
+    "The e-mail's content is no longer in the payload store; a retry finds it missing again. Enqueue the e-mail again from the ERP.",
+  'content-corrupt': 'The stored content does not match its checksum; a retry reads the same bytes. Enqueue the e-mail again from the ERP.',
   store:
     'MongoDB refused the operation (a privilege, a validator, a quota, an unsupported server); fix that on the MongoDB side first ' +
     '(the reason names the fix), or it fails the same way.',

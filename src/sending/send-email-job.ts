@@ -27,6 +27,8 @@ import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type 
 import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
+import type { PayloadReader } from '../content/payload-store';
+import { loadEmailContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './attempt-outcome';
@@ -54,6 +56,8 @@ export interface SendEmailDependencies {
   tokens: TokenProvider;
   graph: Pick<GraphMailClient, 'sendMail'>;
   deliveries: DeliveryStore;
+  /** Where content behind a job's reference is read; without it such jobs fail as [content-missing]. */
+  payloads?: PayloadReader;
   retryPolicy: RetryPolicy;
   logger: Logger;
   /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
@@ -90,8 +94,8 @@ export type SendEmailResult =
 
 const PAYLOAD_PROBLEMS_CHARS = 250;
 
-export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads'>> &
-  Pick<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads'>;
+export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>> &
+  Pick<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>;
 
 /** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
 export function unexpectedFailure(err: unknown): Failure {
@@ -222,8 +226,11 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       try {
         const { route, account } = await resolveRoute(email);
         attempt.route = route;
-        const attachments = (email.attachments ?? []).map(inlineAttachmentSource);
-        const plan = planSend(email, route, account, attachments);
+        // The content is read before the plan, which needs the attachments' sizes; a job the
+        // mailbox's limits defer reads it again next time (only e-mails over the inline limit are stored).
+        const sendable = await guard('content', () => loadEmailContent(email, jobId, deps.payloads));
+        const attachments = (sendable.attachments ?? []).map(inlineAttachmentSource);
+        const plan = planSend(sendable, route, account, attachments);
         // The token first (normally cached): the send then leaves right at its reserved slot. The
         // mailbox's budgets are keyed by the tenant Entra issued the token for, so settings cannot
         // point one account at another tenant's state.
@@ -256,7 +263,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
             const fresh = await deps.tokens.getAccessToken(route.credentials).catch(() => token);
             await discardDraft(drafts.graph, progress, route, fresh.accessToken, attempt.clientRequestId, logger, jobId);
           };
-          const { attachments: _files, ...message } = buildSendMailBody({ ...email, attachments: [] }).message;
+          const { attachments: _files, ...message } = buildSendMailBody({ ...sendable, attachments: [] }).message;
           const outcome = await sendThroughDraft(
             { ...drafts, sleep: drafts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger },
             {
@@ -279,7 +286,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           if (outcome.failure.code === 'DraftDeleted') await progress.save(undefined);
           failure = outcome.failure;
         } else {
-          const result = await deps.graph.sendMail(route, buildSendMailBody(email), token.accessToken, attempt.clientRequestId);
+          const result = await deps.graph.sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId);
           const classification = classifySendResult(result, route, now());
           if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
           failure = classification.failure;

@@ -9,7 +9,7 @@ import { GraphMailClient } from '../graph/graph-mail-client';
 import { RedisUploadBudget } from '../flow/upload-budget';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
-import { configuredQueueLayout, queueShards } from '../jobs/queue-shards';
+import { configuredQueueLayout, openShardQueues, queueShards } from '../jobs/queue-shards';
 import { duplicateRedisConnection, type RedisClient } from '../redis/redis-connection';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
@@ -18,6 +18,10 @@ import type { SettingsStore } from '../settings/settings-store';
 import { createEmailWorker } from './email-worker';
 import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
 import type { StoreHealth } from './store-guard';
+import { startContentSweeper } from '../content/content-sweeper';
+import { BatchedPayloadRemover } from '../content/payload-remover';
+import type { PayloadStore } from '../content/payload-store';
+import { keepContentOfFailedJob, withContentKeeping, type ContentKeeping } from './job-content';
 
 export interface EmailWorkerRuntime {
   /** The first shard's worker (the only one when the queue is not sharded). */
@@ -30,12 +34,13 @@ export interface EmailWorkerRuntime {
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> & {
-    redis: Pick<Config['redis'], 'shards' | 'target'>;
-  };
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> &
+    Partial<Pick<Config, 'content'>> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
   connection: RedisClient;
   settings: SettingsStore;
   deliveries: DeliveryStore;
+  /** Content behind job references; also where waiting jobs' inline content goes. Without it, content stays in Redis. */
+  payloads?: PayloadStore;
   logger: Logger;
   observer?: SendObserver;
   /** Notes permanent store errors; pass the one /readyz reads. */
@@ -47,6 +52,7 @@ export function startEmailWorker({
   connection,
   settings,
   deliveries,
+  payloads,
   logger,
   observer,
   storeHealth,
@@ -88,15 +94,48 @@ export function startEmailWorker({
     },
     ...(uploads ? { uploads } : {}),
     deliveries,
+    ...(payloads ? { payloads } : {}),
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
     logger,
     ...(flow ? { flow } : {}),
     ...(observer ? { observer } : {}),
     ...(storeHealth ? { storeHealth } : {}),
   });
-  const shards = queueShards(configuredQueueLayout(config));
+  const content = config.content ?? { retentionAfterSentMs: 0, inlineMaxBytes: 16 * 1024, sweepIntervalMs: 10 * 60_000 };
+  const remover = payloads ? new BatchedPayloadRemover(payloads, logger) : undefined;
+  const keeping: ContentKeeping | undefined =
+    payloads && remover
+      ? {
+          payloads,
+          removeLater: (id) => remover.removeLater(id),
+          retentionAfterSentMs: content.retentionAfterSentMs,
+          inlineMaxBytes: content.inlineMaxBytes,
+          logger,
+          now: Date.now,
+        }
+      : undefined;
+  const keptProcessor = keeping ? withContentKeeping(processor, keeping) : processor;
+  const layout = configuredQueueLayout(config);
+  // One sweeper per shard: each reads its own queue's jobs.
+  const sweepQueues = payloads ? openShardQueues(layout, connection) : [];
+  for (const sweepQueue of sweepQueues) {
+    sweepQueue.on('error', (err: Error) => logger.warn({ err: err.message }, 'content sweeper queue error'));
+  }
+  const sweepers = payloads
+    ? sweepQueues.map((sweepQueue) =>
+        startContentSweeper({
+          payloads,
+          queue: sweepQueue,
+          retentionAfterSentMs: content.retentionAfterSentMs,
+          now: Date.now,
+          intervalMs: content.sweepIntervalMs,
+          logger,
+        }),
+      )
+    : [];
+  const shards = queueShards(layout);
   const workers = shards.map(({ name, prefix }) =>
-    createEmailWorker(processor, {
+    createEmailWorker(keptProcessor, {
       queueName: name,
       prefix,
       connection,
@@ -111,6 +150,19 @@ export function startEmailWorker({
     }),
   );
   const worker = workers[0]!;
+
+  if (keeping) {
+    for (const each of workers)
+      each.on('failed', (job) => {
+        if (job)
+          void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
+            logger.warn(
+              { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+              "could not move a failed job's content to the payload store",
+            ),
+          );
+      });
+  }
 
   let closing: Promise<void> | undefined;
   const close = (timeoutMs = config.worker.shutdownTimeoutMs): Promise<void> => (closing ??= shutDown(timeoutMs));
@@ -129,6 +181,9 @@ export function startEmailWorker({
       await Promise.all(workers.map((each) => each.close(true)));
     }
     clearTimeout(timer);
+    await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
+    await remover?.flush();
+    await Promise.all(sweepQueues.map((sweepQueue) => sweepQueue.close()));
     await flowRedis?.quit();
   }
 

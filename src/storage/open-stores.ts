@@ -11,17 +11,22 @@ import type { SecretRewriter } from '../secrets/reencrypt-settings';
 import { MemorySettingsStore } from '../settings/memory-settings-store';
 import { MongoSettingsStore } from '../settings/mongo-settings-store';
 import type { GraphAccountLister, SettingsStore } from '../settings/settings-store';
+import { DirectoryPayloadStore } from '../content/directory-payload-store';
+import { GridFsPayloadStore } from '../content/gridfs-payload-store';
+import type { PayloadStore } from '../content/payload-store';
 
 export interface Stores {
   /** Also lists accounts (expiry check) and rewrites secrets (re-encryption); the send path uses only SettingsStore. */
   settings: SettingsStore & GraphAccountLister & SecretRewriter;
   /** Also cancels (ops cancel); the send path uses only DeliveryStore. */
   deliveries: DeliveryStore & DeliveryCancellation;
+  /** E-mail content behind job references: GridFS with MongoDB, the CONTENT_DIR directory with STORE=memory. */
+  payloads: PayloadStore;
   close(): Promise<void>;
 }
 
 export async function openStores(
-  config: Pick<Config, 'store' | 'settings' | 'deliveryCollection'> & Partial<Pick<Config, 'credentials'>>,
+  config: Pick<Config, 'store' | 'settings' | 'deliveryCollection' | 'content'> & Partial<Pick<Config, 'credentials'>>,
   logger: Logger,
 ): Promise<Stores> {
   // The keys decrypt secrets as settings are read; the logger gets the one-time plaintext warnings.
@@ -38,6 +43,7 @@ export async function openStores(
     return {
       settings: await MemorySettingsStore.fromFile(config.store.settingsFile, config.settings.shape, secrets),
       deliveries: new MemoryDeliveryStore(),
+      payloads: new DirectoryPayloadStore(config.content.directory),
       close: async () => {},
     };
   }
@@ -49,9 +55,12 @@ export async function openStores(
     await deliveries.ensureIndexes().catch((err: unknown) => {
       throw err instanceof IndexConflictError ? err : explainIndexFailure(err, server, config.deliveryCollection);
     });
+    const payloads = new GridFsPayloadStore(connection.db!, config.content.bucketName);
+    await payloads.ensureIndexes();
     return {
       settings: new MongoSettingsStore(connection, config.settings.shape, secrets),
       deliveries,
+      payloads,
       close: () => connection.close(),
     };
   } catch (err: unknown) {

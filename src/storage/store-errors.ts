@@ -3,7 +3,7 @@
 import mongoose from 'mongoose';
 import type { Failure } from '../delivery/failure';
 
-export type StoreName = 'settings' | 'deliveries';
+export type StoreName = 'settings' | 'deliveries' | 'content';
 
 export type StoreErrorClass = { kind: 'outage' } | { kind: 'permanent'; failure: Failure };
 
@@ -101,7 +101,11 @@ export const STORE_ERROR_CODES: ReadonlyMap<number, CodeAdvice> = new Map([
   [40324, { name: 'Location40324', advice: `the server lacks an aggregation stage the worker uses; ${CHECK_SERVER}` }],
 ]);
 
-const STORE_LABEL: Record<StoreName, string> = { settings: "reading the ERP's e-mail settings", deliveries: 'writing the delivery record' };
+const STORE_LABEL: Record<StoreName, string> = {
+  settings: "reading the ERP's e-mail settings",
+  deliveries: 'writing the delivery record',
+  content: "reading the e-mail's content from the payload store",
+};
 
 export function classifyStoreError(store: StoreName, err: unknown): StoreErrorClass {
   if (OUTAGE_ERROR_CLASSES.some((errorClass) => err instanceof errorClass)) return { kind: 'outage' };

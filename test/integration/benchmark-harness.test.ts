@@ -22,7 +22,7 @@ function runBench(args: string[]): Promise<{ code: number | null; stdout: string
 
 describe('the benchmark harness', () => {
   it('runs every scenario and the breakdown, and ends with the JSON summary', async () => {
-    const { code, stdout, stderr } = await runBench(['--jobs', '300', '--rounds', '1', '--breakdown']);
+    const { code, stdout, stderr } = await runBench(['--jobs', '300', '--rounds', '1', '--breakdown', '--content-jobs', '40']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(summary).toMatchObject({
@@ -48,10 +48,18 @@ describe('the benchmark harness', () => {
       'latencyEfficiency',
       'enqueueRatio',
       'latencyEfficiencyWithoutAllThree',
+      'smallInlineJobsPerSec',
+      'smallOffloadedJobsPerSec',
+      'enqueue100KbStoreSeconds',
+      'addBulk100KbInlineSeconds',
     ]) {
       expect(summary[key]).toBeGreaterThan(0);
     }
     expect(typeof summary.rssGrowthMb).toBe('number');
+    // Bytes per job are differences of used_memory: over 40 jobs they may come out below 0.
+    for (const key of ['redisBytesPerWaitingJob', 'redisBytesPerCompletedJob', 'redisBytesPerCompletedJobWithoutAttachment']) {
+      expect(typeof summary[key]).toBe('number');
+    }
     expect(summary.redisUsedMemoryMb).toBeGreaterThan(0);
     expect(stdout).toContain('bare + HTTPS sendMail');
   }, 120_000);

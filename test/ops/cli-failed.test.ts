@@ -65,7 +65,8 @@ describe('ops failed show', () => {
     expect(run.stdout).toContain('Category:  policy-denied (permanent: not retried automatically)');
     expect(run.stdout).toContain('Reason:    Sender blocked@contoso.example is blocked');
     expect(run.stdout).toContain('Graph request-id: req-policy-1');
-    expect(run.stdout).toContain('subject "Invoice 1042", 1 recipient, 1 attachment, account acc-1');
+    // Attachment names, types and sizes come from the metadata; never the bytes.
+    expect(run.stdout).toContain('subject "Invoice 1042", 1 recipient, 1 attachment (statement.txt text/plain 33 B), account acc-1');
     expect(run.stdout).toContain('Delivery record: status failed, 1 attempt, sender blocked@contoso.example (account)');
     expect(run.stdout).toContain('Retry:     needs --force.');
     for (const secret of [SECRET_BODY, SECRET_RECIPIENT, SECRET_ATTACHMENT_TEXT, Buffer.from(SECRET_ATTACHMENT_TEXT).toString('base64')]) {

@@ -87,7 +87,7 @@ describe('redaction', () => {
     expect(body).toEqual([expect.stringMatching(/^1 log line hidden: job logs may quote the e-mail/)]);
   });
 
-  it('shows subject, recipient and attachment counts, account, correlation and idempotency key of a job', async () => {
+  it('shows subject, recipient count, attachment names, types and sizes, account, correlation and idempotency key of a job', async () => {
     const body = JSON.parse((await get(`/api/queues/${scenario.queue.name}/waiting1`)).slice(4)) as {
       job: { data: unknown; name: string };
     };
@@ -97,6 +97,7 @@ describe('redaction', () => {
       subject: 'Invoice 1042',
       recipientCount: 1,
       attachmentCount: 1,
+      attachments: [{ name: 'statement.txt', contentType: 'text/plain', bytes: 33 }],
       correlation: { documentType: 'invoice', documentId: '1042' },
       idempotencyKey: 'order-77-email',
     });

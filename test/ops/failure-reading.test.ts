@@ -65,7 +65,14 @@ describe('summarizeEmailJob', () => {
         headers: { 'x-secret': 'h' },
         correlation: { documentId: '1', nested: { no: 'objects' } },
       }),
-    ).toEqual({ accountId: 'acc-1', subject: 'Invoice', recipientCount: 2, attachmentCount: 1, correlation: { documentId: '1' } });
+    ).toEqual({
+      accountId: 'acc-1',
+      subject: 'Invoice',
+      recipientCount: 2,
+      attachmentCount: 1,
+      attachments: [{ name: '?', contentType: '?', bytes: 3 }],
+      correlation: { documentId: '1' },
+    });
     expect(summarizeEmailJob('raw text')).toEqual({ recipientCount: 0, attachmentCount: 0, unreadable: true });
   });
 });

@@ -8,6 +8,7 @@ import type {
   DeliveryStore,
 } from '../../src/delivery/delivery-store';
 import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
+import type { PayloadMetadata, PayloadStore } from '../../src/content/payload-store';
 
 export class MongoLikeOutage extends Error {
   override name = 'MongoServerSelectionError';
@@ -82,5 +83,54 @@ export class FlakySettingsStore implements SettingsStore {
   async findUser(userId: string): Promise<UserSettings | null> {
     if (this.down) throw new MongoLikeOutage();
     return this.inner.findUser(userId);
+  }
+}
+
+/** A payload store that is unreachable on demand: every call fails as an outage while `down`. */
+export class FlakyPayloadStore implements PayloadStore {
+  down = false;
+  failedCalls = 0;
+
+  constructor(readonly inner: PayloadStore) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+
+  private check(): void {
+    if (this.down) {
+      this.failedCalls += 1;
+      throw new MongoLikeOutage();
+    }
+  }
+
+  async write(id: string, metadata: PayloadMetadata, data: Buffer) {
+    this.check();
+    return this.inner.write(id, metadata, data);
+  }
+
+  async open(id: string) {
+    this.check();
+    return this.inner.open(id);
+  }
+
+  async remove(ids: readonly string[]) {
+    this.check();
+    return this.inner.remove(ids);
+  }
+
+  async assignJobs(assignments: readonly { id: string; jobId: string }[]) {
+    this.check();
+    return this.inner.assignJobs(assignments);
+  }
+
+  async expireAt(id: string, at: Date) {
+    this.check();
+    return this.inner.expireAt(id, at);
+  }
+
+  list(createdBefore: Date) {
+    this.check();
+    return this.inner.list(createdBefore);
   }
 }

@@ -2,6 +2,10 @@
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
 import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
@@ -12,7 +16,7 @@ import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/
 import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { StoreHealth } from '../../src/sending/store-guard';
-import { FlakyDeliveryStore, FlakySettingsStore } from './flaky-stores';
+import { FlakyDeliveryStore, FlakyPayloadStore, FlakySettingsStore } from './flaky-stores';
 import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -80,6 +84,8 @@ export interface TestPipeline {
   /** The stores the worker uses: the memory ones behind switches that simulate an outage. */
   flakyDeliveries: FlakyDeliveryStore;
   flakySettings: FlakySettingsStore;
+  /** The payload store worker and producer share (a directory of the test's own), behind an outage switch. */
+  payloads: FlakyPayloadStore;
   runtime: EmailWorkerRuntime;
   /** The permanent store errors the worker noted (what /readyz reports). */
   storeHealth: StoreHealth;
@@ -107,6 +113,8 @@ export interface TestPipelineOptions {
   redisEnv?: Record<string, string>;
   /** The producer's ENQUEUE_DURABILITY. */
   durability?: 'acknowledged' | 'replicated';
+  /** false: neither the producer nor the worker has a payload store (content stays inline, as before). */
+  payloadStore?: boolean;
 }
 
 /** The REDIS_* variables of the run's own Redis: the Cluster of `npm run test:cluster`, else the redis-server. */
@@ -130,6 +138,7 @@ export async function startTestPipeline({
   attempts = 5,
   redisEnv = testRedisEnv(),
   durability = 'acknowledged',
+  payloadStore = true,
 }: TestPipelineOptions): Promise<TestPipeline> {
   const queueName = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -158,11 +167,14 @@ export async function startTestPipeline({
   const connection = createRedisConnection(config.redis.target, 'worker');
   connection.on('error', () => {}); // a failover test kills Redis under it; the worker logs what matters
   const storeHealth = new StoreHealth();
+  const contentDirectory = mkdtempSync(join(tmpdir(), 'pipeline-content-'));
+  const payloads = new FlakyPayloadStore(new DirectoryPayloadStore(contentDirectory));
   const runtime = startEmailWorker({
     config,
     connection,
     settings: flakySettings,
     deliveries: flakyDeliveries,
+    ...(payloadStore ? { payloads } : {}),
     storeHealth,
     logger,
     ...(observer ? { observer } : {}),
@@ -173,6 +185,7 @@ export async function startTestPipeline({
     shards: config.redis.shards,
     durability,
     jobOptions: { attempts },
+    ...(payloadStore ? { payloads, inlineMaxBytes: config.content.inlineMaxBytes } : {}),
   });
   // waitForEnd listens on the queue once per waited job
   for (const queue of producer.queues) queue.setMaxListeners(200);
@@ -200,6 +213,7 @@ export async function startTestPipeline({
     deliveries,
     flakyDeliveries,
     flakySettings,
+    payloads,
     runtime,
     storeHealth,
     connection,
@@ -227,6 +241,7 @@ export async function startTestPipeline({
       await Promise.all(producer.queues.map((queue) => queue.obliterate({ force: true })));
       await producer.close();
       await connection.quit().catch(() => connection.disconnect());
+      rmSync(contentDirectory, { recursive: true, force: true });
       openPipelines -= 1;
     },
   };

@@ -49,7 +49,57 @@ describe('the e-mail job contract', () => {
   it('refuses unknown fields, a wrong schema version, and sender or credential fields', () => {
     expect(problemsOf({ ...valid, from: 'ceo@contoso.example' })).toEqual([expect.stringContaining('from')]);
     expect(problemsOf({ ...valid, clientSecret: 'x' })).toEqual([expect.stringContaining('clientSecret')]);
-    expect(() => parseEmailJob({ ...valid, schemaVersion: 2 })).toThrow(/schemaVersion: must be 1/);
+    expect(() => parseEmailJob({ ...valid, schemaVersion: 3 })).toThrow(/schemaVersion: must be one of 1, 2/);
+    expect(parseEmailJob({ ...valid, schemaVersion: 2 }).schemaVersion).toBe(2);
+  });
+
+  it('a 10 MB base64 string yields a validation result, not a RangeError', () => {
+    const tenMb = 'QUJD'.repeat(2_500_000);
+    const job = parse({ ...valid, attachments: [{ name: 'big.bin', contentType: 'application/octet-stream', contentBase64: tenMb }] });
+    expect(job.attachments?.[0]?.contentBase64).toHaveLength(10_000_000);
+    expect(problemsOf({ ...valid, attachments: [{ name: 'a', contentType: 'text/plain', contentBase64: `${tenMb}!` }] })).toEqual([
+      expect.stringContaining('attachments[0].contentBase64: must be base64'),
+    ]);
+  });
+
+  it('accepts base64 with one or two = of padding, and refuses = inside or a length not a multiple of 4', () => {
+    const accepts = (contentBase64: string) =>
+      parse({ ...valid, attachments: [{ name: 'a', contentType: 'text/plain', contentBase64 }] }).attachments?.length === 1;
+    expect([accepts(''), accepts('QQ=='), accepts('QUI='), accepts('QUJD'), accepts('ab+/')]).toEqual([true, true, true, true, true]);
+    for (const bad of ['QQ=', 'Q===', 'QU=D', 'QUJ', 'QUJD=', 'QU\nJ', '====']) {
+      expect(problemsOf({ ...valid, attachments: [{ name: 'a', contentType: 'text/plain', contentBase64: bad }] })).toEqual([
+        expect.stringContaining('must be base64'),
+      ]);
+    }
+  });
+
+  it('schemaVersion 2 holds the content in the payload store behind a reference, never both, with a layout that adds up', () => {
+    const reference = {
+      id: '0123456789abcdef01234567',
+      sha256: 'a'.repeat(64),
+      bytes: 15,
+      htmlBytes: 5,
+      attachments: [{ name: 'invoice.pdf', contentType: 'application/pdf', bytes: 10 }],
+    };
+    const { html: _html, ...envelope } = valid;
+    expect(parseEmailJob({ ...envelope, schemaVersion: 2, content: reference }).content).toEqual(reference);
+    const problems = (data: Record<string, unknown>) => {
+      try {
+        parseEmailJob(data);
+        return [];
+      } catch (err: unknown) {
+        return (err as EmailJobValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+    };
+    expect(problems({ ...envelope, schemaVersion: 1, content: reference })).toEqual(['content: needs schemaVersion 2']);
+    expect(problems({ ...valid, schemaVersion: 2, content: reference })).toEqual([expect.stringMatching(/^html: must be absent/)]);
+    expect(problems({ ...envelope, schemaVersion: 2, content: { ...reference, bytes: 16 } })).toEqual([
+      expect.stringMatching(/^content\.bytes: must equal/),
+    ]);
+    // The id is a file name and an _id: nothing but 24 lower-case hex digits.
+    for (const id of ['../../etc/passwd', '0123456789ABCDEF01234567', '0123456789abcdef0123456', { $ne: null }]) {
+      expect(problems({ ...envelope, schemaVersion: 2, content: { ...reference, id } }).length).toBeGreaterThan(0);
+    }
   });
 
   it('allows at most 5 custom headers, each named x-…', () => {

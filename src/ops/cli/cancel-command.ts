@@ -32,7 +32,13 @@ export async function cancelCommand(ctx: CommandContext): Promise<number> {
   const dryRun = flagOption(ctx, 'dry-run');
   const { jobIds, filter } = await selectJobIds(ctx);
   const deliveries = await ctx.deliveries();
-  const report = await cancelEmailJobs(ctx.queue(), deliveries, jobIds, { dryRun, by: ctx.actor, now: ctx.now });
+  const payloads = await ctx.payloads?.();
+  const report = await cancelEmailJobs(ctx.queue(), deliveries, jobIds, {
+    dryRun,
+    by: ctx.actor,
+    now: ctx.now,
+    ...(payloads ? { payloads } : {}),
+  });
   const incomplete = report.results.some((result) => INCOMPLETE_CANCEL_OUTCOMES.has(result.outcome));
   if (!dryRun && jobIds.length > 0) {
     ctx.audit.record({

@@ -1,5 +1,6 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
+import type { PayloadWriter } from '../../content/payload-store';
 import type { RedisClient } from '../../redis/redis-connection';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
@@ -24,6 +25,8 @@ export interface OpsCliDeps {
   queue(): CliQueue;
   /** The delivery store, opened on first use; rejects with a StoreNotConfiguredError when none is configured. */
   deliveries(): Promise<CancelDeliveries>;
+  /** The payload store (same rejection), for removing a cancelled e-mail's content. */
+  payloads?: () => Promise<Pick<PayloadWriter, 'remove'> | undefined>;
   /** The settings store's secrets and the configured keys, for `settings reencrypt` (same rejection). */
   settingsSecrets(): Promise<SettingsSecretsAccess>;
   /** Flow control's state (the queue's Redis, connected on first use) and the limits the workers run with. */
@@ -46,7 +49,7 @@ export interface FlowStatusAccess {
 
 export type OptionValue = string | boolean | string[] | undefined;
 
-export interface CommandContext extends Required<OpsCliDeps> {
+export interface CommandContext extends Required<Omit<OpsCliDeps, 'payloads'>>, Pick<OpsCliDeps, 'payloads'> {
   values: Record<string, OptionValue>;
   positionals: string[];
   json: boolean;

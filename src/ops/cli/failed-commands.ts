@@ -54,12 +54,20 @@ export async function failedList(ctx: CommandContext): Promise<number> {
   return EXIT_OK;
 }
 
+function formatBytes(bytes: number): string {
+  return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : bytes >= 1000 ? `${Math.round(bytes / 1000)} kB` : `${bytes} B`;
+}
+
 /** Values from the job data each stay on one line: a newline in a subject must not forge a line of ours. */
 function describeEmail(email: EmailJobSummary): string {
   const parts = [
     email.subject !== undefined ? `subject "${oneLine(email.subject)}"` : 'no subject',
     `${email.recipientCount} recipient${email.recipientCount === 1 ? '' : 's'}`,
-    `${email.attachmentCount} attachment${email.attachmentCount === 1 ? '' : 's'}`,
+    `${email.attachmentCount} attachment${email.attachmentCount === 1 ? '' : 's'}${
+      email.attachments
+        ? ` (${email.attachments.map((a) => `${oneLine(a.name)} ${a.contentType} ${formatBytes(a.bytes)}`).join(', ')})`
+        : ''
+    }`,
     `account ${oneLine(email.accountId ?? '-')}`,
     ...(email.userId ? [`user ${oneLine(email.userId)}`] : []),
     ...(email.correlation ? [`correlation ${describeCorrelation(email.correlation)}`] : []),

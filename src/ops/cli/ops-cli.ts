@@ -102,7 +102,7 @@ export const OPS_HELP = [
   ...COMMANDS.map((command) => `  ops ${command.usage}`),
   '',
   'Categories: throttled transient unknown-outcome settings credentials permission policy-denied sender-mailbox',
-  '            invalid-recipient invalid-message too-large invalid-payload unknown',
+  '            invalid-recipient invalid-message too-large invalid-payload content-missing content-corrupt unknown',
   'Retrying a permanent failure (or an unknown outcome, which may have been delivered) needs --force.',
   'Cancel stops e-mails that are not sent yet: their delivery records say cancelled and the jobs are removed.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
