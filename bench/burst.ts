@@ -8,11 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { sendIntervalMs } from '../src/flow/flow-policy';
 import type { EmailJobInput } from '../src/jobs/email-job';
 import { BULK_PRIORITY } from '../src/jobs/priority';
 import { createEmailProducer } from '../src/jobs/producer';
+import { createRedisConnection, type RedisClient } from '../src/redis/redis-connection';
 import type { AcceptedMessage } from '../test/simulator/graph-simulator';
 import { startRedisServer } from '../test/support/redis-server';
 import { until } from '../test/support/test-pipeline';
@@ -56,7 +56,7 @@ function achievedPerMinute(times: number[]): number {
   return ((times.length - 1) / (Math.max(...times) - Math.min(...times))) * 60_000;
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
+async function usedMemory(redis: RedisClient): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
 }
 
@@ -103,7 +103,7 @@ export async function runBurst(o: BurstOptions): Promise<void> {
   );
   const producer = createEmailProducer({ connection: { url: redis.url }, queueName, enqueueTimeoutMs: 60_000 });
   const queue = new Queue(queueName, { connection: { url: redis.url } });
-  const admin = new Redis(redis.url);
+  const admin = createRedisConnection({ kind: 'single', url: redis.url }, 'cli');
   try {
     await until(async () => (await queue.getWorkersCount()) >= o.workers, 60_000);
     // Jobs not finished yet, from the queue's counts (the event stream is trimmed, so counting events could miss some).

@@ -1,9 +1,9 @@
 // The benchmark's scenarios: the same N jobs drained by a no-op worker, by a worker that only POSTs
 // to the simulator, and by the real pipeline; plus enqueueMany against raw addBulk.
+import { createRedisConnection } from '../src/redis/redis-connection';
 import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
 import type { AttemptStartResult, DeliveryRecord, DeliveryStore } from '../src/delivery/delivery-store';
@@ -152,7 +152,7 @@ export interface PipelineResult extends DrainResult {
 }
 
 export async function redisUsedMemoryMb(redisUrl: string): Promise<number> {
-  const client = new Redis(redisUrl);
+  const client = createRedisConnection({ kind: 'single', url: redisUrl }, 'producer');
   const info = await client.info('memory');
   await client.quit();
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1_048_576;
@@ -202,7 +202,7 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
 
   const settings = new CountingSettingsStore(new MemorySettingsStore(ctx.documents, config.settings.shape));
   const logger = createLogger({ level: logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'producer', { maxRetriesPerRequest: null });
   globalThis.gc?.();
   const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
   const runtime = startEmailWorker({

@@ -2,7 +2,7 @@
 // evenly spaced send slots (reserved, so a backlog waits once instead of polling), a concurrency
 // semaphore, optional daily recipients, and pauses after Graph throttles.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { FlowKeys } from './flow-keys';
 import { sendIntervalMs, type MailboxLimits } from './flow-policy';
@@ -156,7 +156,7 @@ return 1
 
 const KEY_SLACK_MS = 10 * 60_000;
 
-type RedisWithFlow = Redis & {
+type RedisWithFlow = RedisClient & {
   admitSend(
     nextSlot: string,
     jobSlot: string,
@@ -196,7 +196,7 @@ export class RedisMailboxGate implements FlowGate {
 
   /** @param prefix the keys' prefix, e.g. "omikai-email:flow:" (no braces: see FlowKeys). */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly limits: MailboxLimits,
     prefix: string,
     private readonly lockTimeoutMs: number,

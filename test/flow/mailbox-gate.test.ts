@@ -1,7 +1,8 @@
 // The mailbox gate's concurrency places against a real Redis, one process: admissions, releases,
 // and a job that runs again while its earlier run's release is still on its way.
+import { createRedisConnection } from '../../src/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis/redis-connection';
 import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 
@@ -15,7 +16,7 @@ let gate: RedisMailboxGate;
 let prefix: string;
 
 beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
 });
 
 afterAll(async () => {
