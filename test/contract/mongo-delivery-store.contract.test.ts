@@ -21,13 +21,27 @@ describeEachMongoTarget('MongoDB delivery store', (target) => {
     const name = collectionName();
     const worker = new MongoDeliveryStore(target.database(), name);
     const ops = new MongoDeliveryStore(target.database(), name);
-    await worker.startAttempt({ jobId: 'job-1', accountId: 'acct-1', recipientCount: 1, status: 'sending', now: T0 });
+    await worker.startAttempt({
+      jobId: 'job-1',
+      accountId: 'acct-1',
+      subject: 'Invoice 2026-0042',
+      recipientCount: 1,
+      status: 'sending',
+      now: T0,
+    });
     expect(await ops.find({ jobId: 'job-1' })).toEqual([expect.objectContaining({ jobId: 'job-1', status: 'sending', attempts: 1 })]);
   });
 
   test('a record the schema refuses is an error at once, not taken for a lost race and tried again', async () => {
     const store = new MongoDeliveryStore(target.database(), collectionName());
-    const start = { jobId: 'job-1', accountId: 'acct-1', recipientCount: Number.NaN, status: 'sending' as const, now: T0 };
+    const start = {
+      jobId: 'job-1',
+      accountId: 'acct-1',
+      subject: 'Invoice 2026-0042',
+      recipientCount: Number.NaN,
+      status: 'sending' as const,
+      now: T0,
+    };
     await expect(store.startAttempt(start)).rejects.toThrow(/recipientCount/);
     await expect(store.cancel({ jobId: 'job-2', accountId: 'acct-1', recipientCount: Number.NaN, by: 'olga', now: T0 })).rejects.toThrow(
       /recipientCount/,
