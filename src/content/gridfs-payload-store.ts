@@ -1,6 +1,14 @@
 // The payload store in MongoDB: one GridFS file per e-mail in the bucket CONTENT_BUCKET (default
 // email_content), so attachments are chunked (255 KiB) and never bound by the 16 MB document limit.
-import { GridFSBucket, MongoGridFSChunkError, MongoGridFSStreamError, MongoRuntimeError, ObjectId, type Collection, type Db } from 'mongodb';
+import {
+  GridFSBucket,
+  MongoGridFSChunkError,
+  MongoGridFSStreamError,
+  MongoRuntimeError,
+  ObjectId,
+  type Collection,
+  type Db,
+} from 'mongodb';
 import { checkPayloadId, type OpenedPayload, type PayloadMetadata, type PayloadStore, type StoredPayload } from './payload-store';
 
 export const DEFAULT_CONTENT_BUCKET = 'email_content';
