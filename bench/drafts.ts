@@ -91,8 +91,9 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
         }),
       );
     }
+    // What each job holds in Redis: the reference only, the 100 MB is in the store.
     const redisBytes = await Promise.all(
-      jobs.map(({ jobId }) => producer.queue.client.then((c) => c.hstrlen(`bull:${queueName}:${jobId}`, 'data'))),
+      jobs.map(async ({ jobId }) => JSON.stringify((await Job.fromId(producer.queue, jobId))!.data).length),
     );
     let peak = baseline;
     let sampling = true;

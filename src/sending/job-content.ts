@@ -94,7 +94,7 @@ export async function openEmailContent(email: EmailJob, jobId: string, payloads:
     email: { ...envelope, ...(html !== undefined ? { html } : {}), ...(text !== undefined ? { text } : {}) },
     attachments: (content.attachments ?? []).map((file, index) => storedAttachmentSource(file, offsets[index]!, payload, hash, shortRead)),
     stored: true,
-    inline: () => (inline ??= loadEmailContent(email, jobId, payloads)),
+    inline: () => (inline ??= readInline(email, jobId, payload, reference)),
     verify: async () => {
       if (!(await hash.matches())) corrupt('its sha256 does not match the one in the job');
     },
@@ -132,13 +132,18 @@ export async function loadEmailContent(email: EmailJob, jobId: string, payloads:
   const { content } = email;
   if (content === undefined) return email;
   const { payload, reference } = await openChecked(email, jobId, payloads);
+  return readInline(email, jobId, payload, reference);
+}
+
+/** The whole payload read, checked against the sha256, and put inline. */
+async function readInline(email: EmailJob, jobId: string, payload: OpenedPayload, reference: ContentReference): Promise<EmailJob> {
   const data = await payload.read();
   if (sha256Hex(data) !== reference.sha256) {
     throw new DeliveryError(contentCorruptFailure(jobId, reference.id, 'its sha256 does not match the one in the job'));
   }
   try {
     const { content: _reference, ...envelope } = email;
-    return { ...envelope, ...unpackContent(data, content) };
+    return { ...envelope, ...unpackContent(data, reference) };
   } catch (err: unknown) {
     if (err instanceof ContentLayoutError) throw new DeliveryError(contentCorruptFailure(jobId, reference.id, err.message));
     throw err;

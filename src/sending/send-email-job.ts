@@ -14,7 +14,6 @@ import { cloudHasUploadSessions } from '../graph/upload-url';
 import type { UploadBudget } from '../flow/upload-budget';
 import type { AccountSettings } from '../settings/settings-store';
 import { readSendModeSettings } from '../settings/send-mode';
-import type { AttachmentSource } from './attachment-source';
 import { discardDraft, draftProgressOf } from './draft-cleanup';
 import { sendThroughDraft, type DraftGraph } from './draft-send';
 import { chooseSendPath, encodedMessageBytes } from './send-path';
@@ -81,9 +80,6 @@ export interface DraftSending {
   /** Default a timer; tests pass their own. */
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** The job's attachments as byte sources (the job's inline base64 today). */
-export type AttachmentSourcesOf = (email: EmailJob) => AttachmentSource[];
 
 export type SendEmailResult =
   | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
