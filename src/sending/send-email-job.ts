@@ -211,9 +211,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       ...(email.correlation ? { correlation: email.correlation } : {}),
       ...(email.idempotencyKey !== undefined ? { idempotencyKey: email.idempotencyKey } : {}),
     };
-    // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
+    // A job written by another producer may carry sendAt without a BullMQ delay: wait here, to the millisecond.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
-    if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
+    if (sendAtMs !== undefined && sendAtMs > now()) {
       const queued = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
       if (queued.action === 'cancelled') return cancelledResult(jobId, queued.record);
       return control.defer(sendAtMs);

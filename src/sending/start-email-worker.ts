@@ -161,7 +161,9 @@ export function startEmailWorker({
         { timeoutMs },
         'in-flight sends did not finish before the shutdown deadline; stopping anyway (they will be retried as stalled jobs)',
       );
-      await worker.close(true);
+      // BullMQ's close(true) after close() only returns the close already under way, which waits for
+      // the sends: the deadline is kept by not waiting for it. The caller exits the process.
+      closed.catch((err: unknown) => logger.warn({ err }, 'worker close after the shutdown deadline failed'));
     }
     clearTimeout(timer);
     await sweeper?.stop();

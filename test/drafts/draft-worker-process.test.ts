@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
+import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
@@ -41,7 +42,14 @@ afterAll(async () => {
 beforeEach(async () => {
   simulator.reset();
   queueName = `test-${randomUUID()}`;
-  producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 60 * MB, jobOptions: { attempts: 3 } });
+  // As in production, content goes to the payload store (a directory the worker shares), not through Redis.
+  producer = createEmailProducer({
+    connection: { url: redisUrl },
+    queueName,
+    maxMessageBytes: 60 * MB,
+    jobOptions: { attempts: 3 },
+    payloads: new DirectoryPayloadStore(join(dir, 'content')),
+  });
   events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   await events.waitUntilReady();
 });
@@ -61,6 +69,7 @@ function startWorker(env: Record<string, string> = {}): WorkerProcess {
     SETTINGS_FILE: join(dir, 'settings.json'),
     REDIS_URL: redisUrl,
     EMAIL_QUEUE_NAME: queueName,
+    CONTENT_DIR: join(dir, 'content'),
     MS_GRAPH_BASE_URL: simulator.url,
     MS_LOGIN_BASE_URL: simulator.url,
     MS_UPLOAD_BASE_URL: simulator.uploadUrl,

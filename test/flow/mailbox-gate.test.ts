@@ -227,3 +227,96 @@ describe('mailbox gate: per-app state', () => {
     expect(() => new RedisMailboxGate(redis, { ...EXCHANGE_LIMITS }, '{omikai}:flow:', LEASE_MS)).toThrow(/must not contain \{ or \}/);
   });
 });
+
+describe('mailbox gate: promises a wrong line would break', () => {
+  /** A gate with explicit limits for the test's own keys; the lease is short so it can run out in injected time. */
+  const gateOf = (limits: Partial<{ messagesPerWindow: number; concurrentSends: number; recipientsPerDay: number; leaseMs: number }>) =>
+    new RedisMailboxGate(
+      redis,
+      {
+        messagesPerWindow: limits.messagesPerWindow ?? 1000,
+        windowMs: 1000,
+        concurrentSends: limits.concurrentSends ?? 10,
+        recipientsPerDay: limits.recipientsPerDay ?? 0,
+        maxThrottleDeferrals: 5,
+        tenantPauseAfterMailboxes: 3,
+      },
+      prefix,
+      limits.leaseMs ?? LEASE_MS,
+    );
+
+  it("a dead worker's place in flight frees itself when its lease runs out, and not before", async () => {
+    gate = gateOf({ concurrentSends: 1, leaseMs: 1000 });
+    const start = Date.now();
+    // job-1's worker dies after admission: it never releases.
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(ticket('job-2'), start + 999)).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+    expect(await gate.admit(ticket('job-2'), start + 1001)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a send still unanswered counts in its window: a slow answer does not let one more send into it', async () => {
+    // Two a window: slots 550 ms apart (window 1000 ms + 100 ms arrival jitter).
+    gate = gateOf({ messagesPerWindow: 2 });
+    const start = Date.now();
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(ticket('job-2'), start + 550)).toMatchObject({ kind: 'go' });
+    // job-3's slot has come, but both earlier sends may still reach Graph within its window.
+    expect(await gate.admit(ticket('job-3'), start + 1100)).toEqual({ kind: 'wait', untilMs: start + 2200, reason: 'rate' });
+  });
+
+  it('throttles for three mailboxes of one app within a minute pause every mailbox of that app in the tenant', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    const scopes: string[] = [];
+    for (const [i, mailbox] of ['a@contoso.example', 'b@contoso.example', 'c@contoso.example'].entries()) {
+      scopes.push((await gate.throttled(ticket(`job-${i}`, mailbox), 'mailbox', 30_000, start)).scope);
+    }
+    expect(scopes).toEqual(['mailbox', 'mailbox', 'tenant']);
+    expect(await gate.admit(ticket('job-9', 'd@contoso.example'), start + 1)).toEqual({
+      kind: 'wait',
+      untilMs: start + 30_000,
+      reason: 'rate',
+    });
+  });
+
+  it('throttles for two mailboxes pause only those two', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    await gate.throttled(ticket('job-1', 'a@contoso.example'), 'mailbox', 30_000, start);
+    const second = await gate.throttled(ticket('job-2', 'b@contoso.example'), 'mailbox', 30_000, start);
+    expect(second).toEqual({ retryAtMs: start + 30_000, deferrals: 1, scope: 'mailbox' });
+    expect(await gate.admit(ticket('job-3', 'a@contoso.example'), start + 1)).toMatchObject({ kind: 'wait', untilMs: start + 30_000 });
+    expect(await gate.admit(ticket('job-4', 'd@contoso.example'), start + 1)).toMatchObject({ kind: 'go' });
+  });
+
+  it('an app-wide 429 pauses every mailbox of the app in the tenant until Retry-After, then lets them go', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    expect(await gate.throttled(ticket('job-1', 'a@contoso.example'), 'tenant', 5000, start)).toMatchObject({ scope: 'tenant' });
+    expect(await gate.admit(ticket('job-2', 'z@contoso.example'), start + 1)).toEqual({
+      kind: 'wait',
+      untilMs: start + 5000,
+      reason: 'rate',
+    });
+    expect(await gate.admit(ticket('job-2', 'z@contoso.example'), start + 5000)).toMatchObject({ kind: 'go' });
+  });
+
+  it('counts how often a job was deferred by throttles', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    await gate.throttled(ticket('job-1'), 'mailbox', 1000, start);
+    expect(await gate.throttled(ticket('job-1'), 'mailbox', 1000, start + 1000)).toMatchObject({ deferrals: 2, retryAtMs: start + 2000 });
+  });
+
+  it('consumes the daily recipients of every admitted send, and says when the budget comes back', async () => {
+    gate = gateOf({ recipientsPerDay: 5 });
+    const start = Date.now();
+    const first = await gate.admit({ ...ticket('job-1'), recipients: 3 }, start);
+    if (first.kind !== 'go') throw new Error('expected job-1 to go');
+    await first.release();
+    const refused = await gate.admit({ ...ticket('job-2'), recipients: 3 }, start + 10);
+    expect(refused).toMatchObject({ kind: 'wait', reason: 'daily-recipients' });
+    expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeGreaterThan(23 * 3600_000);
+    expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeLessThanOrEqual(24 * 3600_000);
+  });
+});

@@ -45,7 +45,13 @@ describe('Graph simulator with MSAL', () => {
         appId: CLIENTS.good.clientId,
       }),
     ]);
-    expect(simulator().stats).toEqual({ ...emptyStats(), tokenRequests: 1, sendMailRequests: 1, accepted: 1 });
+    expect(simulator().stats).toEqual({
+      ...emptyStats(),
+      tokenRequests: 1,
+      sendMailRequests: 1,
+      accepted: 1,
+      tlsConnections: expect.any(Number),
+    });
   });
 
   it('accepts the tenant domain as authority, as Entra does', async () => {

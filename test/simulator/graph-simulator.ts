@@ -9,7 +9,14 @@ import { FaultQueue, type SimulatorFault } from './faults';
 import { defaultGraphError, writeGraphError } from './graph-errors';
 import { type Exchange, clientIsGone } from './http-io';
 import { routeRequest } from './router';
-import { type AcceptedMessage, type SimulatorState, type SimulatorStats, emptyStats, resetState } from './simulator-state';
+import {
+  type AcceptedMessage,
+  type RefusedSend,
+  type SimulatorState,
+  type SimulatorStats,
+  emptyStats,
+  resetState,
+} from './simulator-state';
 import { DEFAULT_TLS_DIR, ensureSimulatorCertificate } from './tls';
 import { MailboxLimiter, type MailboxLimitOptions } from './mailbox-limits';
 import { MailboxItems } from './mailbox-items';
@@ -17,7 +24,7 @@ import { handleUploadRequest } from './upload-endpoint';
 
 export type { SimulatorClient, SimulatorMailbox, SimulatorTenant } from './directory';
 export type { SimulatorFault } from './faults';
-export type { AcceptedMessage, SimulatorStats } from './simulator-state';
+export type { AcceptedMessage, RefusedSend, SimulatorStats } from './simulator-state';
 
 export interface StartSimulatorOptions {
   /** 0 (the default) picks a free port. */
@@ -57,6 +64,8 @@ export interface GraphSimulator {
   items: MailboxItems;
   /** Accepted messages in order of acceptance (live; emptied in place by reset()). */
   sent: AcceptedMessage[];
+  /** sendMail requests answered with an error status, with the time of the answer (live; emptied by reset()). */
+  refused: RefusedSend[];
   /** Live counters (zeroed in place by reset()). */
   stats: SimulatorStats;
   /** Queues a one-shot fault; faults are FIFO, each used up by the next matching request(s). Throws if invalid. */
@@ -88,6 +97,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     directory: new TenantDirectory(options.tenants),
     faults: new FaultQueue(),
     sent: [],
+    refused: [],
     stats: emptyStats(),
     latencyMs: options.latencyMs ?? 0,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -113,6 +123,10 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
       socket.once('close', () => sockets.delete(socket));
     });
   }
+  // Counted on the Graph host only: what keep-alive keeps low.
+  server.on('secureConnection', () => {
+    state.stats.tlsConnections += 1;
+  });
   const listen = (target: typeof server, port: number) =>
     new Promise<void>((resolve, reject) => {
       target.once('error', reject);
@@ -136,6 +150,7 @@ export async function startGraphSimulator(options: StartSimulatorOptions): Promi
     items: state.items,
     certPath: certificate.certPath,
     sent: state.sent,
+    refused: state.refused,
     stats: state.stats,
     inject: (fault) => state.faults.add(fault),
     setLatencyMs: (ms) => {

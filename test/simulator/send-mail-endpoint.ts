@@ -35,14 +35,19 @@ export async function serveSendMail(exchange: Exchange, state: SimulatorState, u
   const outcome = await decideSendMail(exchange, state, userSegment);
   if (outcome.kind === 'dropped') return;
   try {
-    await answer(exchange, state, outcome);
+    await answer(exchange, state, outcome, userSegment?.toLowerCase());
   } finally {
     // The request counts against its mailbox's concurrency until it is answered.
     if (outcome.kind === 'accepted' || outcome.kind === 'error') outcome.release?.();
   }
 }
 
-async function answer(exchange: Exchange, state: SimulatorState, outcome: Exclude<SendMailOutcome, { kind: 'dropped' }>): Promise<void> {
+async function answer(
+  exchange: Exchange,
+  state: SimulatorState,
+  outcome: Exclude<SendMailOutcome, { kind: 'dropped' }>,
+  mailbox: string | undefined,
+): Promise<void> {
   if (!(await waitUnlessShutDown(state.latencyMs, state.shutdown))) {
     exchange.res.destroy();
     return;
@@ -56,6 +61,7 @@ async function answer(exchange: Exchange, state: SimulatorState, outcome: Exclud
       return;
     case 'error':
       if (!outcome.recorded) state.stats.rejected += 1;
+      state.refused.push({ mailbox, status: outcome.error.status, code: outcome.error.code, answeredAt: Date.now() });
       writeGraphError(exchange, outcome.error, outcome.headers);
       return;
   }

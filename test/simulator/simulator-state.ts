@@ -22,6 +22,16 @@ export interface AcceptedMessage {
   internetMessageId?: string;
 }
 
+/** A sendMail answered with an error status, and when: flow tests compare it with AcceptedMessage.receivedAt. */
+export interface RefusedSend {
+  /** Lower-case sender address from the URL (undefined for /me/sendMail). */
+  mailbox: string | undefined;
+  status: number;
+  code: string;
+  /** Epoch milliseconds at which the answer was written. */
+  answeredAt: number;
+}
+
 export interface SimulatorStats {
   /** Every POST to a token endpoint. */
   tokenRequests: number;
@@ -49,6 +59,8 @@ export interface SimulatorStats {
   uploadRangeErrors: number;
   uploadResets: number;
   uploadBytes: number;
+  /** TLS connections accepted (handshake done): what keep-alive keeps low. */
+  tlsConnections: number;
 }
 
 export interface SimulatorState {
@@ -58,6 +70,8 @@ export interface SimulatorState {
   faults: FaultQueue;
   /** Live arrays/objects: reset() empties them in place so references stay valid. */
   sent: AcceptedMessage[];
+  /** sendMail requests answered with an error status, in order of answer. */
+  refused: RefusedSend[];
   stats: SimulatorStats;
   latencyMs: number;
   tokenLifetimeSeconds: number;
@@ -95,11 +109,13 @@ export function emptyStats(): SimulatorStats {
     uploadRangeErrors: 0,
     uploadResets: 0,
     uploadBytes: 0,
+    tlsConnections: 0,
   };
 }
 
 export function resetState(state: SimulatorState): void {
   state.sent.length = 0;
+  state.refused.length = 0;
   Object.assign(state.stats, emptyStats());
   state.faults.clear();
   state.items.clear();
