@@ -1,11 +1,13 @@
 // Draft-based sending through the real pipeline (Redis, BullMQ, MSAL, the simulator's Graph and upload hosts).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { payloadIdOf } from '../../src/content/payload-store';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { AttachmentInput } from '../../src/jobs/content-offload';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { ensureSimulatorCertificate, DEFAULT_TLS_DIR } from '../simulator/tls';
 import { CLIENT_SEND_ONLY, accountDocument, sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
@@ -196,7 +198,7 @@ describe('draft mode', () => {
   });
 
   describe('content in the payload store', () => {
-    async function enqueueStored(p: TestPipeline, attachments: ReturnType<typeof file>[]) {
+    async function enqueueStored(p: TestPipeline, attachments: AttachmentInput[]) {
       const producer = createEmailProducer({
         connection: { url: process.env.REDIS_URL! },
         queueName: p.queueName,
@@ -205,7 +207,7 @@ describe('draft mode', () => {
         payloads: p.payloads,
       });
       try {
-        return await producer.enqueue(sampleEmail({ attachments }));
+        return await producer.enqueue({ ...sampleEmail(), attachments });
       } finally {
         await producer.close();
       }
@@ -213,12 +215,17 @@ describe('draft mode', () => {
     const storedBin = (p: TestPipeline, jobData: unknown) =>
       join((p.payloads.inner as DirectoryPayloadStore).directory, `${payloadIdOf(jobData)!}.bin`);
 
-    it('streams the files of a stored e-mail into the draft: Graph receives them with matching sha256', async () => {
+    it('a stored e-mail (its 9 MB file given as a stream) is sent through a draft from the store: Graph receives the files with matching sha256', async () => {
       pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env: draftEnv() });
       await pipeline.queue.pause();
       const large = randomBytes(9 * MB + 5);
       const small = randomBytes(2000);
-      const { jobId } = await enqueueStored(pipeline, [file('large.pdf', large), file('small.pdf', small)]);
+      // The large file as a stream of 1 MB pieces: over sendMail's 4 MB, taken because maxMessageBytes allows it.
+      const pieces = Array.from({ length: Math.ceil(large.length / MB) }, (_, i) => large.subarray(i * MB, (i + 1) * MB));
+      const { jobId } = await enqueueStored(pipeline, [
+        { name: 'large.pdf', contentType: 'application/pdf', content: Readable.from(pieces) },
+        file('small.pdf', small),
+      ]);
       const waiting = (await pipeline.queue.getJob(jobId))!.data as Record<string, unknown>;
       expect(payloadIdOf(waiting)).toMatch(/^[0-9a-f]{24}$/);
       expect(waiting).not.toHaveProperty('attachments');
