@@ -12,7 +12,19 @@ export default tseslint.config(
         'error',
         { object: 'process', property: 'env', message: 'Only config/ reads process.env; take values from Config.' },
       ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'NewExpression[callee.name=/^(Redis|Cluster|IORedis)$/], NewExpression[callee.property.name=/^(Redis|Cluster)$/]',
+          message: 'Connect through createRedisConnection (src/redis/redis-connection.ts), so every process supports Sentinel and Cluster.',
+        },
+      ],
     },
+  },
+  {
+    // The one place a Redis client is constructed.
+    files: ['src/redis/redis-connection.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     // The demo passes its environment on to the worker process it starts.

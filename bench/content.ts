@@ -3,7 +3,8 @@
 // 100 KB attachments (enqueueMany through the payload store against addBulk of the same jobs inline).
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from '../src/redis/redis-connection';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
 import type { PayloadStore } from '../src/content/payload-store';
@@ -49,7 +50,7 @@ export async function runContentFootprint(
   payloads: PayloadStore,
   inlineMaxBytes?: number,
 ): Promise<FootprintResult> {
-  const client = new Redis(ctx.redisUrl);
+  const client = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'producer') as Redis;
   const producer = createEmailProducer({
     connection: { url: ctx.redisUrl },
     queueName,
@@ -71,7 +72,7 @@ export async function runContentFootprint(
     FLOW_MAILBOX_CONCURRENCY: '10000',
   });
   const logger = createLogger({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'worker') as Redis;
   // BullMQ's fixed costs (its scripts, connections) are paid before the baseline: one e-mail end to end.
   await producer.enqueue(email);
   const warmup = startEmailWorker({

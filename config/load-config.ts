@@ -9,12 +9,13 @@ import { readDraftsConfig, type DraftsConfig } from './drafts-env';
 import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
 import { readFlowConfig, type FlowConfig } from './flow-env';
 import { readOpsConfig, type OpsConfig } from './ops-env';
+import { readRedisConfig, type RedisConfig } from './redis-env';
 import { shownValue } from './shown-value';
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  redisUrl: string;
+  redis: RedisConfig;
   queueName: string;
   store: { kind: 'mongodb'; uri: string } | { kind: 'memory'; settingsFile: string };
   settings: { shape: SettingsDocumentShape; cacheTtlMs: number };
@@ -137,6 +138,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   }
   const problems: string[] = [];
   const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
+  const redis = readRedisConfig(e, problems, problem);
   const flow = readFlowConfig(e, problems);
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
@@ -145,7 +147,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   const config = {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    redisUrl: e.REDIS_URL,
+    redis,
     queueName: e.EMAIL_QUEUE_NAME,
     store,
     settings: {

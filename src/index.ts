@@ -6,7 +6,12 @@ export {
   GRAPH_BACKOFF_TYPE,
   QueueUnavailableError,
 } from './jobs/producer';
-export type { EmailProducer, EmailProducerOptions, EnqueuedEmail } from './jobs/producer';
+export type { EmailProducer, EmailProducerOptions, EnqueuedEmail, EnqueueOptions } from './jobs/producer';
+export { BULK_PRIORITY, priorityJobOptions, type EmailPriority } from './jobs/priority';
+export { EnqueueNotReplicatedError } from './redis/replication';
+export type { RedisTarget, RedisHostPort } from './redis/redis-connection';
+export { queueShards, shardForAccount } from './jobs/queue-shards';
+export type { QueueShard, QueueLayout } from './jobs/queue-shards';
 export {
   EMAIL_QUEUE_NAME,
   SEND_EMAIL_JOB_NAME,

@@ -1,10 +1,10 @@
 // `npm run demo`: the real worker process, in memory mode, against the Graph simulator; sends a few
 // sample e-mails and prints what happened to each. Needs only Node and Redis (started if missing).
+import { createRedisConnection } from '../src/redis/redis-connection';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { redactUrlCredentials } from '../config/shown-value';
 import { createEmailProducer } from '../src/jobs/producer';
 import type { EmailInput } from '../src/jobs/content-offload';
@@ -97,7 +97,11 @@ function demoFile(bytes: number): Buffer {
 }
 
 async function redisReachable(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = createRedisConnection({ kind: 'single', url: url }, 'producer', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Entry point of the on-call CLI (`npm run ops -- …`, or the omikai-ops bin): opens what the command needs, exits with its code.
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { shardedQueueView, type CliQueue } from '../src/ops/cli/sharded-queue';
 import type { Logger } from 'pino';
 import { loadStoreOptionalConfig, requireStore, type StoreOptionalConfig } from '../config/load-config';
+import { configuredQueueLayout, openShardQueues } from '../src/jobs/queue-shards';
 import { createLogger } from '../src/logging/logger';
 import { loggerAuditLog } from '../src/ops/audit-log';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
@@ -11,6 +12,7 @@ import { GraphDraftClient } from '../src/graph/draft-client';
 import { MsalTokenProvider } from '../src/graph/token-provider';
 import { resolveSender } from '../src/settings/resolve-sender';
 import { openStores, type Stores } from '../src/storage/open-stores';
+import { createRedisConnection, type RedisClient } from '../src/redis/redis-connection';
 
 async function main(): Promise<number> {
   // Everything is opened on first use: help needs no configuration, `queue`, `failed` and `flow` need only Redis.
@@ -18,8 +20,9 @@ async function main(): Promise<number> {
   let logger: Logger | undefined;
   // Audit lines are written whatever LOG_LEVEL says: who cancelled or retried what must not depend on it.
   const audit = loggerAuditLog(createLogger({ level: 'info', name: 'ops-audit' }, process.stderr));
-  let connection: Redis | undefined;
-  let queue: Queue | undefined;
+  let connection: RedisClient | undefined;
+  let queues: Queue[] | undefined;
+  let queue: CliQueue | undefined;
   let stores: Promise<Stores> | undefined;
   const configured = () => (config ??= loadStoreOptionalConfig());
   const openStoresOnce = () => {
@@ -29,20 +32,19 @@ async function main(): Promise<number> {
     logger ??= createLogger({ level: current.logLevel === 'info' ? 'warn' : current.logLevel, name: 'ops-cli' }, process.stderr);
     return (stores ??= openStores({ ...current, store }, logger));
   };
-  const connect = (): Redis => {
-    const { redisUrl } = configured();
+  const connect = (): RedisClient => {
+    const { redis } = configured();
     if (!connection) {
       // A few quick reconnects, then give up: an on-call engineer needs "Redis is down", not a hang.
-      connection = new Redis(redisUrl, {
-        maxRetriesPerRequest: 2,
-        connectTimeout: 5000,
-        retryStrategy: (attempt) => (attempt > 3 ? null : 250 * attempt),
-      });
+      connection = createRedisConnection(redis.target, 'cli');
       let lastError = '';
       connection.on('error', (err: Error) => (lastError = err.message));
       connection.on('ready', () => (lastError = ''));
       connection.on('end', () => {
-        if (lastError) process.stderr.write(`Cannot reach Redis (${lastError}); check REDIS_URL and that Redis is running.\n`);
+        if (lastError)
+          process.stderr.write(
+            `Cannot reach Redis (${lastError}); check REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES) and that Redis is running.\n`,
+          );
       });
     }
     return connection;
@@ -51,8 +53,9 @@ async function main(): Promise<number> {
     return await runOpsCli(process.argv.slice(2), {
       queue: () => {
         if (!queue) {
-          queue = new Queue(configured().queueName, { connection: connect() });
-          queue.on('error', () => {}); // reported once by the connection's 'end' handler above
+          queues = openShardQueues(configuredQueueLayout(configured()), connect());
+          for (const each of queues) each.on('error', () => {}); // reported once by the connection's 'end' handler above
+          queue = shardedQueueView(queues, configured().queueName);
         }
         return queue;
       },
@@ -87,7 +90,7 @@ async function main(): Promise<number> {
       audit,
     });
   } finally {
-    await queue?.close();
+    await Promise.all((queues ?? []).map((each) => each.close()));
     await connection?.quit().catch(() => undefined);
     await (await stores?.catch(() => undefined))?.close();
   }

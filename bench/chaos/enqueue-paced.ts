@@ -1,7 +1,8 @@
 // Enqueues e-mails with the real producer at a steady rate, as an ERP would. When Redis is away the
-// producer throws QueueUnavailableError; the e-mail is enqueued again with the same idempotencyKey, as
-// the error message advises (a repeat is never sent twice).
+// producer throws QueueUnavailableError (or, with durable enqueue, EnqueueNotReplicatedError); the
+// e-mail is enqueued again with the same idempotencyKey, as the error message advises (a repeat is never sent twice).
 import { QueueUnavailableError, type EmailProducer } from '../../src/jobs/producer';
+import { EnqueueNotReplicatedError } from '../../src/redis/replication';
 import type { EmailJobInput } from '../../src/jobs/email-job';
 
 export interface PacedEnqueueOptions {
@@ -11,6 +12,8 @@ export interface PacedEnqueueOptions {
   email(index: number): EmailJobInput;
   /** Called once per e-mail enqueue() acknowledged. */
   onAccepted(index: number, jobId: string): void;
+  /** Called when an enqueue is refused and will be retried. */
+  onRefused?(err: Error): void;
   deadlineMs: number;
   signal?: AbortSignal;
 }
@@ -32,6 +35,7 @@ export async function enqueuePaced({
   perSecond,
   email,
   onAccepted,
+  onRefused,
   deadlineMs,
   signal,
 }: PacedEnqueueOptions): Promise<PacedEnqueueResult> {
@@ -53,8 +57,9 @@ export async function enqueuePaced({
         result.accepted += added.length;
         break;
       } catch (err: unknown) {
-        if (!(err instanceof QueueUnavailableError)) throw err;
+        if (!(err instanceof QueueUnavailableError) && !(err instanceof EnqueueNotReplicatedError)) throw err;
         result.retries += 1;
+        onRefused?.(err);
         await sleep(RETRY_PAUSE_MS);
       }
     }

@@ -1,7 +1,7 @@
 // `npm run chaos -- --soak 30m`: a steady enqueue rate for a long time, sampling worker RSS and Redis
 // used_memory, to show that neither grows beyond what job retention (removeOnComplete) keeps.
+import { createRedisConnection } from '../../src/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../../src/jobs/producer';
 import { chaosEmail } from './chaos-scenario';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
@@ -42,7 +42,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     jobOptions: { removeOnComplete },
   });
   const samples: SoakSample[] = [];
-  const redisClient = new Redis(system.redis.url);
+  const redisClient = createRedisConnection({ kind: 'single', url: system.redis.url }, 'producer');
   try {
     const takeSample = async (): Promise<void> => {
       const memory = await redisClient.info('memory');

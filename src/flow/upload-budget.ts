@@ -2,7 +2,7 @@
 // A draft e-mail reserves its bytes before its first upload, across all worker processes; over the
 // budget it waits (without an attempt) until enough of the window's earlier uploads have aged out.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { FlowKeys } from './flow-keys';
 
 export interface UploadBudgetLimits {
@@ -48,7 +48,7 @@ end
 return now + window
 `;
 
-type RedisWithUpload = Redis & {
+type RedisWithUpload = RedisClient & {
   reserveUpload(key: string, now: number, windowMs: number, budget: number, bytes: number, member: string): Promise<number>;
 };
 
@@ -57,7 +57,7 @@ export class RedisUploadBudget implements UploadBudget {
   private readonly keys: FlowKeys;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly limits: UploadBudgetLimits,
     prefix: string,
   ) {

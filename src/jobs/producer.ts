@@ -1,6 +1,11 @@
 // The typed producer API the ERP calls to queue e-mails.
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { Cluster } from 'ioredis';
+import type { EnqueueDurability } from '../../config/redis-env';
+import { createRedisConnection, type RedisClient, type RedisTarget } from '../redis/redis-connection';
+import { EnqueueNotReplicatedError, waitForReplicas } from '../redis/replication';
+import { queueShards, shardForAccount } from './queue-shards';
 import {
   EMAIL_JOB_SCHEMA_VERSION,
   EMAIL_QUEUE_NAME,
@@ -11,6 +16,7 @@ import {
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
+import { priorityJobOptions, type EmailPriority } from './priority';
 import type { PayloadWriter } from '../content/payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
@@ -27,8 +33,20 @@ export const DEFAULT_EMAIL_JOB_OPTIONS = {
 } satisfies JobsOptions;
 
 export interface EmailProducerOptions {
-  connection: ConnectionOptions;
+  /** BullMQ connection options or an ioredis client; or give `redis` instead. */
+  connection?: ConnectionOptions;
+  /** Where Redis is, as the worker's REDIS_* variables say (a single node, Sentinels or a Cluster). */
+  redis?: RedisTarget;
   queueName?: string;
+  /** EMAIL_QUEUE_SHARDS of the workers: the e-mails of one account always go to the same shard. */
+  shards?: number;
+  /**
+   * `replicated`: enqueue() returns only once a replica holds the job (Redis WAIT), so it survives
+   * the master's death; it throws EnqueueNotReplicatedError when none confirms within replicationTimeoutMs.
+   */
+  durability?: EnqueueDurability;
+  /** How long a replicated enqueue waits for a replica (default 2 s). */
+  replicationTimeoutMs?: number;
   /** How long enqueue() waits for Redis before it throws QueueUnavailableError (default 5 s). */
   enqueueTimeoutMs?: number;
   jobOptions?: Pick<JobsOptions, 'attempts' | 'removeOnComplete' | 'removeOnFail' | 'priority'>;
@@ -52,17 +70,27 @@ export interface EnqueuedEmail {
   jobId: string;
 }
 
+export interface EnqueueOptions {
+  /**
+   * `interactive` goes ahead of every bulk e-mail, and within its mailbox takes the next free slot;
+   * `bulk` is for runs (statements, reminders). Default: `interactive` for enqueue(), `bulk` for enqueueMany().
+   */
+  priority?: EmailPriority;
+}
+
 export interface EmailProducer {
   /**
    * Validates and queues one e-mail; throws EmailJobValidationError naming each bad field. Content
    * over the inline limit is written to the payload store first, and removed if the job cannot be added.
    */
-  enqueue(input: EmailInput): Promise<EnqueuedEmail>;
-  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
-  enqueueMany(inputs: EmailInput[]): Promise<EnqueuedEmail[]>;
+  enqueue(input: EmailInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
+  /** Validates all first (nothing is queued if any is bad), then queues them in one round trip; bulk unless told otherwise. */
+  enqueueMany(inputs: EmailInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
   close(): Promise<void>;
-  /** The BullMQ queue itself, for anything beyond enqueueing. */
+  /** The BullMQ queue itself, for anything beyond enqueueing (the first shard's when sharded). */
   readonly queue: Queue;
+  /** Every shard's queue (just `queue` when not sharded). */
+  readonly queues: Queue[];
 }
 
 /** Redis did not take the e-mail in time: the caller learns at once instead of hanging. */
@@ -100,9 +128,19 @@ export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageByt
   return { name: SEND_EMAIL_JOB_NAME, data, opts };
 }
 
+/** The jobs with the job option that marks their priority (BullMQ acts on it before a worker takes them). */
+function withPriority(jobs: PreparedEmailJob[], priority: EmailPriority): PreparedEmailJob[] {
+  const marked = priorityJobOptions(priority);
+  return jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }));
+}
+
 export function createEmailProducer({
   connection,
+  redis,
   queueName = EMAIL_QUEUE_NAME,
+  shards = 1,
+  durability = 'acknowledged',
+  replicationTimeoutMs = 2_000,
   jobOptions,
   enqueueTimeoutMs = 5_000,
   maxMessageBytes,
@@ -110,12 +148,48 @@ export function createEmailProducer({
   inlineMaxBytes = DEFAULT_INLINE_MAX_BYTES,
   now = Date.now,
 }: EmailProducerOptions): EmailProducer {
-  const queue = new Queue<EmailJob>(queueName, {
-    connection,
-    defaultJobOptions: { ...DEFAULT_EMAIL_JOB_OPTIONS, ...jobOptions },
-  });
+  if (!connection === !redis) throw new TypeError('createEmailProducer needs exactly one of connection and redis');
+  const ownClient: RedisClient | undefined = redis ? createRedisConnection(redis, 'producer') : undefined;
+  ownClient?.on('error', () => {});
+  const hashTagged = redis?.kind === 'cluster' || connection instanceof Cluster;
+  const queues = queueShards({ queueName, shards, hashTagged }).map(
+    ({ name, prefix }) =>
+      new Queue<EmailJob>(name, {
+        connection: ownClient ?? connection!,
+        prefix,
+        defaultJobOptions: { ...DEFAULT_EMAIL_JOB_OPTIONS, ...jobOptions },
+      }),
+  );
+  const queue = queues[0]!;
+  const queueFor = (job: PreparedEmailJob) => queues[shardForAccount(job.data.accountId, queues.length)]!;
   // Without a listener an unreachable Redis would crash the ERP's process; enqueue() reports it instead.
-  queue.on('error', () => {});
+  for (const each of queues) each.on('error', () => {});
+
+  /** With durability `replicated`: WAIT on the connection that wrote the job (the shard's master on a Cluster). */
+  async function confirmReplicated(target: Queue<EmailJob>, jobIds: string[]): Promise<void> {
+    if (durability !== 'replicated') return;
+    const client = (await target.getBackend().client) as unknown as RedisClient;
+    const replicas = await waitForReplicas(client, target.keys.id!, 1, replicationTimeoutMs);
+    if (replicas < 1) throw new EnqueueNotReplicatedError(jobIds, replicas, replicationTimeoutMs);
+  }
+
+  /** Adds each job to its account's shard (one round trip per shard), confirmed replicated when asked; jobs in input order. */
+  async function addToShards(jobs: PreparedEmailJob[]): Promise<Job<EmailJob>[]> {
+    const byShard = new Map<Queue<EmailJob>, number[]>();
+    jobs.forEach((job, index) => byShard.set(queueFor(job), [...(byShard.get(queueFor(job)) ?? []), index]));
+    const added: Job<EmailJob>[] = [];
+    await Promise.all(
+      [...byShard].map(async ([target, indexes]) => {
+        const shardJobs = await target.addBulk(indexes.map((index) => jobs[index]!));
+        shardJobs.forEach((job, position) => (added[indexes[position]!] = job));
+        await confirmReplicated(
+          target,
+          shardJobs.map((job) => job.id!),
+        );
+      }),
+    );
+    return added;
+  }
 
   async function withinTimeout<T>(operation: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -125,7 +199,7 @@ export function createEmailProducer({
     try {
       return await Promise.race([operation, timeout]);
     } catch (err: unknown) {
-      if (err instanceof QueueUnavailableError) throw err;
+      if (err instanceof QueueUnavailableError || err instanceof EnqueueNotReplicatedError) throw err;
       throw new QueueUnavailableError(enqueueTimeoutMs, { cause: err });
     } finally {
       clearTimeout(timer);
@@ -156,12 +230,12 @@ export function createEmailProducer({
    */
   async function addAll(prepared: PreparedEmailJob[]): Promise<EnqueuedEmail[]> {
     if (!payloads) {
-      const added = await withinTimeout(queue.addBulk(prepared));
+      const added = await withinTimeout(addToShards(prepared));
       return added.map((job) => ({ jobId: job.id! }));
     }
     const at = now();
     const queued = await withinTimeout(
-      Promise.all(prepared.map((job) => (job.opts.jobId === undefined ? false : queue.getJob(job.opts.jobId).then(Boolean)))),
+      Promise.all(prepared.map((job) => (job.opts.jobId === undefined ? false : queueFor(job).getJob(job.opts.jobId).then(Boolean)))),
     );
     const written: PendingPayload[] = [];
     /** The payload of each job, by index (undefined: inline). */
@@ -183,7 +257,7 @@ export function createEmailProducer({
     });
     try {
       await Promise.all(written.map((payload) => payloads.write(payload.id, payload.metadata, payload.data)));
-      const added = await withinTimeout(queue.addBulk(jobs));
+      const added = await withinTimeout(addToShards(jobs));
       // BullMQ numbered the jobs without an idempotency key: their payloads learn their job now (for the sweeper).
       const numbered = added.flatMap((job, index) => {
         const payload = payloadOf[index];
@@ -204,7 +278,7 @@ export function createEmailProducer({
     const byJob = new Map(written.map((payload) => [payload.metadata.jobId, payload.id]));
     const raced = jobs.filter((job) => job.data.idempotencyKey !== undefined && byJob.has(job.opts.jobId!));
     if (raced.length === 0) return;
-    const stored = await Promise.all(raced.map((job) => queue.getJob(job.opts.jobId!)));
+    const stored = await Promise.all(raced.map((job) => queueFor(job).getJob(job.opts.jobId!)));
     const losers = raced
       .filter((job, index) => (stored[index]?.data as EmailJob | undefined)?.content?.['id' as never] !== byJob.get(job.opts.jobId!))
       .map((job) => byJob.get(job.opts.jobId!)!);
@@ -213,16 +287,20 @@ export function createEmailProducer({
 
   return {
     queue,
-    async enqueue(input) {
-      const [jobId] = await addAll(await prepareAll([input], true));
+    queues,
+    async enqueue(input, { priority = 'interactive' } = {}) {
+      const [jobId] = await addAll(withPriority(await prepareAll([input], true), priority));
       return jobId!;
     },
-    async enqueueMany(inputs) {
-      return addAll(await prepareAll(inputs, false));
+    async enqueueMany(inputs, { priority = 'bulk' } = {}) {
+      return addAll(withPriority(await prepareAll(inputs, false), priority));
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.
-      await withinTimeout(queue.close()).catch(() => queue.disconnect());
+      await withinTimeout(Promise.all(queues.map((each) => each.close()))).catch(() =>
+        Promise.all(queues.map((each) => each.disconnect())),
+      );
+      if (ownClient) await withinTimeout(ownClient.quit()).catch(() => ownClient.disconnect());
     },
   };
 }

@@ -6,6 +6,8 @@ import { RetryLaterError, type SendEmailResult } from './send-email-job';
 
 export interface EmailWorkerOptions {
   queueName: string;
+  /** BullMQ's key prefix (a hash tag on a Cluster, see queue-shards.ts); BullMQ's default when absent. */
+  prefix?: string;
   connection: ConnectionOptions;
   concurrency: number;
   /** Used when an attempt failed with something other than a classified, retryable failure. */
@@ -22,6 +24,7 @@ export function createEmailWorker(
   processor: ConstructorParameters<typeof Worker<unknown, SendEmailResult>>[1],
   {
     queueName,
+    prefix,
     connection,
     concurrency,
     fallbackDelayMs,
@@ -35,6 +38,7 @@ export function createEmailWorker(
 ): Worker<unknown, SendEmailResult> {
   const worker = new Worker<unknown, SendEmailResult>(queueName, processor, {
     connection,
+    ...(prefix ? { prefix } : {}),
     concurrency,
     autorun,
     lockDuration: lockDurationMs,

@@ -7,6 +7,7 @@ import { maskAddresses } from '../delivery/address-masking';
 import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
 import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
+import { DUE_BULK_PRIORITY, priorityOfJob } from '../jobs/priority';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
 import { buildSendMailBody, sendMailBodyBytes } from '../graph/send-mail-body';
@@ -220,7 +221,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     }
 
     const attempt: AttemptState = { jobId, email, number: control.job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
-    let release = async () => {};
+    let release = async (_answeredAtMs?: number) => {};
+    // When Graph's answer arrived: the send is logged then, not after the delivery record is written
+    // (a late log entry holds back the mailbox's send one window later, and the next one after that).
+    let answeredAtMs: number | undefined;
     /** Set once a draft may exist: a final failure deletes it. */
     let cleanUpDraft: (() => Promise<void>) | undefined;
     try {
@@ -244,6 +248,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           tenantId: token.tenantId,
           clientId: route.credentials.clientId,
           recipients: start.recipientCount,
+          lane: priorityOfJob(control.job.opts),
         };
         if (deps.flow) {
           // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
@@ -280,6 +285,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
               beforeSend: () => guard('content', () => content.verify()),
             },
           );
+          answeredAtMs = now();
           if (outcome.kind === 'sent') {
             return await recordSent(deps, control, attempt, route, outcome.graphRequestId, {
               graphMessageId: outcome.graphMessageId,
@@ -291,7 +297,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           failure = outcome.failure;
         } else {
           const sendable = await guard('content', () => content.inline());
-          const result = await deps.graph.sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId);
+          const result = await deps.graph
+            .sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId)
+            .finally(() => (answeredAtMs = now()));
           const classification = classifySendResult(result, route, now());
           if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
           failure = classification.failure;
@@ -311,7 +319,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     } finally {
       // Awaited, before BullMQ hears the outcome (a late one could not free a later run's place:
       // admissions are stamped). A release that fails is only logged: its lease ends it.
-      await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
+      await release(answeredAtMs).catch((err: unknown) =>
+        logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'),
+      );
     }
   }
 
@@ -360,7 +370,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       job,
       jobId,
       defer: async (untilMs) => {
-        await job.moveToDelayed(untilMs, lockToken);
+        // A bulk e-mail put aside until its slot comes back ahead of bulk e-mails nobody took up yet
+        // (BullMQ reads the priority when the delay ends); both calls go out together.
+        const due = (job.opts.priority ?? 0) > DUE_BULK_PRIORITY ? job.changePriority({ priority: DUE_BULK_PRIORITY }) : undefined;
+        await Promise.all([job.moveToDelayed(untilMs, lockToken), due]);
         throw new DelayedError();
       },
     };

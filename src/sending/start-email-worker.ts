@@ -1,7 +1,6 @@
 // Wires the send pipeline (settings cache, tokens, Graph client, processor) into a running worker.
 // Used by the worker entry point, the demo and the benchmark, so they all run the same code.
-import { Queue, type Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
 import type { DeliveryStore } from '../delivery/delivery-store';
@@ -10,6 +9,8 @@ import { GraphMailClient } from '../graph/graph-mail-client';
 import { RedisUploadBudget } from '../flow/upload-budget';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
+import { configuredQueueLayout, openShardQueues, queueShards } from '../jobs/queue-shards';
+import { duplicateRedisConnection, type RedisClient } from '../redis/redis-connection';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
@@ -23,15 +24,19 @@ import type { PayloadStore } from '../content/payload-store';
 import { keepContentOfFailedJob, withContentKeeping, type ContentKeeping } from './job-content';
 
 export interface EmailWorkerRuntime {
+  /** The first shard's worker (the only one when the queue is not sharded). */
   worker: Worker<unknown, SendEmailResult>;
+  /** One worker per queue shard: every process consumes every shard. */
+  workers: Worker<unknown, SendEmailResult>[];
   tokens: MsalTokenProvider;
   /** Takes no new jobs, lets in-flight sends finish for up to `timeoutMs`, then stops. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> & Partial<Pick<Config, 'content'>>;
-  connection: Redis;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> &
+    Partial<Pick<Config, 'content'>> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
+  connection: RedisClient;
   settings: SettingsStore;
   deliveries: DeliveryStore;
   /** Content behind job references; also where waiting jobs' inline content goes. Without it, content stays in Redis. */
@@ -57,7 +62,7 @@ export function startEmailWorker({
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
   // because the worker's is used for blocking commands.
   // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
-  const flowRedis = limits ? connection.duplicate({ enableAutoPipelining: true }) : undefined;
+  const flowRedis = limits ? duplicateRedisConnection(connection, { enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
     flowRedis && limits
@@ -110,41 +115,53 @@ export function startEmailWorker({
         }
       : undefined;
   const keptProcessor = keeping ? withContentKeeping(processor, keeping) : processor;
-  const sweepQueue = payloads ? new Queue(config.queueName, { connection }) : undefined;
-  sweepQueue?.on('error', (err: Error) => logger.warn({ err: err.message }, 'content sweeper queue error'));
-  const sweeper =
-    payloads && sweepQueue
-      ? startContentSweeper({
+  const layout = configuredQueueLayout(config);
+  // One sweeper per shard: each reads its own queue's jobs.
+  const sweepQueues = payloads ? openShardQueues(layout, connection) : [];
+  for (const sweepQueue of sweepQueues) {
+    sweepQueue.on('error', (err: Error) => logger.warn({ err: err.message }, 'content sweeper queue error'));
+  }
+  const sweepers = payloads
+    ? sweepQueues.map((sweepQueue) =>
+        startContentSweeper({
           payloads,
           queue: sweepQueue,
           retentionAfterSentMs: content.retentionAfterSentMs,
           now: Date.now,
           intervalMs: content.sweepIntervalMs,
           logger,
-        })
-      : undefined;
-  const worker = createEmailWorker(keptProcessor, {
-    queueName: config.queueName,
-    connection,
-    concurrency: config.worker.concurrency,
-    fallbackDelayMs: config.worker.retry.baseDelayMs,
-    maxDelayMs: config.worker.retry.maxDelayMs,
-    lockDurationMs: config.worker.lockDurationMs,
-    stalledIntervalMs: config.worker.stalledIntervalMs,
-    maxStalledCount: config.worker.maxStalledCount,
-    logger,
-  });
+        }),
+      )
+    : [];
+  const shards = queueShards(layout);
+  const workers = shards.map(({ name, prefix }) =>
+    createEmailWorker(keptProcessor, {
+      queueName: name,
+      prefix,
+      connection,
+      // WORKER_CONCURRENCY is the process's: the shards share it.
+      concurrency: Math.max(1, Math.ceil(config.worker.concurrency / shards.length)),
+      fallbackDelayMs: config.worker.retry.baseDelayMs,
+      maxDelayMs: config.worker.retry.maxDelayMs,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      logger,
+    }),
+  );
+  const worker = workers[0]!;
 
   if (keeping) {
-    worker.on('failed', (job) => {
-      if (job)
-        void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
-          logger.warn(
-            { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
-            "could not move a failed job's content to the payload store",
-          ),
-        );
-    });
+    for (const each of workers)
+      each.on('failed', (job) => {
+        if (job)
+          void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
+            logger.warn(
+              { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+              "could not move a failed job's content to the payload store",
+            ),
+          );
+      });
   }
 
   let closing: Promise<void> | undefined;
@@ -155,7 +172,7 @@ export function startEmailWorker({
     const deadline = new Promise<'deadline'>((resolve) => {
       timer = setTimeout(() => resolve('deadline'), timeoutMs);
     });
-    const closed = worker.close().then(() => 'closed' as const);
+    const closed = Promise.all(workers.map((each) => each.close())).then(() => 'closed' as const);
     if ((await Promise.race([closed, deadline])) === 'deadline') {
       logger.warn(
         { timeoutMs },
@@ -166,11 +183,11 @@ export function startEmailWorker({
       closed.catch((err: unknown) => logger.warn({ err }, 'worker close after the shutdown deadline failed'));
     }
     clearTimeout(timer);
-    await sweeper?.stop();
+    await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
     await remover?.flush();
-    await sweepQueue?.close();
+    await Promise.all(sweepQueues.map((sweepQueue) => sweepQueue.close()));
     await flowRedis?.quit();
   }
 
-  return { worker, tokens, close };
+  return { worker, workers, tokens, close };
 }

@@ -6,6 +6,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
+import { BULK_PRIORITY } from '../../src/jobs/priority';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const WINDOW_MS = 2000;
@@ -123,11 +124,11 @@ describe('per-mailbox flow control across worker processes', () => {
     await startWorkers(2, LIMIT, LIMIT);
     const BACKLOG = 300; // 60 s of info@'s sends at 10 per 2 s
     await producer.enqueueMany(Array.from({ length: BACKLOG }, (_, i) => sampleEmail({ subject: `backlog ${i}` })));
-    // The workers have taken up the whole backlog (none left in the wait list): each job now waits
-    // for its slot, delayed in BullMQ.
+    // The workers have taken up the whole backlog (none left at the bulk priority enqueueMany gave
+    // it): each job now waits for its slot, delayed in BullMQ.
     const queue = new Queue(queueName, { connection: { url: process.env.REDIS_URL! } });
     try {
-      await until(async () => (await queue.getWaitingCount()) === 0, 20_000);
+      await until(async () => (await queue.getCountsPerPriority([BULK_PRIORITY]))[BULK_PRIORITY] === 0, 20_000);
     } finally {
       await queue.close();
     }

@@ -1,7 +1,8 @@
 // The mailbox gate's concurrency places against a real Redis, one process: admissions, releases,
 // and a job that runs again while its earlier run's release is still on its way.
+import { createRedisConnection } from '../../src/redis/redis-connection';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis/redis-connection';
 import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 
@@ -15,7 +16,7 @@ let gate: RedisMailboxGate;
 let prefix: string;
 
 beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
 });
 
 afterAll(async () => {
@@ -128,6 +129,95 @@ describe('mailbox gate: evenly spaced slots', () => {
     expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
     // job-1 is still in flight, so the concurrency limit of 1 must hold job-2 back.
     expect(await gate.admit(ticket('job-2'), start + 1)).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+  });
+});
+
+describe('mailbox gate: interactive e-mails take the next free slot, ahead of bulk ones', () => {
+  // One send per 110 ms, 10 in flight: the rate decides everything here.
+  const INTERVAL = 110;
+  const as = (lane: 'interactive' | 'bulk', jobId: string): SendTicket => ({ ...ticket(jobId), lane });
+  /** Reserves slots for bulk-1 … bulk-n at `start` (bulk-1 goes at once, the rest wait) and returns when each may go. */
+  async function bulkBacklog(n: number, start: number): Promise<number[]> {
+    const slots: number[] = [];
+    for (let i = 1; i <= n; i += 1) {
+      const admission = await gate.admit(as('bulk', `bulk-${i}`), start);
+      slots.push(admission.kind === 'go' ? start : admission.untilMs);
+    }
+    return slots;
+  }
+  const waitsUntil = async (lane: 'interactive' | 'bulk', jobId: string, at: number) => {
+    const admission = await gate.admit(as(lane, jobId), at);
+    if (admission.kind !== 'wait') throw new Error(`expected ${jobId} to wait, got ${admission.kind}`);
+    return admission.untilMs;
+  };
+
+  beforeEach(() => {
+    gate = gateWith(10, 10);
+  });
+
+  it('an interactive e-mail takes the earliest slot a bulk e-mail held, and every bulk slot moves one interval on', async () => {
+    const start = Date.now();
+    expect(await bulkBacklog(5, start)).toEqual([0, 1, 2, 3, 4].map((i) => start + i * INTERVAL));
+    expect(await waitsUntil('interactive', 'urgent-1', start + 5)).toBe(start + INTERVAL);
+    // bulk-2 wakes at its old slot and finds it taken: it waits once more, one interval.
+    expect(await waitsUntil('bulk', 'bulk-2', start + INTERVAL)).toBe(start + 2 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-5', start + 5)).toBe(start + 5 * INTERVAL);
+    // A bulk e-mail queued afterwards joins the end of the line, behind the moved ones.
+    expect(await waitsUntil('bulk', 'bulk-6', start + 6)).toBe(start + 6 * INTERVAL);
+    // At their slots both go: the interactive one, then bulk-2.
+    expect(await gate.admit(as('interactive', 'urgent-1'), start + INTERVAL)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(as('bulk', 'bulk-2'), start + 2 * INTERVAL)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a second interactive e-mail takes the slot after the first, still ahead of the bulk ones', async () => {
+    const start = Date.now();
+    await bulkBacklog(4, start);
+    expect(await waitsUntil('interactive', 'urgent-1', start + 5)).toBe(start + INTERVAL);
+    expect(await waitsUntil('interactive', 'urgent-2', start + 6)).toBe(start + 2 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-2', start + 7)).toBe(start + 3 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-4', start + 7)).toBe(start + 5 * INTERVAL);
+  });
+
+  it('the slots stay evenly spaced: no two e-mails of the mailbox share one, whatever the mix', async () => {
+    const start = Date.now();
+    const slots = new Map<string, number>();
+    const admitted = new Set<string>();
+    const lanes: ('interactive' | 'bulk')[] = [
+      'bulk',
+      'bulk',
+      'interactive',
+      'bulk',
+      'interactive',
+      'interactive',
+      'bulk',
+      'bulk',
+      'interactive',
+      'bulk',
+    ];
+    for (const [i, lane] of lanes.entries()) {
+      const admission = await gate.admit(as(lane, `${lane}-${i}`), start + i);
+      slots.set(`${lane}-${i}`, admission.kind === 'go' ? start + i : admission.untilMs);
+      if (admission.kind === 'go') admitted.add(`${lane}-${i}`);
+    }
+    // Read every waiting e-mail's slot back as it would at wake-up (bulk slots have moved since they were drawn).
+    for (const jobId of slots.keys()) {
+      if (admitted.has(jobId)) continue;
+      const admission = await gate.admit(as(jobId.startsWith('bulk') ? 'bulk' : 'interactive', jobId), start + 20);
+      if (admission.kind !== 'wait') throw new Error(`expected ${jobId} to wait, got ${admission.kind}`);
+      slots.set(jobId, admission.untilMs);
+    }
+    const sorted = [...slots.values()].sort((a, b) => a - b);
+    expect(sorted).toEqual(sorted.map((_, i) => start + i * INTERVAL));
+    // Each interactive e-mail got the earliest slot no interactive one held: slot 0 went to bulk-0 at once.
+    expect(['interactive-2', 'interactive-4', 'interactive-5', 'interactive-8'].map((id) => (slots.get(id)! - start) / INTERVAL)).toEqual([
+      1, 2, 3, 4,
+    ]);
+  });
+
+  it('with no bulk e-mail ahead, an interactive e-mail goes at once', async () => {
+    const start = Date.now();
+    expect(await gate.admit(as('interactive', 'urgent-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await waitsUntil('bulk', 'bulk-1', start + 1)).toBe(start + INTERVAL);
   });
 });
 

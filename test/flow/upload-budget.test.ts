@@ -1,13 +1,13 @@
 // Outlook's upload budget in Redis: 150 MB per 5 minutes per app and mailbox, shared by every worker.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { RedisUploadBudget } from '../../src/flow/upload-budget';
+import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
 
 const MB = 1024 * 1024;
-let redis: Redis;
+let redis: RedisClient;
 let prefix: string;
 beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
 });
 afterAll(() => redis.quit());
 beforeEach(() => {

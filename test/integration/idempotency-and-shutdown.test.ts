@@ -53,7 +53,8 @@ describe('idempotency', () => {
 describe('jobs written by any BullMQ client', () => {
   it('sends a job added with the documented name, data and options', async () => {
     pipeline = await fx.start();
-    const otherClient = new Queue(pipeline.queueName, { connection: { url: process.env.REDIS_URL! } });
+    // Another client on the same Redis, with the queue's prefix (a hash tag on a Cluster, see README).
+    const otherClient = new Queue(pipeline.queueName, { connection: pipeline.connection, prefix: pipeline.queue.opts.prefix });
     const job = await otherClient.add(
       'send-email',
       { schemaVersion: 1, accountId: 'acc-1', to: [{ address: 'customer@example.com' }], subject: 'From PHP', text: 'Hello' },

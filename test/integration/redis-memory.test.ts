@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from '../../src/redis/redis-connection';
 import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
@@ -28,7 +29,7 @@ describe('Redis memory with 1 MB attachments, through the worker process', () =>
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    client = new Redis(redis.url);
+    client = createRedisConnection({ kind: 'single', url: redis.url }, 'producer') as Redis;
     simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
     dir = await mkdtemp(join(tmpdir(), 'omikai-memory-'));
     contentDir = join(dir, 'content');

@@ -1,13 +1,13 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
 import type { PayloadWriter } from '../../content/payload-store';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-connection';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
 import type { DraftsAccess } from './drafts-command';
 import type { SettingsSecretsAccess } from './settings-command';
+import type { CliQueue } from './sharded-queue';
 
 export interface CliIo {
   /** Results: text for people, or one JSON document with --json. */
@@ -18,8 +18,11 @@ export interface CliIo {
 }
 
 export interface OpsCliDeps {
-  /** The e-mail queue; created on first use so commands that need no Redis do not connect (ConfigError when REDIS_URL is bad). */
-  queue(): Queue;
+  /**
+   * The e-mail queue (every shard of it, as one); created on first use so commands that need no Redis
+   * do not connect (ConfigError when REDIS_URL is bad).
+   */
+  queue(): CliQueue;
   /** The delivery store, opened on first use; rejects with a StoreNotConfiguredError when none is configured. */
   deliveries(): Promise<CancelDeliveries>;
   /** The payload store (same rejection), for removing a cancelled e-mail's content. */
@@ -41,7 +44,7 @@ export interface OpsCliDeps {
 export interface FlowStatusAccess {
   /** FLOW_* of this environment (the workers' own, in their container); undefined when flow control is off. */
   limits: MailboxLimits | undefined;
-  redis(): Redis;
+  redis(): RedisClient;
 }
 
 export type OptionValue = string | boolean | string[] | undefined;

@@ -1,6 +1,6 @@
 // The real worker pipeline (test/support/test-pipeline.ts) with a SendObserver plugged in and the
 // attempts per job chosen by the test, for metrics, CLI and browser tests.
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../../src/redis/redis-connection';
 import type { EmailWorkerRuntime } from '../../../src/sending/start-email-worker';
 import type { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import type { EmailProducer } from '../../../src/jobs/producer';

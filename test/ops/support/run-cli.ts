@@ -1,7 +1,7 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { CliQueue } from '../../../src/ops/cli/sharded-queue';
+import type { RedisClient as Redis } from '../../../src/redis/redis-connection';
 import type { MailboxLimits } from '../../../src/flow/flow-policy';
 import type { AuditEntry } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
@@ -45,7 +45,7 @@ export async function runCli(
     flow,
     drafts,
   }: {
-    queue?: Queue;
+    queue?: CliQueue;
     deliveries?: CancelDeliveries;
     now?: number;
     stdin?: string;
