@@ -1,6 +1,8 @@
 // Draft-sending measurements, run once by hand (`npm run bench:drafts`), never by the tests:
-//  memory:   the real worker process sends 5 e-mails of 100 MB each (5 mailboxes) at once; its RSS is
-//            sampled every 50 ms and the growth over the idle worker is reported (docs/performance.md).
+//  memory:   the real worker process sends 5 e-mails of 100 MB each (5 mailboxes) at once, their content
+//            in the payload store (CONTENT_DIR; Redis holds only the references), the attachments
+//            streamed from it into the drafts; its RSS is sampled every 50 ms and the growth over the
+//            idle worker is reported (docs/performance.md).
 //  uploader: the same 5 × 100 MB through the worker's draft path (sendThroughDraft, its Graph client
 //            and https transport) in a child process, with the bytes streamed from a source as the
 //            payload store will give them instead of inline base64 in the job; the child's RSS growth.
@@ -17,6 +19,7 @@ import { resolveCloudEndpoints } from '../src/graph/clouds';
 import { GraphDraftClient } from '../src/graph/draft-client';
 import { createHttpsFetch } from '../src/graph/https-fetch';
 import { MsalTokenProvider } from '../src/graph/token-provider';
+import { DirectoryPayloadStore } from '../src/content/directory-payload-store';
 import { createEmailProducer } from '../src/jobs/producer';
 import { sendThroughDraft, type DraftState } from '../src/sending/draft-send';
 import { startGraphSimulator, type GraphSimulator } from '../test/simulator/graph-simulator';
@@ -37,6 +40,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
   );
   await writeFile(join(dir, 'settings.json'), JSON.stringify({ accounts, users: [] }));
   const queueName = `bench-drafts-${randomUUID()}`;
+  const contentDir = join(dir, 'content');
   const worker = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../workers/email-worker.ts')], {
     env: {
       PATH: process.env.PATH,
@@ -48,24 +52,49 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       MS_GRAPH_BASE_URL: simulator.url,
       MS_LOGIN_BASE_URL: simulator.url,
       MS_UPLOAD_BASE_URL: simulator.uploadUrl,
+      CONTENT_DIR: contentDir,
       WORKER_METRICS_PORT: '0',
       SEND_TIMEOUT_MS: '60000',
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, maxMessageBytes: 145 * MB, enqueueTimeoutMs: 120_000 });
+  const producer = createEmailProducer({
+    connection: { url: redisUrl },
+    queueName,
+    maxMessageBytes: 145 * MB,
+    enqueueTimeoutMs: 120_000,
+    payloads: new DirectoryPayloadStore(contentDir),
+  });
   const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   try {
-    // A small draft e-mail first: the worker has loaded everything it needs before the baseline.
-    const warmUp = await producer.enqueue(sampleEmail({ accountId: 'acc-1' }));
+    // A 4 MB draft e-mail from the store first: the worker has loaded everything it needs before the baseline.
+    const warmUp = await producer.enqueue({
+      ...sampleEmail({ accountId: 'acc-1' }),
+      attachments: [{ name: 'warm-up.bin', contentType: 'application/octet-stream', content: Buffer.alloc(4 * MB, 1) }],
+    });
     await (await Job.fromId(producer.queue, warmUp.jobId))!.waitUntilFinished(events, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const baseline = await rssBytes(worker.pid!);
 
     const content = Buffer.alloc(fileMb * MB);
     for (let i = 0; i < content.length; i += 4) content.writeUInt32LE((i * 2654435761) >>> 0, i);
-    const contentBase64 = content.toString('base64');
+    // Enqueued one by one with the queue paused (the producer's memory is this process's, not the
+    // worker's), then released at once: the 5 sends run together.
+    await producer.queue.pause();
+    const jobs = [];
+    for (const account of accounts) {
+      jobs.push(
+        await producer.enqueue({
+          ...sampleEmail({ accountId: String(account._id) }),
+          attachments: [{ name: 'large.bin', contentType: 'application/octet-stream', content }],
+        }),
+      );
+    }
+    // What each job holds in Redis: the reference only, the 100 MB is in the store.
+    const redisBytes = await Promise.all(
+      jobs.map(async ({ jobId }) => JSON.stringify((await Job.fromId(producer.queue, jobId))!.data).length),
+    );
     let peak = baseline;
     let sampling = true;
     const sampler = (async () => {
@@ -75,14 +104,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       }
     })();
     const started = Date.now();
-    const jobs = await producer.enqueueMany(
-      accounts.map((account) =>
-        sampleEmail({
-          accountId: String(account._id),
-          attachments: [{ name: 'large.bin', contentType: 'application/octet-stream', contentBase64 }],
-        }),
-      ),
-    );
+    await producer.queue.resume();
     const results = await Promise.all(
       jobs.map(async ({ jobId }) => {
         const job = (await Job.fromId(producer.queue, jobId))!;
@@ -99,6 +121,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       emails: mailboxes,
       fileMb,
       results,
+      jobDataBytesInRedis: redisBytes,
       elapsedMs,
       baselineRssMb: +(baseline / MB).toFixed(1),
       peakRssMb: +(peak / MB).toFixed(1),

@@ -1,9 +1,13 @@
 // The payload store as a directory (CONTENT_DIR), for demos and tests without MongoDB: processes on
 // one host (worker, producer, ops CLI) share it. <id>.bin holds the bytes, <id>.json the metadata.
 import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPayloadId, type OpenedPayload, type PayloadMetadata, type PayloadStore, type StoredPayload } from './payload-store';
+
+/** Bytes per piece of a streamed read (GridFS's chunk size). */
+const STREAM_PIECE_BYTES = 255 * 1024;
 
 type StoredMetadata = Omit<PayloadMetadata, 'createdAt' | 'expiresAt'> & { createdAt: string; expiresAt: string };
 
@@ -44,7 +48,21 @@ export class DirectoryPayloadStore implements PayloadStore {
           throw err;
         }
       },
+      stream: (start, end) => this.streamRange(id, start, Math.min(end, metadata.bytes)),
     };
+  }
+
+  private async *streamRange(id: string, start: number, end: number): AsyncIterable<Buffer> {
+    if (end <= start) return;
+    // createReadStream's end is inclusive.
+    const stream = createReadStream(this.path(id, 'bin'), { start, end: end - 1, highWaterMark: STREAM_PIECE_BYTES });
+    try {
+      for await (const piece of stream) yield piece as Buffer;
+    } catch (err: unknown) {
+      if (!isNotFound(err)) throw err; // removed in between: the sha256 check reports it
+    } finally {
+      stream.destroy();
+    }
   }
 
   private async readMetadata(id: string): Promise<PayloadMetadata | undefined> {

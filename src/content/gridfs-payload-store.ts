@@ -1,6 +1,14 @@
 // The payload store in MongoDB: one GridFS file per e-mail in the bucket CONTENT_BUCKET (default
 // email_content), so attachments are chunked (255 KiB) and never bound by the 16 MB document limit.
-import { GridFSBucket, MongoGridFSChunkError, MongoGridFSStreamError, ObjectId, type Collection, type Db } from 'mongodb';
+import {
+  GridFSBucket,
+  MongoGridFSChunkError,
+  MongoGridFSStreamError,
+  MongoRuntimeError,
+  ObjectId,
+  type Collection,
+  type Db,
+} from 'mongodb';
 import { checkPayloadId, type OpenedPayload, type PayloadMetadata, type PayloadStore, type StoredPayload } from './payload-store';
 
 export const DEFAULT_CONTENT_BUCKET = 'email_content';
@@ -46,7 +54,24 @@ export class GridFsPayloadStore implements PayloadStore {
       id,
       metadata: metadataOf(file),
       read: () => this.readChunks(_id, file.length),
+      stream: (start, end) => this.streamChunks(_id, start, Math.min(end, file.length)),
     };
+  }
+
+  /** GridFS reads only the chunks the range touches (openDownloadStream's start and end; end exclusive). */
+  private async *streamChunks(_id: ObjectId, start: number, end: number): AsyncIterable<Buffer> {
+    if (end <= start) return;
+    const download = this.bucket.openDownloadStream(_id, { start, end });
+    try {
+      for await (const piece of download) yield piece as Buffer;
+    } catch (err: unknown) {
+      // As in readChunks: chunks missing or cut short end the range, and so does a file removed since it
+      // was opened (the download looks the file up again); the sha256 check reports it.
+      const gone = err instanceof MongoRuntimeError && /FileNotFound/.test(err.message);
+      if (!(gone || err instanceof MongoGridFSChunkError || err instanceof MongoGridFSStreamError)) throw err;
+    } finally {
+      download.destroy();
+    }
   }
 
   private async readChunks(_id: ObjectId, length: number): Promise<Buffer> {

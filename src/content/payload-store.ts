@@ -28,6 +28,12 @@ export interface StoredPayload {
 export interface OpenedPayload extends StoredPayload {
   /** Reads the bytes; called only after the metadata was checked (the account, the size). */
   read(): Promise<Buffer>;
+  /**
+   * The bytes from `start` up to `end` (exclusive), in pieces of the store's size, never held whole.
+   * A range past the payload's end is cut to it; bytes that are gone (removed while read) end it early:
+   * the sha256 check, not this, reports the payload as damaged.
+   */
+  stream(start: number, end: number): AsyncIterable<Buffer>;
 }
 
 export interface PayloadWriter {

@@ -27,32 +27,39 @@ export type AttachmentInput = InlineAttachmentInput | BinaryAttachmentInput;
 /** What `enqueue()` takes: the job contract's input, with attachments also as Buffer or stream. */
 export type EmailInput = Omit<EmailJobInput, 'attachments'> & { attachments?: AttachmentInput[] };
 
-/** Reads streamed attachments (at most Graph's request limit each) and turns bytes into base64. */
-export async function toJobInput(input: EmailInput): Promise<EmailJobInput> {
+/**
+ * Reads streamed attachments and turns bytes into base64. A stream may hold at most `maxBytes` (the
+ * producer's maxMessageBytes; default Graph's 4 MB sendMail request): larger e-mails go by draft.
+ */
+export async function toJobInput(input: EmailInput, maxBytes: number = MAX_SEND_MAIL_REQUEST_BYTES): Promise<EmailJobInput> {
   if (!input.attachments?.some((a) => 'content' in a)) return input as EmailJobInput;
   const attachments = await Promise.all(
     input.attachments.map(async (attachment, index) => {
       if (!('content' in attachment)) return attachment;
       const { content, ...rest } = attachment;
-      const bytes = Buffer.isBuffer(content) || content instanceof Uint8Array ? Buffer.from(content) : await readAll(content, index);
+      const bytes =
+        Buffer.isBuffer(content) || content instanceof Uint8Array ? Buffer.from(content) : await readAll(content, index, maxBytes);
       return { ...rest, contentBase64: bytes.toString('base64') };
     }),
   );
   return { ...input, attachments };
 }
 
-async function readAll(stream: Readable, index: number): Promise<Buffer> {
+async function readAll(stream: Readable, index: number, maxBytes: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
     const part = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
     total += part.length;
-    if (total > MAX_SEND_MAIL_REQUEST_BYTES) {
+    if (total > maxBytes) {
       stream.destroy();
       throw new EmailJobValidationError([
         {
           path: `attachments[${index}]`,
-          message: 'the stream holds more than the 4 MB Graph accepts per e-mail; send large files as links',
+          message:
+            maxBytes === MAX_SEND_MAIL_REQUEST_BYTES
+              ? "the stream holds more than the 4 MB Graph accepts per e-mail; send large files as links, or use draft sending (the producer's maxMessageBytes)"
+              : `the stream holds more than the producer's maxMessageBytes (${maxBytes} bytes)`,
         },
       ]);
     }

@@ -120,11 +120,12 @@ export const emailJobInputSchema = z
  */
 export const CONTENT_ID_PATTERN = /^[0-9a-f]{24}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const byteCount = z
-  .number()
-  .int()
-  .nonnegative()
-  .max(64 * 1024 * 1024);
+/**
+ * No stored e-mail is larger than what draft mode can send: a mailbox's MaxSendSize of at most 150 MB,
+ * counted encoded (so its decoded bytes are fewer). 64 MiB refused 100 MB e-mails the producer had taken.
+ */
+export const MAX_CONTENT_BYTES = 150 * 1024 * 1024;
+const byteCount = z.number().int().nonnegative().max(MAX_CONTENT_BYTES);
 
 /** What people may know of an attachment whose bytes are in the payload store. */
 const attachmentMetadata = z

@@ -213,7 +213,7 @@ export function createEmailProducer({
     const at = now();
     for (const [index, input] of inputs.entries()) {
       try {
-        jobs.push(prepareEmailJob(await toJobInput(input), at, maxMessageBytes));
+        jobs.push(prepareEmailJob(await toJobInput(input, maxMessageBytes), at, maxMessageBytes));
       } catch (err: unknown) {
         if (!(err instanceof EmailJobValidationError)) throw err;
         if (single) throw err;
@@ -249,6 +249,8 @@ export function createEmailProducer({
         inlineMaxBytes,
       });
       if (!offloaded) return job;
+      // The reference is checked as the worker will check it (sizes within the layout's limits), before anything is written.
+      parseEmailJob(offloaded.data);
       written.push(offloaded.payload);
       payloadOf[index] = offloaded.payload;
       return { ...job, data: offloaded.data };

@@ -72,6 +72,8 @@ export interface DraftAttempt {
   message: Record<string, unknown>;
   attachments: AttachmentSource[];
   progress: DraftProgress;
+  /** Called right before the draft is sent (not when an earlier attempt's send is confirmed); what it throws ends the attempt unsent. */
+  beforeSend?: () => Promise<void>;
 }
 
 export type DraftOutcome =
@@ -142,6 +144,7 @@ async function runDraftFlow(deps: DraftSendDeps, attempt: DraftAttempt): Promise
     await attempt.progress.save(state);
   }
 
+  await attempt.beforeSend?.();
   state = { ...state, sendRequestedAt: new Date(deps.now()).toISOString() };
   await attempt.progress.save(state);
   const sent = await graph.sendDraft(route, state.id, await attempt.accessToken(), rid);

@@ -4,10 +4,17 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { ContentLayoutError, inlineContentOf, sha256Hex, unpackContent } from '../content/email-content';
-import { payloadIdOf, type PayloadReader, type PayloadRetention, type PayloadWriter } from '../content/payload-store';
+import { payloadIdOf, type OpenedPayload, type PayloadReader, type PayloadRetention, type PayloadWriter } from '../content/payload-store';
 import { DeliveryError, toError, type Failure } from '../delivery/failure';
 import { offloadContent, FAILED_CONTENT_RETENTION_MS } from '../jobs/content-offload';
-import { parseEmailJob, type ContentLayout, type EmailJob } from '../jobs/email-job';
+import { layoutBytes, parseEmailJob, type ContentLayout, type ContentReference, type EmailJob } from '../jobs/email-job';
+import {
+  attachmentOffsets,
+  inlineAttachmentSource,
+  storedAttachmentSource,
+  StreamedPayloadHash,
+  type AttachmentSource,
+} from './attachment-source';
 import type { SendEmailResult } from './send-email-job';
 
 const FIX = 'Fix: enqueue the e-mail again from the ERP; retrying this job cannot send it.';
@@ -28,13 +35,80 @@ export function contentCorruptFailure(jobId: string, payloadId: string, why: str
   };
 }
 
+/** An e-mail ready to be planned and sent: its bodies at hand, its files as sources, the rest read on demand. */
+export interface SendableContent {
+  /** The e-mail with its bodies inline; a stored e-mail's files are only in `attachments`. */
+  email: EmailJob;
+  /** The files, sized without reading them: streamed from the payload store, or decoded from the job's base64. */
+  attachments: AttachmentSource[];
+  /** Whether the content is in the payload store (then `inline` reads it whole). */
+  stored: boolean;
+  /** The e-mail with every file inline, for sendMail (at most 4 MB): read once and checked. Throws DeliveryError. */
+  inline(): Promise<EmailJob>;
+  /**
+   * Before a draft is sent: throws DeliveryError [content-corrupt] unless the stored bytes match the job's
+   * sha256 (taken while the files streamed; bytes not streamed in this attempt are read now).
+   */
+  verify(): Promise<void>;
+}
+
 /**
- * The e-mail with its content inline, ready for the Graph request. A reference is read from the store
- * only when the payload's account is the job's; a missing or damaged payload throws DeliveryError.
+ * The e-mail's bodies and its files as sources, for the draft path: a stored payload's metadata is
+ * checked (account, size) and only its bodies are read; the files stream from the store when uploaded.
  */
-export async function loadEmailContent(email: EmailJob, jobId: string, payloads: PayloadReader | undefined): Promise<EmailJob> {
+export async function openEmailContent(email: EmailJob, jobId: string, payloads: PayloadReader | undefined): Promise<SendableContent> {
   const { content } = email;
-  if (content === undefined) return email;
+  if (content === undefined) {
+    return {
+      email,
+      attachments: (email.attachments ?? []).map(inlineAttachmentSource),
+      stored: false,
+      inline: () => Promise.resolve(email),
+      verify: () => Promise.resolve(),
+    };
+  }
+  const { payload, reference } = await openChecked(email, jobId, payloads);
+  const id = payload.id;
+  const corrupt = (why: string): never => {
+    throw new DeliveryError(contentCorruptFailure(jobId, id, why));
+  };
+  if (layoutBytes(content) !== content.bytes) corrupt(`its layout adds up to ${layoutBytes(content)} bytes, the job says ${content.bytes}`);
+  const hash = new StreamedPayloadHash(payload, content.bytes, reference.sha256);
+  const bodyBytes = (content.htmlBytes ?? 0) + (content.textBytes ?? 0);
+  const bodies: Buffer[] = [];
+  let bodyRead = 0;
+  for await (const piece of payload.stream(0, bodyBytes)) {
+    hash.take(bodyRead, piece);
+    bodyRead += piece.length;
+    bodies.push(piece);
+  }
+  if (bodyRead < bodyBytes) corrupt(`it ended after ${bodyRead} bytes, the bodies take ${bodyBytes}`);
+  const body = Buffer.concat(bodies, bodyBytes);
+  const html = content.htmlBytes === undefined ? undefined : body.subarray(0, content.htmlBytes).toString('utf8');
+  const text = content.textBytes === undefined ? undefined : body.subarray(content.htmlBytes ?? 0).toString('utf8');
+  const { content: _reference, ...envelope } = email;
+  const offsets = attachmentOffsets(content);
+  const shortRead = (name: string, read: number): never => corrupt(`attachment ${name} ended after ${read} bytes`);
+  let inline: Promise<EmailJob> | undefined;
+  return {
+    email: { ...envelope, ...(html !== undefined ? { html } : {}), ...(text !== undefined ? { text } : {}) },
+    attachments: (content.attachments ?? []).map((file, index) => storedAttachmentSource(file, offsets[index]!, payload, hash, shortRead)),
+    stored: true,
+    inline: () => (inline ??= readInline(email, jobId, payload, reference)),
+    verify: async () => {
+      if (!(await hash.matches())) corrupt('its sha256 does not match the one in the job');
+    },
+  };
+}
+
+/** The job's payload, opened when it is there and the job's account's, with the size the job names. */
+async function openChecked(
+  email: EmailJob,
+  jobId: string,
+  payloads: PayloadReader | undefined,
+): Promise<{ payload: OpenedPayload; reference: ContentReference }> {
+  const { content } = email;
+  if (content === undefined) throw new Error('openChecked: the job has its content inline');
   if (!('id' in content)) throw new DeliveryError(contentMissingFailure(jobId, undefined, 'it was removed after the job finished'));
   if (!payloads) throw new DeliveryError(contentMissingFailure(jobId, content.id, 'this worker has no payload store configured'));
   const payload = await payloads.open(content.id);
@@ -47,15 +121,31 @@ export async function loadEmailContent(email: EmailJob, jobId: string, payloads:
       contentCorruptFailure(jobId, content.id, `it holds ${payload.metadata.bytes} bytes, the job says ${content.bytes}`),
     );
   }
+  return { payload, reference: content };
+}
+
+/**
+ * The e-mail with its content inline, ready for the Graph request. A reference is read from the store
+ * only when the payload's account is the job's; a missing or damaged payload throws DeliveryError.
+ */
+export async function loadEmailContent(email: EmailJob, jobId: string, payloads: PayloadReader | undefined): Promise<EmailJob> {
+  const { content } = email;
+  if (content === undefined) return email;
+  const { payload, reference } = await openChecked(email, jobId, payloads);
+  return readInline(email, jobId, payload, reference);
+}
+
+/** The whole payload read, checked against the sha256, and put inline. */
+async function readInline(email: EmailJob, jobId: string, payload: OpenedPayload, reference: ContentReference): Promise<EmailJob> {
   const data = await payload.read();
-  if (sha256Hex(data) !== content.sha256) {
-    throw new DeliveryError(contentCorruptFailure(jobId, content.id, 'its sha256 does not match the one in the job'));
+  if (sha256Hex(data) !== reference.sha256) {
+    throw new DeliveryError(contentCorruptFailure(jobId, reference.id, 'its sha256 does not match the one in the job'));
   }
   try {
     const { content: _reference, ...envelope } = email;
-    return { ...envelope, ...unpackContent(data, content) };
+    return { ...envelope, ...unpackContent(data, reference) };
   } catch (err: unknown) {
-    if (err instanceof ContentLayoutError) throw new DeliveryError(contentCorruptFailure(jobId, content.id, err.message));
+    if (err instanceof ContentLayoutError) throw new DeliveryError(contentCorruptFailure(jobId, reference.id, err.message));
     throw err;
   }
 }

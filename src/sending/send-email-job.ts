@@ -15,7 +15,6 @@ import { cloudHasUploadSessions } from '../graph/upload-url';
 import type { UploadBudget } from '../flow/upload-budget';
 import type { AccountSettings } from '../settings/settings-store';
 import { readSendModeSettings } from '../settings/send-mode';
-import { inlineAttachmentSource, type AttachmentSource } from './attachment-source';
 import { discardDraft, draftProgressOf } from './draft-cleanup';
 import { sendThroughDraft, type DraftGraph } from './draft-send';
 import { chooseSendPath, encodedMessageBytes } from './send-path';
@@ -29,7 +28,7 @@ import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 import type { PayloadReader } from '../content/payload-store';
-import { loadEmailContent } from './job-content';
+import { openEmailContent, type SendableContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './attempt-outcome';
@@ -82,9 +81,6 @@ export interface DraftSending {
   /** Default a timer; tests pass their own. */
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** The job's attachments as byte sources (the job's inline base64 today). */
-export type AttachmentSourcesOf = (email: EmailJob) => AttachmentSource[];
 
 export type SendEmailResult =
   | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
@@ -149,8 +145,12 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     return { route, account };
   }
 
-  /** direct or draft for this e-mail; throws a too-large or settings DeliveryError. */
-  function planSend(email: EmailJob, route: SendRoute, account: AccountSettings | null, attachments: AttachmentSource[]) {
+  /**
+   * direct or draft for this e-mail, from its bodies and its files' sizes (stored files are not read);
+   * throws a too-large or settings DeliveryError.
+   */
+  async function planSend(content: SendableContent, route: SendRoute, account: AccountSettings | null) {
+    const { email, attachments } = content;
     const settings = readSendModeSettings(account ?? { accountId: email.accountId });
     if (!deps.drafts) {
       if (settings.mode === 'draft') {
@@ -161,15 +161,17 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     const cloud = deps.drafts.graph.cloudOf(route);
     const bodyChars = (email.html ?? email.text ?? '').length;
     const encodedBytes = encodedMessageBytes(bodyChars, attachments);
+    // Only e-mails near the limit are serialised to measure them (the request holds the base64 as it
+    // is); such an e-mail is read whole, which costs at most the 4.5 MB of the band.
+    const nearLimit = encodedBytes >= 3_500_000 && encodedBytes <= 4_500_000;
+    const requestBytes = nearLimit ? sendMailBodyBytes(buildSendMailBody(await content.inline())) : encodedBytes;
     const path = chooseSendPath({
       accountId: email.accountId,
       sender: route.sender,
       settings,
       cloud,
       uploadSessions: cloudHasUploadSessions(cloud),
-      // Only e-mails near the limit are serialised to measure them: the request holds the base64 as it is.
-      sendMailRequestBytes: () =>
-        encodedBytes < 3_500_000 || encodedBytes > 4_500_000 ? encodedBytes : sendMailBodyBytes(buildSendMailBody(email)),
+      sendMailRequestBytes: () => requestBytes,
       encodedMessageBytes: encodedBytes,
     });
     return { path, encodedBytes };
@@ -230,11 +232,11 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       try {
         const { route, account } = await resolveRoute(email);
         attempt.route = route;
-        // The content is read before the plan, which needs the attachments' sizes; a job the
-        // mailbox's limits defer reads it again next time (only e-mails over the inline limit are stored).
-        const sendable = await guard('content', () => loadEmailContent(email, jobId, deps.payloads));
-        const attachments = (sendable.attachments ?? []).map(inlineAttachmentSource);
-        const plan = planSend(sendable, route, account, attachments);
+        // The plan needs the bodies and the files' sizes: a stored payload's metadata is checked and its
+        // bodies read; its files stream from the store only when a draft uploads them, and sendMail
+        // reads them whole (at most 4 MB). A job the mailbox's limits defer opens it again next time.
+        const content = await guard('content', () => openEmailContent(email, jobId, deps.payloads));
+        const plan = await planSend(content, route, account);
         // The token first (normally cached): the send then leaves right at its reserved slot. The
         // mailbox's budgets are keyed by the tenant Entra issued the token for, so settings cannot
         // point one account at another tenant's state.
@@ -268,7 +270,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
             const fresh = await deps.tokens.getAccessToken(route.credentials).catch(() => token);
             await discardDraft(drafts.graph, progress, route, fresh.accessToken, attempt.clientRequestId, logger, jobId);
           };
-          const { attachments: _files, ...message } = buildSendMailBody({ ...sendable, attachments: [] }).message;
+          const { attachments: _files, ...message } = buildSendMailBody({ ...content.email, attachments: [] }).message;
           const outcome = await sendThroughDraft(
             { ...drafts, sleep: drafts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger },
             {
@@ -277,8 +279,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
               accessToken: async () => (await deps.tokens.getAccessToken(route.credentials)).accessToken,
               clientRequestId: attempt.clientRequestId,
               message,
-              attachments,
+              attachments: content.attachments,
               progress,
+              // Streamed files are checked against the job's sha256 before the draft is sent, never after.
+              beforeSend: () => guard('content', () => content.verify()),
             },
           );
           answeredAtMs = now();
@@ -292,6 +296,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           if (outcome.failure.code === 'DraftDeleted') await progress.save(undefined);
           failure = outcome.failure;
         } else {
+          const sendable = await guard('content', () => content.inline());
           const result = await deps.graph
             .sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId)
             .finally(() => (answeredAtMs = now()));

@@ -67,6 +67,53 @@ describeEachTarget('payload store contract', (target) => {
     expect(read.equals(data)).toBe(true);
   });
 
+  async function streamed(opened: { stream(start: number, end: number): AsyncIterable<Buffer> }, start: number, end: number) {
+    const pieces: Buffer[] = [];
+    for await (const piece of opened.stream(start, end)) pieces.push(piece);
+    return pieces;
+  }
+
+  test('stream reads any byte range across chunk borders, in pieces no larger than a chunk', async () => {
+    const data = Buffer.alloc(700 * 1024);
+    for (let i = 0; i < data.length; i += 1) data[i] = (i * 7919) % 251;
+    const id = newPayloadId();
+    await store.write(id, metadataFor(data), data);
+    const opened = (await store.open(id))!;
+
+    const ranges: [number, number][] = [
+      [0, data.length],
+      [1, 2],
+      [255 * 1024 - 3, 255 * 1024 + 5],
+      [300 * 1024, 600 * 1024 + 17],
+      [510 * 1024, data.length],
+      [data.length - 1, data.length],
+    ];
+    for (const [start, end] of ranges) {
+      const pieces = await streamed(opened, start, end);
+      expect(Buffer.concat(pieces).equals(data.subarray(start, end))).toBe(true);
+      expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThanOrEqual(255 * 1024);
+    }
+  });
+
+  test('stream: an empty range yields nothing, a range past the end stops at it', async () => {
+    const data = Buffer.from('0123456789');
+    const id = newPayloadId();
+    await store.write(id, metadataFor(data), data);
+    const opened = (await store.open(id))!;
+    expect(await streamed(opened, 4, 4)).toEqual([]);
+    expect(Buffer.concat(await streamed(opened, 6, 1000)).toString()).toBe('6789');
+  });
+
+  test('stream of a payload removed after it was opened ends early instead of failing', async () => {
+    const data = Buffer.alloc(600 * 1024, 7);
+    const id = newPayloadId();
+    await store.write(id, metadataFor(data), data);
+    const opened = (await store.open(id))!;
+    await store.remove([id]);
+    const read = Buffer.concat(await streamed(opened, 0, data.length));
+    expect(read.length).toBeLessThan(data.length);
+  });
+
   test('an empty payload and an unknown id: empty bytes, and undefined', async () => {
     const id = newPayloadId();
     await store.write(id, metadataFor(Buffer.alloc(0)), Buffer.alloc(0));

@@ -1,7 +1,13 @@
 // Draft-based sending through the real pipeline (Redis, BullMQ, MSAL, the simulator's Graph and upload hosts).
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { join } from 'node:path';
+import type { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
+import { payloadIdOf } from '../../src/content/payload-store';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { AttachmentInput } from '../../src/jobs/content-offload';
 import { createEmailProducer } from '../../src/jobs/producer';
 import { ensureSimulatorCertificate, DEFAULT_TLS_DIR } from '../simulator/tls';
 import { CLIENT_SEND_ONLY, accountDocument, sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
@@ -189,6 +195,71 @@ describe('draft mode', () => {
     const { jobId } = await pipeline.producer.enqueue(sampleEmail());
     const end = await pipeline.waitForEnd(jobId);
     expect(end.state === 'failed' && end.reason).toMatch(/^\[settings\] .*usgov cloud offers no attachment upload sessions/);
+  });
+
+  describe('content in the payload store', () => {
+    async function enqueueStored(p: TestPipeline, attachments: AttachmentInput[]) {
+      const producer = createEmailProducer({
+        connection: { url: process.env.REDIS_URL! },
+        queueName: p.queueName,
+        maxMessageBytes: 40 * MB,
+        jobOptions: { attempts: 5 },
+        payloads: p.payloads,
+      });
+      try {
+        return await producer.enqueue({ ...sampleEmail(), attachments });
+      } finally {
+        await producer.close();
+      }
+    }
+    const storedBin = (p: TestPipeline, jobData: unknown) =>
+      join((p.payloads.inner as DirectoryPayloadStore).directory, `${payloadIdOf(jobData)!}.bin`);
+
+    it('a stored e-mail (its 9 MB file given as a stream) is sent through a draft from the store: Graph receives the files with matching sha256', async () => {
+      pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env: draftEnv() });
+      await pipeline.queue.pause();
+      const large = randomBytes(9 * MB + 5);
+      const small = randomBytes(2000);
+      // The large file as a stream of 1 MB pieces: over sendMail's 4 MB, taken because maxMessageBytes allows it.
+      const pieces = Array.from({ length: Math.ceil(large.length / MB) }, (_, i) => large.subarray(i * MB, (i + 1) * MB));
+      const { jobId } = await enqueueStored(pipeline, [
+        { name: 'large.pdf', contentType: 'application/pdf', content: Readable.from(pieces) },
+        file('small.pdf', small),
+      ]);
+      const waiting = (await pipeline.queue.getJob(jobId))!.data as Record<string, unknown>;
+      expect(payloadIdOf(waiting)).toMatch(/^[0-9a-f]{24}$/);
+      expect(waiting).not.toHaveProperty('attachments');
+      await pipeline.queue.resume();
+
+      expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed', result: { status: 'sent' } });
+      expect(fx.simulator.sent).toHaveLength(1);
+      const [sent] = fx.simulator.sent;
+      expect(sent).toMatchObject({ via: 'draft' });
+      expect((sent?.message as { attachments: unknown[] }).attachments).toEqual([
+        { name: 'large.pdf', size: large.length, sha256: sha256(large), via: 'upload-session' },
+        { name: 'small.pdf', size: small.length, sha256: sha256(small), via: 'post' },
+      ]);
+      expect((sent?.message as { body?: { content?: string } }).body?.content).toBe(sampleEmail().html);
+    });
+
+    it('a stored file whose bytes no longer match the sha256 is uploaded but never sent: [content-corrupt], the draft deleted', async () => {
+      pipeline = await fx.start({ documents: documentsWith({ sendMode: 'draft' }), env: draftEnv() });
+      await pipeline.queue.pause();
+      const large = randomBytes(4 * MB);
+      const { jobId } = await enqueueStored(pipeline, [file('large.pdf', large)]);
+      // The same length, one byte changed near the end: only the streamed hash can tell.
+      const path = storedBin(pipeline, (await pipeline.queue.getJob(jobId))!.data);
+      const bytes = readFileSync(path);
+      bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff;
+      writeFileSync(path, bytes);
+      await pipeline.queue.resume();
+
+      const end = await pipeline.waitForEnd(jobId);
+      expect(end.state === 'failed' && end.reason).toMatch(/^\[content-corrupt\] .*sha256/);
+      expect(end.job.attemptsMade).toBe(1);
+      expect(fx.simulator.sent).toHaveLength(0);
+      expect(fx.simulator.stats).toMatchObject({ draftsCreated: 1, draftsSent: 0, draftsDeleted: 1 });
+    });
   });
 
   describe('an upload URL on another host', () => {

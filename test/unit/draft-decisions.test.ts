@@ -1,9 +1,16 @@
 // The pure decisions of draft sending: the upload host check, the account's send mode, the path an
-// e-mail takes, the draft-specific failure reasons, and reading inline attachments in pieces.
-import { randomBytes } from 'node:crypto';
+// e-mail takes, the draft-specific failure reasons, reading inline and stored attachments in pieces, and
+// the payload's sha256 taken while they stream.
+import { createHash, randomBytes } from 'node:crypto';
 import { classifyDraftFailure } from '../../src/graph/classify-draft-result';
 import { checkUploadUrl, cloudHasUploadSessions } from '../../src/graph/upload-url';
-import { base64DecodedBytes, inlineAttachmentSource } from '../../src/sending/attachment-source';
+import {
+  attachmentOffsets,
+  base64DecodedBytes,
+  inlineAttachmentSource,
+  storedAttachmentSource,
+  StreamedPayloadHash,
+} from '../../src/sending/attachment-source';
 import { chooseSendPath, encodedMessageBytes } from '../../src/sending/send-path';
 import { readSendModeSettings } from '../../src/settings/send-mode';
 import { DeliveryError } from '../../src/delivery/failure';
@@ -146,5 +153,86 @@ describe('inline attachment source', () => {
       expect(Buffer.concat(pieces).equals(bytes.subarray(from))).toBe(true);
     }
     expect(base64DecodedBytes('QQ==')).toBe(1);
+  });
+});
+
+describe('stored attachment source and the streamed payload hash', () => {
+  /** A payload in memory with the store's stream(start, end), counting the bytes it hands out. */
+  function memoryPayload(data: Buffer, pieceBytes = 1000) {
+    const served = { bytes: 0 };
+    return {
+      served,
+      async *stream(start: number, end: number) {
+        for (let at = start; at < Math.min(end, data.length); at += pieceBytes) {
+          const piece = data.subarray(at, Math.min(at + pieceBytes, end, data.length));
+          served.bytes += piece.length;
+          yield piece;
+        }
+      },
+    };
+  }
+  const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  const layout = {
+    htmlBytes: 100,
+    attachments: [
+      { name: 'a.pdf', contentType: 'x', bytes: 5000 },
+      { name: 'b.pdf', contentType: 'x', bytes: 3333 },
+    ],
+  };
+  const data = randomBytes(100 + 5000 + 3333);
+  const shortRead = (name: string, read: number): never => {
+    throw new Error(`${name} short after ${read}`);
+  };
+  async function drain(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for await (const piece of source) pieces.push(Buffer.from(piece));
+    return Buffer.concat(pieces);
+  }
+
+  it('sizes come from the layout; each file streams its own range from any byte on', async () => {
+    const payload = memoryPayload(data);
+    const hash = new StreamedPayloadHash(payload, data.length, sha(data));
+    const offsets = attachmentOffsets(layout);
+    expect(offsets).toEqual([100, 5100]);
+    const [a, b] = layout.attachments.map((file, i) => storedAttachmentSource(file, offsets[i]!, payload, hash, shortRead));
+    expect([a!.sizeBytes, b!.sizeBytes]).toEqual([5000, 3333]);
+    expect(payload.served.bytes).toBe(0);
+    expect((await drain(a!.open(0))).equals(data.subarray(100, 5100))).toBe(true);
+    expect((await drain(b!.open(1234))).equals(data.subarray(5100 + 1234))).toBe(true);
+  });
+
+  it('the hash is taken from the bytes as they stream; only bytes never streamed are read again', async () => {
+    const payload = memoryPayload(data);
+    const hash = new StreamedPayloadHash(payload, data.length, sha(data));
+    const [a, b] = layout.attachments.map((file, i) =>
+      storedAttachmentSource(file, attachmentOffsets(layout)[i]!, payload, hash, shortRead),
+    );
+    await drain(payload.stream(0, 100)); // the bodies are read by the caller, which feeds the hash itself
+    for await (const piece of payload.stream(0, 100)) hash.take(0, piece);
+    await drain(a!.open(0));
+    await drain(a!.open(2500)); // a resumed upload reads part again: counted once
+    await drain(b!.open(0));
+    const before = payload.served.bytes;
+    expect(await hash.matches()).toBe(true);
+    expect(payload.served.bytes).toBe(before);
+  });
+
+  it('files an earlier attempt attached are read when the hash is asked for, and a changed byte is found', async () => {
+    const changed = Buffer.from(data);
+    changed[200] = changed[200]! ^ 1;
+    const payload = memoryPayload(changed);
+    const hash = new StreamedPayloadHash(payload, data.length, sha(data));
+    const b = storedAttachmentSource(layout.attachments[1]!, 5100, payload, hash, shortRead);
+    await drain(b.open(0)); // the first file and the bodies were not streamed in this attempt
+    expect(await hash.matches()).toBe(false);
+    expect(payload.served.bytes).toBe(3333 + data.length);
+  });
+
+  it('a range that ends short is reported, not padded', async () => {
+    const payload = memoryPayload(data.subarray(0, 3000));
+    const hash = new StreamedPayloadHash(payload, data.length, sha(data));
+    const a = storedAttachmentSource(layout.attachments[0]!, 100, payload, hash, shortRead);
+    await expect(drain(a.open(0))).rejects.toThrow('a.pdf short after 2900');
+    expect(await hash.matches()).toBe(false);
   });
 });

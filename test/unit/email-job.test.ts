@@ -96,6 +96,14 @@ describe('the e-mail job contract', () => {
     expect(problems({ ...envelope, schemaVersion: 2, content: { ...reference, bytes: 16 } })).toEqual([
       expect.stringMatching(/^content\.bytes: must equal/),
     ]);
+    // A 100 MB file (draft mode sends up to MaxSendSize, at most 150 MB encoded) is a valid reference.
+    const large = { ...reference, bytes: 100 * 1024 * 1024 + 5, attachments: [{ ...reference.attachments[0]!, bytes: 100 * 1024 * 1024 }] };
+    expect(parseEmailJob({ ...envelope, schemaVersion: 2, content: large }).content).toEqual(large);
+    const over = { ...large, bytes: 151 * 1024 * 1024 + 5, attachments: [{ ...large.attachments[0]!, bytes: 151 * 1024 * 1024 }] };
+    expect(problems({ ...envelope, schemaVersion: 2, content: over })).toEqual([
+      expect.stringMatching(/^content\.bytes: Too big/),
+      expect.stringMatching(/^content\.attachments\[0\]\.bytes: Too big/),
+    ]);
     // The id is a file name and an _id: nothing but 24 lower-case hex digits.
     for (const id of ['../../etc/passwd', '0123456789ABCDEF01234567', '0123456789abcdef0123456', { $ne: null }]) {
       expect(problems({ ...envelope, schemaVersion: 2, content: { ...reference, id } }).length).toBeGreaterThan(0);
