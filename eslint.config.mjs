@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.bench-build/', 'node_modules/', 'coverage/', 'jest.config.js'] },
+  { ignores: ['dist/', '**/dist/', '.bench-build/', 'node_modules/', 'coverage/', 'jest.config.js', 'packages/client/esm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,16 +6,16 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
-import type { AttemptStartResult, DeliveryRecord, DeliveryStore } from '../src/delivery/delivery-store';
+import type { AttemptStartResult, DeliveryRecord, DeliveryStore } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
-import { buildSendMailBody } from '../src/graph/send-mail-body';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../src/jobs/email-job';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../src/jobs/producer';
+import { buildSendMailBody } from '@omikai/graph-mailer-client';
+import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '@omikai/graph-mailer-client';
+import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../src/settings/memory-settings-store';
 import type { AccountSettings, SettingsStore, UserSettings } from '../src/settings/settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';
-import type { PayloadStore } from '../src/content/payload-store';
+import type { PayloadStore } from '@omikai/graph-mailer-client';
 
 export interface BenchContext {
   redisUrl: string;

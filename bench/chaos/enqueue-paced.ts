@@ -1,8 +1,8 @@
 // Enqueues e-mails with the real producer at a steady rate, as an ERP would. When Redis is away the
 // producer throws QueueUnavailableError; the e-mail is enqueued again with the same idempotencyKey, as
 // the error message advises (a repeat is never sent twice).
-import { QueueUnavailableError, type EmailProducer } from '../../src/jobs/producer';
-import type { EmailJobInput } from '../../src/jobs/email-job';
+import { QueueUnavailableError, type EmailProducer } from '@omikai/graph-mailer-client';
+import type { EmailJobInput } from '@omikai/graph-mailer-client';
 
 export interface PacedEnqueueOptions {
   producer: EmailProducer;

@@ -2,7 +2,7 @@
 // used_memory, to show that neither grows beyond what job retention (removeOnComplete) keeps.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../../src/jobs/producer';
+import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { chaosEmail } from './chaos-scenario';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';

@@ -1,5 +1,5 @@
 // Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
-import type { PayloadWriter } from '../content/payload-store';
+import type { PayloadWriter } from '@omikai/graph-mailer-client';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';

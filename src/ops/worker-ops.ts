@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { DeliveryStore } from '@omikai/graph-mailer-client';
 import type { SendObserver } from '../sending/send-email-job';
 import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
 import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';

@@ -1,8 +1,12 @@
 // Builds the BullMQ Worker that runs the send processor, with a backoff that honours Retry-After.
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { GRAPH_BACKOFF_TYPE } from '../jobs/producer';
+import { GRAPH_BACKOFF_TYPE } from '@omikai/graph-mailer-client';
+import type { ConnectionReport } from '@omikai/graph-mailer-client';
 import { RetryLaterError, type SendEmailResult } from './send-email-job';
+
+/** What a job of the e-mail queue returns: a send's result, or a connection test's report. */
+export type EmailQueueResult = SendEmailResult | ConnectionReport;
 
 export interface EmailWorkerOptions {
   queueName: string;
@@ -19,7 +23,7 @@ export interface EmailWorkerOptions {
 }
 
 export function createEmailWorker(
-  processor: ConstructorParameters<typeof Worker<unknown, SendEmailResult>>[1],
+  processor: ConstructorParameters<typeof Worker<unknown, EmailQueueResult>>[1],
   {
     queueName,
     connection,
@@ -32,8 +36,8 @@ export function createEmailWorker(
     logger,
     autorun = true,
   }: EmailWorkerOptions,
-): Worker<unknown, SendEmailResult> {
-  const worker = new Worker<unknown, SendEmailResult>(queueName, processor, {
+): Worker<unknown, EmailQueueResult> {
+  const worker = new Worker<unknown, EmailQueueResult>(queueName, processor, {
     connection,
     concurrency,
     autorun,

@@ -3,11 +3,11 @@
 // reference, and after its final outcome a job holds no body and no attachment bytes at all.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { ContentLayoutError, inlineContentOf, sha256Hex, unpackContent } from '../content/email-content';
-import { payloadIdOf, type PayloadReader, type PayloadRetention, type PayloadWriter } from '../content/payload-store';
-import { DeliveryError, toError, type Failure } from '../delivery/failure';
-import { offloadContent, FAILED_CONTENT_RETENTION_MS } from '../jobs/content-offload';
-import { parseEmailJob, type ContentLayout, type EmailJob } from '../jobs/email-job';
+import { ContentLayoutError, inlineContentOf, sha256Hex, unpackContent } from '@omikai/graph-mailer-client';
+import { payloadIdOf, type PayloadReader, type PayloadRetention, type PayloadWriter } from '@omikai/graph-mailer-client';
+import { DeliveryError, toError, type Failure } from '@omikai/graph-mailer-client';
+import { offloadContent, FAILED_CONTENT_RETENTION_MS } from '@omikai/graph-mailer-client';
+import { parseEmailJob, type ContentLayout, type EmailJob } from '@omikai/graph-mailer-client';
 import type { SendEmailResult } from './send-email-job';
 
 const FIX = 'Fix: enqueue the e-mail again from the ERP; retrying this job cannot send it.';

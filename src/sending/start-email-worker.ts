@@ -4,7 +4,7 @@ import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import type { DeliveryStore } from '@omikai/graph-mailer-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
@@ -12,23 +12,25 @@ import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
-import { createEmailWorker } from './email-worker';
-import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
+import { createEmailWorker, type EmailQueueResult } from './email-worker';
+import { TEST_CONNECTION_JOB_NAME } from '@omikai/graph-mailer-client';
+import { createTestConnectionProcessor } from '../diagnostics/test-connection-job';
+import { createSendEmailProcessor, type SendObserver } from './send-email-job';
 import type { StoreHealth } from './store-guard';
 import { startContentSweeper } from '../content/content-sweeper';
 import { BatchedPayloadRemover } from '../content/payload-remover';
-import type { PayloadStore } from '../content/payload-store';
+import type { PayloadStore } from '@omikai/graph-mailer-client';
 import { keepContentOfFailedJob, withContentKeeping, type ContentKeeping } from './job-content';
 
 export interface EmailWorkerRuntime {
-  worker: Worker<unknown, SendEmailResult>;
+  worker: Worker<unknown, EmailQueueResult>;
   tokens: MsalTokenProvider;
   /** Takes no new jobs, lets in-flight sends finish for up to `timeoutMs`, then stops. */
   close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartEmailWorkerOptions {
-  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'> & Partial<Pick<Config, 'content'>>;
+  config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow'> & Partial<Pick<Config, 'content' | 'credentials'>>;
   connection: Redis;
   settings: SettingsStore;
   deliveries: DeliveryStore;
@@ -61,16 +63,27 @@ export function startEmailWorker({
     flowRedis && limits
       ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
       : undefined;
+  const graph = new GraphMailClient({
+    graphBaseUrl: config.cloud.graphBaseUrl,
+    cloud: config.cloud.cloud,
+    timeoutMs: config.worker.sendTimeoutMs,
+    fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+  });
+  // Connection tests read the settings afresh (a person just changed them), through the same token provider.
+  const testConnectionJob = createTestConnectionProcessor({
+    settings,
+    graphProviderValue: config.settings.shape.graphProviderValue,
+    tokens,
+    graph,
+    cloud: config.cloud,
+    ...(config.credentials?.keyring ? { currentKeyId: config.credentials.keyring.currentKeyId } : {}),
+    ...(config.credentials ? { expiryWarningDays: config.credentials.expiryWarningDays } : {}),
+  });
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
     tokens,
-    graph: new GraphMailClient({
-      graphBaseUrl: config.cloud.graphBaseUrl,
-      cloud: config.cloud.cloud,
-      timeoutMs: config.worker.sendTimeoutMs,
-      fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
-    }),
+    graph,
     deliveries,
     ...(payloads ? { payloads } : {}),
     retryPolicy: { ...config.worker.retry, ...(limits ? { maxThrottleDeferrals: limits.maxThrottleDeferrals } : {}) },
@@ -106,17 +119,20 @@ export function startEmailWorker({
           logger,
         })
       : undefined;
-  const worker = createEmailWorker(keptProcessor, {
-    queueName: config.queueName,
-    connection,
-    concurrency: config.worker.concurrency,
-    fallbackDelayMs: config.worker.retry.baseDelayMs,
-    maxDelayMs: config.worker.retry.maxDelayMs,
-    lockDurationMs: config.worker.lockDurationMs,
-    stalledIntervalMs: config.worker.stalledIntervalMs,
-    maxStalledCount: config.worker.maxStalledCount,
-    logger,
-  });
+  const worker = createEmailWorker(
+    (job, token) => (job.name === TEST_CONNECTION_JOB_NAME ? testConnectionJob(job) : keptProcessor(job, token)),
+    {
+      queueName: config.queueName,
+      connection,
+      concurrency: config.worker.concurrency,
+      fallbackDelayMs: config.worker.retry.baseDelayMs,
+      maxDelayMs: config.worker.retry.maxDelayMs,
+      lockDurationMs: config.worker.lockDurationMs,
+      stalledIntervalMs: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+      logger,
+    },
+  );
 
   if (keeping) {
     worker.on('failed', (job) => {

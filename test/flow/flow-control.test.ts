@@ -2,7 +2,7 @@
 // Exchange's limits (scaled down: 10 messages per 2 s, 4 concurrent requests).
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
-import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer, type EmailProducer } from '@omikai/graph-mailer-client';
 import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';

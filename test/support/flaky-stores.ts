@@ -6,9 +6,9 @@ import type {
   DeliveryQuery,
   DeliveryRecord,
   DeliveryStore,
-} from '../../src/delivery/delivery-store';
+} from '@omikai/graph-mailer-client';
 import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
-import type { PayloadMetadata, PayloadStore } from '../../src/content/payload-store';
+import type { PayloadMetadata, PayloadStore } from '@omikai/graph-mailer-client';
 
 export class MongoLikeOutage extends Error {
   override name = 'MongoServerSelectionError';

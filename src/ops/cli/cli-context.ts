@@ -1,6 +1,6 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
-import type { PayloadWriter } from '../../content/payload-store';
+import type { PayloadWriter } from '@omikai/graph-mailer-client';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MailboxLimits } from '../../flow/flow-policy';

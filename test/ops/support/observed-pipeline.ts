@@ -3,7 +3,7 @@
 import type { Redis } from 'ioredis';
 import type { EmailWorkerRuntime } from '../../../src/sending/start-email-worker';
 import type { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
-import type { EmailProducer } from '../../../src/jobs/producer';
+import type { EmailProducer } from '@omikai/graph-mailer-client';
 import type { SendObserver } from '../../../src/sending/send-email-job';
 import type { SettingsDocuments } from '../../../src/settings/memory-settings-store';
 import type { GraphSimulator } from '../../simulator/graph-simulator';

@@ -1,6 +1,7 @@
 // The typed producer API the ERP calls to queue e-mails.
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, QueueEvents, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { TEST_CONNECTION_JOB_NAME, type ConnectionReport, type ConnectionTestRequest } from './connection-report';
 import {
   EMAIL_JOB_SCHEMA_VERSION,
   EMAIL_QUEUE_NAME,
@@ -11,7 +12,7 @@ import {
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
-import type { PayloadWriter } from '../content/payload-store';
+import type { PayloadWriter } from './payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
 /** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
@@ -54,6 +55,13 @@ export interface EmailProducer {
   enqueue(input: EmailInput): Promise<EnqueuedEmail>;
   /** Validates all first (nothing is queued if any is bad), then queues them in one round trip. */
   enqueueMany(inputs: EmailInput[]): Promise<EnqueuedEmail[]>;
+  /**
+   * "Test connection": a worker runs the connection test for the account (the checklist `npm run verify`
+   * prints: settings, secret, expiry, token, Mail.Send, optionally a test message) and this resolves with
+   * its report, awaited through BullMQ's QueueEvents. Rejects with ConnectionTestTimeoutError when no worker
+   * answers within `timeoutMs` (default 30 s).
+   */
+  testConnection(request: ConnectionTestRequest, options?: { timeoutMs?: number }): Promise<ConnectionReport>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing. */
   readonly queue: Queue;
@@ -67,6 +75,19 @@ export class QueueUnavailableError extends Error {
     super(
       `Redis did not accept the e-mail within ${timeoutMs} ms, so it may not be queued. Check that Redis is up (REDIS_URL), ` +
         'then enqueue again; with an idempotencyKey a repeat is never sent twice.',
+      options,
+    );
+  }
+}
+
+/** No worker answered a connection test in time: none is running, or none knows test-connection jobs yet. */
+export class ConnectionTestTimeoutError extends Error {
+  override name = 'ConnectionTestTimeoutError';
+
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      `No worker answered the connection test within ${timeoutMs / 1000} s. Check that an e-mail worker is running on this queue ` +
+        '(and is a version that runs test-connection jobs: upgrade workers first).',
       options,
     );
   }
@@ -202,8 +223,33 @@ export function createEmailProducer({
     await payloads?.remove(losers).catch(() => undefined);
   }
 
+  let events: QueueEvents | undefined;
+
   return {
     queue,
+    async testConnection(request, { timeoutMs = 30_000 } = {}) {
+      if (typeof request?.accountId !== 'string' || request.accountId.length === 0) {
+        throw new EmailJobValidationError([{ path: 'accountId', message: 'give the account to test' }]);
+      }
+      if (!events) {
+        events = new QueueEvents(queueName, { connection });
+        events.on('error', () => {});
+      }
+      await withinTimeout(events.waitUntilReady());
+      const job = await withinTimeout(
+        queue.add(TEST_CONNECTION_JOB_NAME as never, request as never, {
+          attempts: 1,
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 3600 },
+        }),
+      );
+      try {
+        return (await job.waitUntilFinished(events, timeoutMs)) as ConnectionReport;
+      } catch (err: unknown) {
+        if (err instanceof Error && /timed out/.test(err.message)) throw new ConnectionTestTimeoutError(timeoutMs, { cause: err });
+        throw err;
+      }
+    },
     async enqueue(input) {
       const [jobId] = await addAll(await prepareAll([input], true));
       return jobId!;
@@ -213,6 +259,7 @@ export function createEmailProducer({
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.
+      await events?.close().catch(() => undefined);
       await withinTimeout(queue.close()).catch(() => queue.disconnect());
     },
   };
