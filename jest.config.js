@@ -8,6 +8,8 @@ module.exports = {
     '^@omikai/graph-mailer-client/gridfs$': '<rootDir>/packages/client/src/gridfs.ts',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Stryker's sandboxes (npm run test:mutation) hold a copy of the project.
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,

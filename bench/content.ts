@@ -3,13 +3,19 @@
 // 100 KB attachments (enqueueMany through the payload store against addBulk of the same jobs inline).
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import {
+  createRedisConnection,
+  type PayloadStore,
+  EMAIL_JOB_SCHEMA_VERSION,
+  SEND_EMAIL_JOB_NAME,
+  type EmailJobInput,
+  DEFAULT_EMAIL_JOB_OPTIONS,
+  createEmailProducer,
+} from '@omikai/graph-mailer-client';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
-import type { PayloadStore } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '@omikai/graph-mailer-client';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore } from '../src/settings/memory-settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';
@@ -49,7 +55,7 @@ export async function runContentFootprint(
   payloads: PayloadStore,
   inlineMaxBytes?: number,
 ): Promise<FootprintResult> {
-  const client = new Redis(ctx.redisUrl);
+  const client = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'producer') as Redis;
   const producer = createEmailProducer({
     connection: { url: ctx.redisUrl },
     queueName,
@@ -71,7 +77,7 @@ export async function runContentFootprint(
     FLOW_MAILBOX_CONCURRENCY: '10000',
   });
   const logger = createLogger({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const connection = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'worker') as Redis;
   // BullMQ's fixed costs (its scripts, connections) are paid before the baseline: one e-mail end to end.
   await producer.enqueue(email);
   const warmup = startEmailWorker({

@@ -2,8 +2,10 @@
 import { z } from 'zod';
 import { contentEnvExamples, contentEnvSchema } from './content-env';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
+import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
+import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema, redisUrlSchema } from './redis-env';
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -18,7 +20,7 @@ export const coreEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).default('redis://127.0.0.1:6379'),
+  REDIS_URL: redisUrlSchema,
   EMAIL_QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
@@ -51,9 +53,11 @@ export const coreEnvSchema = z.object({
 });
 
 export const envSchema = coreEnvSchema
+  .extend(redisEnvSchema.shape)
   .extend(flowEnvSchema.shape)
   .extend(opsEnvSchema.shape)
   .extend(credentialsEnvSchema.shape)
+  .extend(draftsEnvSchema.shape)
   .extend(contentEnvSchema.shape);
 
 export type Env = z.infer<typeof envSchema>;
@@ -68,6 +72,7 @@ export const SECRET_VARIABLES: ReadonlySet<keyof Env> = new Set<keyof Env>([
   'SETTINGS_ENCRYPTION_KEYS',
   'SETTINGS_ENCRYPTION_KEY',
   'SETTINGS_ENCRYPTION_KEY_ID',
+  ...REDIS_SECRET_VARIABLES,
 ]);
 
 const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
@@ -101,8 +106,10 @@ const coreEnvExamples: Record<keyof z.infer<typeof coreEnvSchema>, string> = {
 /** One example per variable, printed next to its error so the fix is obvious. */
 export const envExamples: Record<keyof Env, string> = {
   ...coreEnvExamples,
+  ...redisEnvExamples,
   ...flowEnvExamples,
   ...opsEnvExamples,
   ...credentialsEnvExamples,
+  ...draftsEnvExamples,
   ...contentEnvExamples,
 };

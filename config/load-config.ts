@@ -5,15 +5,17 @@ import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds'
 import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
 import { readContentConfig, type ContentConfig } from './content-env';
 import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
+import { readDraftsConfig, type DraftsConfig } from './drafts-env';
 import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
 import { readFlowConfig, type FlowConfig } from './flow-env';
 import { readOpsConfig, type OpsConfig } from './ops-env';
+import { readRedisConfig, type RedisConfig } from './redis-env';
 import { shownValue } from './shown-value';
 
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  redisUrl: string;
+  redis: RedisConfig;
   queueName: string;
   store: { kind: 'mongodb'; uri: string } | { kind: 'memory'; settingsFile: string };
   settings: { shape: SettingsDocumentShape; cacheTtlMs: number };
@@ -31,6 +33,7 @@ export interface Config {
   flow: FlowConfig;
   ops: OpsConfig;
   credentials: CredentialsConfig;
+  drafts: DraftsConfig;
   content: ContentConfig;
 }
 
@@ -135,14 +138,16 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   }
   const problems: string[] = [];
   const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
+  const redis = readRedisConfig(e, problems, problem);
   const flow = readFlowConfig(e, problems);
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
+  const drafts = readDraftsConfig(e, problems);
   const content = readContentConfig(e, problems);
   const config = {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    redisUrl: e.REDIS_URL,
+    redis,
     queueName: e.EMAIL_QUEUE_NAME,
     store,
     settings: {
@@ -171,6 +176,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
     flow,
     ops,
     credentials,
+    drafts,
     content,
   };
   return { config, storeProblems, problems };

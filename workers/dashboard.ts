@@ -1,9 +1,9 @@
 // Entry point of the dashboard process (Bull Board behind Basic auth): reads config, wires the pieces, handles signals.
-import { Redis } from 'ioredis';
 import { loadConfigOrExit } from '../config/load-config';
 import { DashboardSetupError } from '../src/dashboard/dashboard-app';
 import { startDashboard } from '../src/dashboard/start-dashboard';
 import { createLogger } from '../src/logging/logger';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { openStores } from '../src/storage/open-stores';
 
 async function main(): Promise<void> {
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   for (const deprecation of config.ops.deprecations) logger.warn(deprecation);
   const stores = await openStores(config, logger);
   // Unlike the worker's, this connection fails commands after a retry, so the board answers instead of hanging.
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+  const connection = createRedisConnection(config.redis.target, 'dashboard');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const dashboard = await startDashboard({ config, connection, deliveries: stores.deliveries, payloads: stores.payloads, logger });
   logger.info(

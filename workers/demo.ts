@@ -1,14 +1,11 @@
 // `npm run demo`: the real worker process, in memory mode, against the Graph simulator; sends a few
 // sample e-mails and prints what happened to each. Needs only Node and Redis (started if missing).
+import { createRedisConnection, createEmailProducer, type EmailInput, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { redactUrlCredentials } from '../config/shown-value';
-import { createEmailProducer } from '@omikai/graph-mailer-client';
-import type { EmailInput } from '@omikai/graph-mailer-client';
-import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { DEFAULT_CONTENT_DIR } from '../config/content-env';
 import { DEMO_TENANT } from '../test/simulator/demo-tenant';
 import { startGraphSimulator } from '../test/simulator/graph-simulator';
@@ -73,13 +70,35 @@ const SAMPLES: { label: string; email: EmailInput }[] = [
     email: { accountId: 'acc-demo', to: [{ address: 'customer@example.com' }], subject: 'Reminder', text: 'Friendly reminder.' },
   },
   {
+    label: 'a 20 MB drawing, sent through a draft (account in auto mode: over 4 MB goes as a draft)',
+    email: {
+      accountId: 'acc-drafts',
+      to: [{ address: 'site-manager@example.com' }],
+      subject: 'Drawings rev. C',
+      text: 'The full drawing set is attached.',
+      attachments: [
+        { name: 'drawings-rev-c.pdf', contentType: 'application/pdf', contentBase64: demoFile(20 * 1024 * 1024).toString('base64') },
+      ],
+    },
+  },
+  {
     label: 'sender outside the Exchange application access policy',
     email: { accountId: 'acc-restricted', to: [{ address: 'customer@example.com' }], subject: 'Order confirmation', text: 'Thanks.' },
   },
 ];
 
+/** Bytes that stand in for a large PDF (a repeated pattern, so the demo needs no file). */
+function demoFile(bytes: number): Buffer {
+  const pattern = Buffer.from('%PDF-1.7 demo drawing page\n');
+  return Buffer.alloc(bytes, pattern);
+}
+
 async function redisReachable(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = createRedisConnection({ kind: 'single', url: url }, 'producer', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -119,6 +138,8 @@ async function main(): Promise<void> {
       CONTENT_DIR: contentDir,
       MS_GRAPH_BASE_URL: simulator.url,
       MS_LOGIN_BASE_URL: simulator.url,
+      // Upload sessions point to the simulator's own upload host; the worker refuses any other.
+      MS_UPLOAD_BASE_URL: simulator.uploadUrl,
       NODE_EXTRA_CA_CERTS: simulator.certPath,
       RETRY_BASE_DELAY_MS: '500',
       WORKER_METRICS_PORT: '0', // a demo must not collide with a worker already serving /metrics here
@@ -127,7 +148,13 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
 
-  const producer = createEmailProducer({ connection: { url: redisUrl }, queueName, payloads: new DirectoryPayloadStore(contentDir) });
+  // The draft-mode account takes e-mails over sendMail's 4 MB, up to its own limit.
+  const producer = createEmailProducer({
+    connection: { url: redisUrl },
+    queueName,
+    maxMessageBytes: 40 * 1024 * 1024,
+    payloads: new DirectoryPayloadStore(contentDir),
+  });
   const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
   try {
     simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1', mailbox: 'info@contoso.example' });
@@ -145,6 +172,11 @@ async function main(): Promise<void> {
     }
     console.log(
       `\nThe simulator accepted ${simulator.sent.length} message(s), answered ${simulator.stats.sendMailRequests} sendMail request(s) and ${simulator.stats.tokenRequests} token request(s).`,
+    );
+    const { stats } = simulator;
+    console.log(
+      `Draft mode: ${stats.draftsSent} draft sent; ${(stats.uploadBytes / 1048576).toFixed(1)} MB uploaded in ${stats.uploadRequests} ranges ` +
+        `(each under 4 MB, in order) to the upload host ${simulator.uploadUrl}, which saw ${stats.uploadAuthorizationHeaders} Authorization header(s).`,
     );
   } finally {
     worker.kill('SIGTERM');

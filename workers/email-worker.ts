@@ -1,9 +1,9 @@
 // Entry point of the e-mail worker process: reads config, wires the pieces, handles signals.
-import { Redis } from 'ioredis';
 import { loadConfigOrExit } from '../config/load-config';
 import { startCredentialExpiryChecks } from '../src/diagnostics/expiry-monitor';
 import { createLogger } from '../src/logging/logger';
 import { createWorkerOps } from '../src/ops/worker-ops';
+import { createRedisConnection, describeRedisTarget } from '@omikai/graph-mailer-client';
 import { startEmailWorker } from '../src/sending/start-email-worker';
 import { StoreHealth } from '../src/sending/store-guard';
 import { openStores } from '../src/storage/open-stores';
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   for (const deprecation of config.ops.deprecations) logger.warn(deprecation);
   const stores = await openStores(config, logger);
   // BullMQ workers need maxRetriesPerRequest: null so a Redis blip pauses them instead of failing jobs.
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(config.redis.target, 'worker');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const storeHealth = new StoreHealth();
   const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, storeHealth, logger });
@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   logger.info(
     {
       queue: config.queueName,
+      shards: config.redis.shards,
+      redis: describeRedisTarget(config.redis.target),
       concurrency: config.worker.concurrency,
       cloud: config.cloud.cloud,
       graph: config.cloud.graphBaseUrl,

@@ -10,6 +10,7 @@ import {
   wantsVerifyHelp,
   type VerifyArgs,
 } from '../src/diagnostics/verify-command';
+import { GraphDraftClient } from '../src/graph/draft-client';
 import { GraphMailClient } from '../src/graph/graph-mail-client';
 import { MsalTokenProvider } from '../src/graph/token-provider';
 import { createLogger } from '../src/logging/logger';
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
       graphProviderValue: config.settings.shape.graphProviderValue,
       tokens: new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs }),
       graph: new GraphMailClient({
+        graphBaseUrl: config.cloud.graphBaseUrl,
+        cloud: config.cloud.cloud,
+        timeoutMs: config.worker.sendTimeoutMs,
+      }),
+      drafts: new GraphDraftClient({
         graphBaseUrl: config.cloud.graphBaseUrl,
         cloud: config.cloud.cloud,
         timeoutMs: config.worker.sendTimeoutMs,

@@ -1,9 +1,9 @@
 // Entry point of a chaos-run worker process: the real pipeline composed as workers/email-worker.ts does,
 // with the settings and delivery stores served by the harness over HTTP (`--store-url`).
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { loadConfigOrExit } from '../../config/load-config';
 import { createLogger } from '../../src/logging/logger';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { startEmailWorker } from '../../src/sending/start-email-worker';
 import { RemoteStores } from './remote-stores';
 
@@ -17,10 +17,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'chaos-worker' });
   const stores = new RemoteStores({ url: storeUrl });
   // BullMQ workers need maxRetriesPerRequest: null so a Redis blip pauses them instead of failing jobs.
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(config.redis.target, 'worker');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const runtime = startEmailWorker({ config, connection, settings: stores, deliveries: stores, logger });
-  await runtime.worker.waitUntilReady();
+  await Promise.all(runtime.workers.map((worker) => worker.waitUntilReady()));
   logger.info({ queue: config.queueName, concurrency: config.worker.concurrency }, 'chaos worker started');
   process.send?.({ type: 'ready' });
 

@@ -1,8 +1,7 @@
 // Enqueues e-mails with the real producer at a steady rate, as an ERP would. When Redis is away the
-// producer throws QueueUnavailableError; the e-mail is enqueued again with the same idempotencyKey, as
-// the error message advises (a repeat is never sent twice).
-import { QueueUnavailableError, type EmailProducer } from '@omikai/graph-mailer-client';
-import type { EmailJobInput } from '@omikai/graph-mailer-client';
+// producer throws QueueUnavailableError (or, with durable enqueue, EnqueueNotReplicatedError); the
+// e-mail is enqueued again with the same idempotencyKey, as the error message advises (a repeat is never sent twice).
+import { QueueUnavailableError, type EmailProducer, EnqueueNotReplicatedError, type EmailJobInput } from '@omikai/graph-mailer-client';
 
 export interface PacedEnqueueOptions {
   producer: EmailProducer;
@@ -11,6 +10,8 @@ export interface PacedEnqueueOptions {
   email(index: number): EmailJobInput;
   /** Called once per e-mail enqueue() acknowledged. */
   onAccepted(index: number, jobId: string): void;
+  /** Called when an enqueue is refused and will be retried. */
+  onRefused?(err: Error): void;
   deadlineMs: number;
   signal?: AbortSignal;
 }
@@ -32,6 +33,7 @@ export async function enqueuePaced({
   perSecond,
   email,
   onAccepted,
+  onRefused,
   deadlineMs,
   signal,
 }: PacedEnqueueOptions): Promise<PacedEnqueueResult> {
@@ -53,8 +55,9 @@ export async function enqueuePaced({
         result.accepted += added.length;
         break;
       } catch (err: unknown) {
-        if (!(err instanceof QueueUnavailableError)) throw err;
+        if (!(err instanceof QueueUnavailableError) && !(err instanceof EnqueueNotReplicatedError)) throw err;
         result.retries += 1;
+        onRefused?.(err);
         await sleep(RETRY_PAUSE_MS);
       }
     }

@@ -1,7 +1,9 @@
-// `npm run chaos [-- --jobs N --workers N --soak 30m]`: the fault-injection run (or a soak), a readable
+// `npm run chaos [-- --jobs N --workers N --soak 30m]`: the fault-injection run (or a soak, or with
+// `--failover sentinel|cluster [--durable]` a Redis failover run, bench/chaos/failover-run.ts), a readable
 // summary, and as the last line of stdout one JSON object with the figures. Exit code 1 when a target is missed.
 import { parseArgs } from 'node:util';
 import { formatSummary, summaryJson } from './chaos-summary';
+import { DEFAULT_FAILOVER_OPTIONS, formatFailover, runFailover } from './failover-run';
 import { DEFAULT_CHAOS_OPTIONS, runChaos } from './run-chaos';
 import { formatSoak, soakJson } from './soak-summary';
 import { runSoak } from './soak';
@@ -33,8 +35,27 @@ async function main(): Promise<void> {
       'no-flow': { type: 'boolean', default: false },
       'redis-crash': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      failover: { type: 'string' },
+      durable: { type: 'boolean', default: false },
     },
   });
+  if (values.failover !== undefined) {
+    if (values.failover !== 'sentinel' && values.failover !== 'cluster')
+      throw new Error(`--failover takes sentinel or cluster, got '${values.failover}'`);
+    const summary = await runFailover({
+      topology: values.failover,
+      durable: values.durable,
+      jobs: positiveInteger(values.jobs, '--jobs', DEFAULT_FAILOVER_OPTIONS.jobs),
+      enqueuePerSecond: positiveInteger(values.rate, '--rate', DEFAULT_FAILOVER_OPTIONS.enqueuePerSecond),
+      workers: positiveInteger(values.workers, '--workers', DEFAULT_FAILOVER_OPTIONS.workers),
+      concurrency: positiveInteger(values.concurrency, '--concurrency', DEFAULT_FAILOVER_OPTIONS.concurrency),
+    });
+    console.log('');
+    for (const line of formatFailover(summary)) console.log(line);
+    console.log(JSON.stringify(summary));
+    process.exitCode = summary.passed ? 0 : 1;
+    return;
+  }
   const aborter = new AbortController();
   const abort = (signal: NodeJS.Signals) => {
     console.error(`${signal}: stopping the run and everything it started…`);

@@ -1,8 +1,7 @@
 // `npm run chaos -- --soak 30m`: a steady enqueue rate for a long time, sampling worker RSS and Redis
 // used_memory, to show that neither grows beyond what job retention (removeOnComplete) keeps.
+import { createRedisConnection, DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { chaosEmail } from './chaos-scenario';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';
@@ -42,7 +41,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     jobOptions: { removeOnComplete },
   });
   const samples: SoakSample[] = [];
-  const redisClient = new Redis(system.redis.url);
+  const redisClient = createRedisConnection({ kind: 'single', url: system.redis.url }, 'producer');
   try {
     const takeSample = async (): Promise<void> => {
       const memory = await redisClient.info('memory');

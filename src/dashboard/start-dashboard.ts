@@ -1,9 +1,8 @@
 // Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
-import type { PayloadWriter } from '@omikai/graph-mailer-client';
+import { type PayloadWriter, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
@@ -14,9 +13,9 @@ import { deliveryStoreReadiness, redisReadiness } from '../ops/readiness';
 import { assertDashboardUsers, createDashboardApp, DashboardSetupError } from './dashboard-app';
 
 export interface StartDashboardOptions {
-  config: Pick<Config, 'queueName' | 'ops'>;
+  config: Pick<Config, 'queueName' | 'ops'> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
   /** A connection of the dashboard's own; quitting it is the caller's job. */
-  connection: Redis;
+  connection: RedisClient;
   deliveries: CancelDeliveries;
   /** Where a cancelled e-mail's content is removed. */
   payloads?: Pick<PayloadWriter, 'remove'>;
@@ -30,7 +29,9 @@ export interface RunningDashboard {
   url: string;
   /** undefined when DASHBOARD_METRICS_PORT=0. */
   opsUrl: string | undefined;
+  /** The first shard's queue (the only one when not sharded). */
   queue: Queue;
+  queues: Queue[];
   close(): Promise<void>;
 }
 
@@ -59,12 +60,13 @@ export async function startDashboard({
       'DASHBOARD_USERS hashes use different scrypt costs, so sign-in time tells some user names apart; make them all with npm run ops -- hash-password',
     );
   }
-  const queue = new Queue(config.queueName, { connection });
+  const queues = openShardQueues(configuredQueueLayout(config), connection);
+  const queue = queues[0]!;
   // The entry point's connection listener logs Redis trouble; unheard, BullMQ would print every error.
-  queue.on('error', () => {});
+  for (const each of queues) each.on('error', () => {});
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
-  registerQueueMetrics(registry, { queue, logger });
+  registerQueueMetrics(registry, { queue: queues, logger });
   const loginFailures = new Counter({
     name: 'omikai_dashboard_login_failures_total',
     help: 'Dashboard requests refused at sign-in, by reason: missing or wrong credentials (401), limited (429), busy (503).',
@@ -72,7 +74,7 @@ export async function startDashboard({
     registers: [registry],
   });
   const app = createDashboardApp({
-    queues: [queue],
+    queues,
     users,
     basePath,
     deliveries,
@@ -106,13 +108,14 @@ export async function startDashboard({
     url: `http://${host}:${address.port}${basePath === '/' ? '/' : `${basePath}/`}`,
     opsUrl: ops?.url,
     queue,
+    queues,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await ops?.close();
-      await queue.close();
+      await Promise.all(queues.map((each) => each.close()));
     },
   };
 }

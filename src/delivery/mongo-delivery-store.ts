@@ -14,8 +14,8 @@ import {
   type DeliveryRecord,
   type DeliveryStatus,
   type DeliveryStore,
+  type Failure,
 } from '@omikai/graph-mailer-client';
-import type { Failure } from '@omikai/graph-mailer-client';
 import { findIndexConflict, IndexConflictError, isIndexConflict, type ExistingIndex } from './index-conflicts';
 
 const DUPLICATE_KEY = 11000;
@@ -25,7 +25,16 @@ const DEFAULT_FIND_LIMIT = 100;
 /** Records in these states give their idempotency key to the next job that asks for it. */
 const RELEASES_KEY: DeliveryStatus[] = ['failed', 'cancelled'];
 /** The outcome fields copied onto the record (status, now and possibleDuplicate are handled apart). */
-const OUTCOME_FIELDS = ['sender', 'senderSource', 'senderFallbackReason', 'graphRequestId', 'clientRequestId', 'error'] as const;
+const OUTCOME_FIELDS = [
+  'sender',
+  'senderSource',
+  'senderFallbackReason',
+  'graphRequestId',
+  'clientRequestId',
+  'graphMessageId',
+  'internetMessageId',
+  'error',
+] as const;
 
 /** Thrown when a start kept losing races to other workers; the job may simply be retried. */
 export class DeliveryRecordConflictError extends Error {
@@ -269,6 +278,8 @@ function createDeliverySchema(): Schema<StoredDelivery> {
       idempotencyKey: String,
       graphRequestId: String,
       clientRequestId: String,
+      graphMessageId: String,
+      internetMessageId: String,
       possibleDuplicate: { type: Boolean, required: true },
       error: failureSchema,
       createdAt: { type: Date, required: true },
@@ -349,6 +360,8 @@ function toDeliveryRecord(stored: StoredDelivery): DeliveryRecord {
       idempotencyKey: stored.idempotencyKey,
       graphRequestId: stored.graphRequestId,
       clientRequestId: stored.clientRequestId,
+      graphMessageId: stored.graphMessageId,
+      internetMessageId: stored.internetMessageId,
       error: stored.error ? toFailure(stored.error) : undefined,
       sentAt: stored.sentAt,
       failedAt: stored.failedAt,

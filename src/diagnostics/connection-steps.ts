@@ -19,6 +19,7 @@ export const STEP_TITLES: Record<StepId, string> = {
   expiry: 'Secret or certificate is not about to expire',
   token: 'Microsoft Entra issues a token',
   permissions: 'Token carries the Mail.Send application role',
+  'send-mode': 'Send mode (sendMail or draft) works for the sender',
   'test-send': 'Test message is accepted by Graph',
 };
 

@@ -1,12 +1,10 @@
 // "Test connection": walks an account (and optionally a user) through settings, secret storage,
 // expiry, sign-in, permissions and an optional test message, and returns the checklist as data.
-import type { ConnectionReport } from '@omikai/graph-mailer-client';
+import { type ConnectionReport, DeliveryError, toError, type Failure, type SendMailBody } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import { DeliveryError, toError, type Failure } from '@omikai/graph-mailer-client';
 import { classifySendResult } from '../graph/classify-send-result';
 import { endpointsForAccount, type CloudEndpoints } from '../graph/clouds';
 import type { GraphMailClient } from '../graph/graph-mail-client';
-import type { SendMailBody } from '@omikai/graph-mailer-client';
 import type { TokenProvider } from '../graph/token-provider';
 import { isEmailAddress } from '../settings/email-address';
 import { maskSettingValue } from '../settings/setting-value';
@@ -16,6 +14,7 @@ import { DEFAULT_EXPIRY_WARNING_DAYS } from './credential-expiry';
 import { expiryStep, permissionsStep, secretAtRestStep, step, type ConnectionStep, type StepId } from './connection-steps';
 import { SETUP_STEPS, setupFixFor } from './setup-fixes';
 import { readAppTokenClaims } from '../graph/token-claims';
+import { sendModeStep, type DraftProbe } from './send-mode-step';
 
 export type { ConnectionStep, StepId, StepStatus } from './connection-steps';
 
@@ -31,6 +30,8 @@ export interface ConnectionTestDeps {
   graphProviderValue: string;
   tokens: TokenProvider;
   graph: Pick<GraphMailClient, 'sendMail'>;
+  /** Checks draft sending for accounts in draft or auto mode; without it that step is skipped. */
+  drafts?: DraftProbe;
   /** The configured cloud (config.cloud), to name the hosts used. */
   cloud?: CloudEndpoints;
   /** The key new secrets are encrypted under, to spot secrets still under an older key. */
@@ -134,7 +135,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
     steps,
   });
   const skipRest = (after: StepId, why: string) => {
-    const order: StepId[] = ['settings', 'secret-at-rest', 'expiry', 'token', 'permissions', 'test-send'];
+    const order: StepId[] = ['settings', 'secret-at-rest', 'expiry', 'token', 'permissions', 'send-mode', 'test-send'];
     for (const id of order.slice(order.indexOf(after) + 1)) {
       if (!steps.some((s) => s.step === id)) steps.push(step(id, 'skipped', why));
     }
@@ -173,6 +174,7 @@ export async function testConnection(input: ConnectionTestInput, deps: Connectio
   const issuedTo = claims?.tenantId ? ` for app ${claims.appId ?? '(no appid claim)'} in tenant ${claims.tenantId}` : '';
   steps.push(step('token', 'ok', `Got an app-only token${host}${claims?.audience ? ` for ${claims.audience}` : ''}${issuedTo}.`));
   steps.push(permissionsStep(claims));
+  steps.push(await sendModeStep(account!, route, accessToken, claims, deps.drafts, now()));
 
   if (sendTestTo === undefined) {
     steps.push(

@@ -22,6 +22,7 @@ export interface AdmissionKeys {
   sent: string;
   sending: string;
   admission: string;
+  lanes: string;
 }
 
 export class FlowKeys {
@@ -52,6 +53,7 @@ export class FlowKeys {
       sent: `${mailbox}:sent`,
       sending: `${mailbox}:sending`,
       admission: `${mailbox}:admission:${ticket.jobId}`,
+      lanes: `${mailbox}:lanes`,
     };
   }
 

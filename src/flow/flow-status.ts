@@ -1,6 +1,7 @@
 // What flow control holds back right now, read from the keys the gate writes, named only by FlowKeys:
 // paused mailboxes and apps (per tenant), each mailbox's reserved backlog and its sends in flight.
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from '@omikai/graph-mailer-client';
 import { FlowKeys } from './flow-keys';
 import { sendIntervalMs, type MailboxLimits } from './flow-policy';
 
@@ -63,17 +64,20 @@ function keyShape(build: (tenantId: string, id: string) => string) {
   };
 }
 
-/** (tenant, id) pairs of every key of one shape, from a SCAN of one Redis server. */
+/** (tenant, id) pairs of every key of one shape, from a SCAN of every master (one, unless a Cluster). */
 async function scanPairs(
-  redis: Redis,
+  client: RedisClient,
   shape: ReturnType<typeof keyShape>,
   id?: string,
 ): Promise<Map<string, { tenantId: string; id: string }>> {
   const found = new Map<string, { tenantId: string; id: string }>();
-  for await (const keys of redis.scanStream({ match: shape.pattern(id), count: SCAN_COUNT }) as AsyncIterable<string[]>) {
-    for (const key of keys) {
-      const pair = shape.read(key);
-      if (pair) found.set(`${pair.tenantId}\n${pair.id}`, pair);
+  const servers: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const redis of servers) {
+    for await (const keys of redis.scanStream({ match: shape.pattern(id), count: SCAN_COUNT }) as AsyncIterable<string[]>) {
+      for (const key of keys) {
+        const pair = shape.read(key);
+        if (pair) found.set(`${pair.tenantId}\n${pair.id}`, pair);
+      }
     }
   }
   return found;
@@ -84,7 +88,23 @@ function until(value: unknown, now: number): number | undefined {
   return value !== null && value !== undefined && Number.isFinite(ms) && ms > now ? ms : undefined;
 }
 
-async function pipelined(redis: Redis, add: (pipeline: ReturnType<Redis['pipeline']>) => void): Promise<unknown[]> {
+/**
+ * Runs the commands `add` queues in one pipeline; on a Cluster, whose pipelines must stay in one slot
+ * and these span tenants, as separate commands sent at once.
+ */
+async function pipelined(redis: RedisClient, add: (pipeline: ReturnType<Redis['pipeline']>) => void): Promise<unknown[]> {
+  if (redis instanceof Cluster) {
+    const calls: [string, unknown[]][] = [];
+    const recorder: ReturnType<Redis['pipeline']> = new Proxy({} as ReturnType<Redis['pipeline']>, {
+      get:
+        (_, name) =>
+        (...args: unknown[]) => (calls.push([String(name), args]), recorder),
+    });
+    add(recorder);
+    // The names are ioredis command methods, called as the pipeline would have called them.
+    const commands = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    return Promise.all(calls.map(([name, args]) => commands[name]!.apply(redis, args)));
+  }
   const pipeline = redis.pipeline();
   add(pipeline);
   return ((await pipeline.exec()) ?? []).map(([err, value]) => {
@@ -94,7 +114,7 @@ async function pipelined(redis: Redis, add: (pipeline: ReturnType<Redis['pipelin
 }
 
 async function readMailboxes(
-  redis: Redis,
+  redis: RedisClient,
   keys: FlowKeys,
   limits: MailboxLimits,
   mailboxes: { tenantId: string; id: string }[],
@@ -133,7 +153,7 @@ async function readMailboxes(
   return states;
 }
 
-async function readApps(redis: Redis, keys: FlowKeys, now: number): Promise<AppFlowState[]> {
+async function readApps(redis: RedisClient, keys: FlowKeys, now: number): Promise<AppFlowState[]> {
   const pause = keyShape((tenantId, clientId) => keys.app(tenantId, clientId, 'pause'));
   const throttled = keyShape((tenantId, clientId) => keys.app(tenantId, clientId, 'throttled'));
   const apps = [...new Map([...(await scanPairs(redis, pause)), ...(await scanPairs(redis, throttled))]).values()];
@@ -157,7 +177,7 @@ async function readApps(redis: Redis, keys: FlowKeys, now: number): Promise<AppF
  * `mailbox` (in every tenant it sends for). Paused apps first, then the largest backlogs.
  */
 export async function readFlowState(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   limits: MailboxLimits,
   now: number,

@@ -2,10 +2,10 @@
 // evenly spaced send slots (reserved, so a backlog waits once instead of polling), a concurrency
 // semaphore, optional daily recipients, and pauses after Graph throttles.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@omikai/graph-mailer-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { FlowKeys } from './flow-keys';
-import { ARRIVAL_JITTER_MS, sendIntervalMs, type MailboxLimits } from './flow-policy';
+import { sendIntervalMs, type MailboxLimits } from './flow-policy';
 
 export interface SendTicket {
   jobId: string;
@@ -16,10 +16,21 @@ export interface SendTicket {
   /** The app (client id): Graph's per-app budgets are kept per app, Exchange's mailbox budgets are not. */
   clientId: string;
   recipients: number;
+  /**
+   * `interactive` (the default) takes the mailbox's next free slot, ahead of its bulk e-mails;
+   * `bulk` reserves the slot after every one reserved so far.
+   */
+  lane?: SendLane;
 }
 
+export type SendLane = 'interactive' | 'bulk';
+
 export type Admission =
-  | { kind: 'go'; release(): Promise<void> }
+  | {
+      kind: 'go';
+      /** Frees the place and logs the send at `answeredAtMs`: when Graph's answer arrived (default: now). */
+      release(answeredAtMs?: number): Promise<void>;
+    }
   | { kind: 'wait'; untilMs: number; reason: 'rate' | 'paused' | 'concurrency' | 'daily-recipients' };
 
 export interface ThrottleResult {
@@ -46,17 +57,25 @@ export interface FlowGate {
  *    stalled job taken over by another worker) keeps its one place; each admission is stamped, so
  *    a late release from the earlier run cannot free the place, or drop the slot, the new run is
  *    using. The stamp is kept per job and mailbox: a run whose sender changed has its own.
- * 3. A log of real sends of the last window (plus the jitter allowance). A send is logged as in
- *    flight (score in the future) and, once answered, at the time it was answered — never earlier
- *    than Graph saw it — so a slow send cannot crowd the next window.
+ * 3. A log of real sends of the last window. A send is logged as in flight (score in the future)
+ *    and, once answered, at the time it was answered — never earlier than Graph saw it — so a slow
+ *    send cannot crowd the next window. No arrival allowance here (the slots have it): with one, a
+ *    send answered a little after its slot held back the send a window later, which held back the
+ *    next one a window after that, each by the time a send takes — a mailbox's pace fell by that
+ *    share of the window under load (0.918 of the limit at 40 per 10 s in bench:limits --burst).
  * Returns {time, reason}: reason 0 admits the job (its place and its send are recorded); 1 (rate)
  * and 2 (concurrency) mean wait until that time. Times are whole milliseconds, as Redis returns
  * Lua numbers as integers: an earlier version compared a slot a fraction of a millisecond ahead,
  * returned it truncated to `now`, and the caller took that for an admission that had recorded
  * nothing, so such sends were neither counted in flight nor logged.
+ * 4. Two lanes (docs/flow-control.md#priority-and-slots). A bulk e-mail reserves the mailbox's next
+ *    free slot, at the end of the line. An interactive one takes the earliest slot a bulk e-mail
+ *    holds (or the one after the last interactive e-mail's) and every bulk slot moves one interval
+ *    on: bulk slots are kept net of a per-mailbox `shift`, so the move is one write, not one per
+ *    bulk e-mail; a bulk e-mail that wakes before its moved slot waits once more.
  * KEYS (one tenant's hash tag, one Cluster slot): next slot, job's slot, mailbox pause, app pause,
- * send log, holders, job's admission.
- * ARGV: now, interval, slack, window, limit, job id, concurrency, lease, admission stamp.
+ * send log, holders, job's admission, lanes (hash: shift, next interactive slot).
+ * ARGV: now, interval, slack, window, limit, job id, concurrency, lease, admission stamp, interactive (1/0).
  */
 const ADMIT_SEND = `
 local now = tonumber(ARGV[1])
@@ -65,15 +84,43 @@ local slack = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 local limit = tonumber(ARGV[5])
 local job = ARGV[6]
+local interactive = ARGV[10] == '1'
 local paused = math.max(tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0'))
-local slot = tonumber(redis.call('GET', KEYS[2]) or '-1')
+local shift = tonumber(redis.call('HGET', KEYS[8], 'shift') or '0')
+local stored = redis.call('GET', KEYS[2])
+local slot = -1
+if stored then
+  slot = tonumber(stored)
+  if not interactive then slot = slot + shift end
+end
 if slot < 0 or slot < paused then
-  slot = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now, paused)
-  redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(slot + interval - now + slack))
-  redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
+  local from = math.max(now, paused)
+  local nextSlot = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if interactive and nextSlot > from then
+    -- Bulk e-mails hold the slots ahead: take the earliest of them (or the one after the last
+    -- interactive e-mail's) and move every bulk slot one interval on.
+    slot = math.max(nextSlot - math.floor((nextSlot - from) / interval) * interval, tonumber(redis.call('HGET', KEYS[8], 'next') or '0'))
+    shift = shift + interval
+    nextSlot = nextSlot + interval
+  else
+    slot = math.max(nextSlot, from)
+    nextSlot = slot + interval
+  end
+  redis.call('SET', KEYS[1], nextSlot, 'PX', math.ceil(nextSlot - now + slack))
+  if interactive then
+    redis.call('HSET', KEYS[8], 'shift', shift, 'next', slot + interval)
+    redis.call('SET', KEYS[2], slot, 'PX', math.ceil(slot - now + slack))
+  else
+    -- A bulk slot is kept net of the moves so far; later ones apply when it is read.
+    redis.call('SET', KEYS[2], slot - shift, 'PX', math.ceil(slot - now + slack))
+  end
+  redis.call('PEXPIRE', KEYS[8], math.ceil(nextSlot - now + slack))
 end
 -- Times are whole milliseconds (Redis returns Lua numbers as integers): a slot within this one goes.
-if math.floor(slot) > now then return {math.floor(slot), 1} end
+if math.floor(slot) > now then
+  if not interactive then redis.call('PEXPIRE', KEYS[2], math.ceil(slot - now + slack)) end
+  return {math.floor(slot), 1}
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 if redis.call('ZCARD', KEYS[6]) >= tonumber(ARGV[7]) and redis.call('ZSCORE', KEYS[6], job) == false then return {now + 250, 2} end
 redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - window)
@@ -109,7 +156,7 @@ return 1
 
 const KEY_SLACK_MS = 10 * 60_000;
 
-type RedisWithFlow = Redis & {
+type RedisWithFlow = RedisClient & {
   admitSend(
     nextSlot: string,
     jobSlot: string,
@@ -118,6 +165,7 @@ type RedisWithFlow = Redis & {
     sendLog: string,
     holders: string,
     jobAdmission: string,
+    lanes: string,
     now: number,
     interval: number,
     slack: number,
@@ -127,6 +175,7 @@ type RedisWithFlow = Redis & {
     concurrency: number,
     leaseMs: number,
     stamp: string,
+    interactive: 0 | 1,
   ): Promise<[number, number]>;
   releaseSend(
     holders: string,
@@ -147,13 +196,13 @@ export class RedisMailboxGate implements FlowGate {
 
   /** @param prefix the keys' prefix, e.g. "omikai-email:flow:" (no braces: see FlowKeys). */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly limits: MailboxLimits,
     prefix: string,
     private readonly lockTimeoutMs: number,
   ) {
     this.keys = new FlowKeys(prefix);
-    redis.defineCommand('admitSend', { numberOfKeys: 7, lua: ADMIT_SEND });
+    redis.defineCommand('admitSend', { numberOfKeys: 8, lua: ADMIT_SEND });
     redis.defineCommand('releaseSend', { numberOfKeys: 4, lua: RELEASE_SEND });
     this.redis = redis as RedisWithFlow;
     this.intervalMs = sendIntervalMs(limits);
@@ -180,22 +229,26 @@ export class RedisMailboxGate implements FlowGate {
       keys.sent,
       keys.sending,
       keys.admission,
+      keys.lanes,
       now,
       this.intervalMs,
       KEY_SLACK_MS,
-      this.limits.windowMs + ARRIVAL_JITTER_MS,
+      // The log needs no arrival allowance: it compares when this send is admitted (before Graph
+      // sees it) with when earlier ones were answered (after Graph saw them).
+      this.limits.windowMs,
       this.limits.messagesPerWindow,
       jobId,
       this.limits.concurrentSends,
       this.lockTimeoutMs,
       stamp,
+      ticket.lane === 'bulk' ? 0 : 1,
     );
     if (Number(reason) !== 0) {
       return { kind: 'wait', untilMs: Math.max(Number(goAt), now + 1), reason: Number(reason) === 2 ? 'concurrency' : 'rate' };
     }
 
-    const release = async () => {
-      await this.redis.releaseSend(keys.sending, keys.slot, keys.sent, keys.admission, jobId, Date.now(), stamp);
+    const release = async (answeredAtMs = Date.now()) => {
+      await this.redis.releaseSend(keys.sending, keys.slot, keys.sent, keys.admission, jobId, answeredAtMs, stamp);
     };
     if (this.dailyRecipients) {
       try {

@@ -119,23 +119,29 @@ export class GraphMailClient {
           .option('signal', controller.signal)
           .post(body);
       } catch (err: unknown) {
-        const cause = err instanceof GraphTransportError ? err.transportCause : err;
-        const code = transportCode(cause);
-        // Our https transport knows whether the request was written; otherwise judge by the error code.
-        const requestSent =
-          cause instanceof HttpsFetchError
-            ? cause.requestSent && !TLS_ERROR_CODE.test(code)
-            : !NOT_SENT_CODES.has(code) && !TLS_ERROR_CODE.test(code);
-        return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+        return transportFailure(err);
       }
-      return await readResponse(response);
+      return await readGraphResponse(response);
     } finally {
       clearTimeout(timer);
     }
   }
 }
 
-async function readResponse(response: Response): Promise<GraphSendResult> {
+/** A request that got no answer: whether Graph may have seen it decides between transient and unknown outcome. */
+export function transportFailure(err: unknown): Extract<GraphSendResult, { kind: 'no-response' }> {
+  const cause = err instanceof GraphTransportError ? err.transportCause : err;
+  const code = transportCode(cause);
+  // Our https transport knows whether the request was written; otherwise judge by the error code.
+  const requestSent =
+    cause instanceof HttpsFetchError
+      ? cause.requestSent && !TLS_ERROR_CODE.test(code)
+      : !NOT_SENT_CODES.has(code) && !TLS_ERROR_CODE.test(code);
+  return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+}
+
+/** Status, request-id, Retry-After and Graph's error code and message of an answer. */
+export async function readGraphResponse(response: Response): Promise<GraphSendResult> {
   const result: GraphSendResult = {
     kind: 'response',
     status: response.status,

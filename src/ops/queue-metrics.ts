@@ -7,14 +7,17 @@ import { withTimeout } from './with-timeout';
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 const SCRAPE_TIMEOUT_MS = 3000;
 
+type MeasuredQueue = Pick<Queue, 'name' | 'getJobCounts' | 'getJobs' | 'isPaused'>;
+
 export interface QueueMetricsOptions {
-  queue: Pick<Queue, 'name' | 'getJobCounts' | 'getJobs' | 'isPaused'>;
+  /** The queue, or every shard's queue (each gets its own `queue` label). */
+  queue: MeasuredQueue | MeasuredQueue[];
   logger: Logger;
   now?: () => number;
 }
 
 /** How long the oldest job in the wait list has waited (since it was added or last attempted), in ms; 0 when none waits. */
-export async function oldestWaitingAgeMs(queue: QueueMetricsOptions['queue'], now: number): Promise<number> {
+export async function oldestWaitingAgeMs(queue: MeasuredQueue, now: number): Promise<number> {
   const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
   if (!oldest) return 0;
   const since = Math.max(oldest.timestamp, oldest.processedOn ?? 0, oldest.finishedOn ?? 0);
@@ -22,9 +25,9 @@ export async function oldestWaitingAgeMs(queue: QueueMetricsOptions['queue'], no
 }
 
 /** A Redis outage leaves the gauges empty for that scrape (and logs why) instead of failing /metrics. */
-export function registerQueueMetrics(registry: Registry, { queue, logger, now = Date.now }: QueueMetricsOptions): void {
-  const labels = { queue: queue.name };
-  const failedScrape = (what: string) => (err: unknown) => {
+export function registerQueueMetrics(registry: Registry, { queue: queueOrShards, logger, now = Date.now }: QueueMetricsOptions): void {
+  const queues = Array.isArray(queueOrShards) ? queueOrShards : [queueOrShards];
+  const failedScrape = (queue: MeasuredQueue, what: string) => (err: unknown) => {
     logger.warn({ err: err instanceof Error ? err.message : String(err), queue: queue.name }, `could not read ${what} for /metrics`);
   };
   new Gauge({
@@ -34,10 +37,12 @@ export function registerQueueMetrics(registry: Registry, { queue, logger, now = 
     registers: [registry],
     async collect() {
       this.reset();
-      const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), SCRAPE_TIMEOUT_MS, 'getJobCounts').catch(
-        failedScrape('job counts'),
-      );
-      for (const state of QUEUE_STATES) if (counts) this.set({ ...labels, state }, counts[state] ?? 0);
+      for (const queue of queues) {
+        const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), SCRAPE_TIMEOUT_MS, 'getJobCounts').catch(
+          failedScrape(queue, 'job counts'),
+        );
+        for (const state of QUEUE_STATES) if (counts) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+      }
     },
   });
   new Gauge({
@@ -47,8 +52,10 @@ export function registerQueueMetrics(registry: Registry, { queue, logger, now = 
     registers: [registry],
     async collect() {
       this.reset();
-      const paused = await withTimeout(queue.isPaused(), SCRAPE_TIMEOUT_MS, 'isPaused').catch(failedScrape('the paused flag'));
-      if (paused !== undefined) this.set(labels, paused ? 1 : 0);
+      for (const queue of queues) {
+        const paused = await withTimeout(queue.isPaused(), SCRAPE_TIMEOUT_MS, 'isPaused').catch(failedScrape(queue, 'the paused flag'));
+        if (paused !== undefined) this.set({ queue: queue.name }, paused ? 1 : 0);
+      }
     },
   });
   new Gauge({
@@ -58,10 +65,12 @@ export function registerQueueMetrics(registry: Registry, { queue, logger, now = 
     registers: [registry],
     async collect() {
       this.reset();
-      const ageMs = await withTimeout(oldestWaitingAgeMs(queue, now()), SCRAPE_TIMEOUT_MS, 'oldest waiting job').catch(
-        failedScrape('the oldest waiting job'),
-      );
-      if (ageMs !== undefined) this.set(labels, ageMs / 1000);
+      for (const queue of queues) {
+        const ageMs = await withTimeout(oldestWaitingAgeMs(queue, now()), SCRAPE_TIMEOUT_MS, 'oldest waiting job').catch(
+          failedScrape(queue, 'the oldest waiting job'),
+        );
+        if (ageMs !== undefined) this.set({ queue: queue.name }, ageMs / 1000);
+      }
     },
   });
 }

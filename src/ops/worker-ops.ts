@@ -1,10 +1,8 @@
 // The worker process's metrics and /healthz, /readyz, /metrics server, wired around startEmailWorker.
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '@omikai/graph-mailer-client';
+import { type DeliveryStore, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
 import type { SendObserver } from '../sending/send-email-job';
 import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
 import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';
@@ -15,8 +13,8 @@ import { conditionReadiness, deliveryStoreReadiness, redisReadiness, storeErrors
 import { registerSendMetrics, registerTokenRequestMetric } from './send-metrics';
 
 export interface WorkerOpsOptions {
-  config: Pick<Config, 'queueName' | 'ops'>;
-  connection: Redis;
+  config: Pick<Config, 'queueName' | 'ops'> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
+  connection: RedisClient;
   deliveries: Pick<DeliveryStore, 'find'>;
   logger: Logger;
   /** The permanent store errors the worker notes; /readyz shows them. */
@@ -58,10 +56,10 @@ export function createWorkerOps({
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
   const { observer } = registerSendMetrics(registry);
-  const queue = new Queue(config.queueName, { connection });
+  const queues = openShardQueues(configuredQueueLayout(config), connection);
   // The entry point's connection listener logs Redis trouble; unheard, BullMQ would print every error.
-  queue.on('error', () => {});
-  registerQueueMetrics(registry, { queue, logger });
+  for (const queue of queues) queue.on('error', () => {});
+  registerQueueMetrics(registry, { queue: queues, logger });
   let server: OpsHttpServer | undefined;
   let probe: WorkerRuntimeProbe | undefined;
 
@@ -94,7 +92,7 @@ export function createWorkerOps({
     },
     async close() {
       await server?.close();
-      await queue.close();
+      await Promise.all(queues.map((queue) => queue.close()));
     },
   };
 }

@@ -2,10 +2,8 @@
 // whether the job is done, waits, retries or has failed for good.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { maskFailureAddresses } from '../delivery/address-masking';
-import type { AttemptOutcome } from '@omikai/graph-mailer-client';
-import { DeliveryError, type Failure } from '@omikai/graph-mailer-client';
+import { type AttemptOutcome, DeliveryError, type Failure, type EmailJob } from '@omikai/graph-mailer-client';
 import { throttleScope } from '../flow/flow-policy';
-import type { EmailJob } from '@omikai/graph-mailer-client';
 import { describeFailure } from '../ops/failure-reason';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';
@@ -90,6 +88,7 @@ export async function recordSent(
   { jobId, email, number: attemptNumber, clientRequestId, startedAtMs }: AttemptState,
   route: SendRoute,
   graphRequestId?: string,
+  { confirmedBy, ...messageIds }: { graphMessageId?: string; internetMessageId?: string; confirmedBy?: string } = {},
 ): Promise<SendEmailResult> {
   const { now } = deps;
   const outcome = {
@@ -99,6 +98,7 @@ export async function recordSent(
     senderFallbackReason: route.fallbackReason,
     ...(graphRequestId ? { graphRequestId } : {}),
     clientRequestId,
+    ...messageIds,
   };
   deps.observer?.onAttempt({ jobId, accountId: email.accountId, sender: route.sender, outcome: 'sent', durationMs: now() - startedAtMs });
   deps.logger.info(
@@ -109,6 +109,7 @@ export async function recordSent(
       graphRequestId,
       attempt: attemptNumber,
       durationMs: now() - startedAtMs,
+      ...(confirmedBy ? { confirmedBy } : {}),
     },
     'e-mail sent',
   );

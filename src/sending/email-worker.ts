@@ -1,8 +1,7 @@
 // Builds the BullMQ Worker that runs the send processor, with a backoff that honours Retry-After.
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { GRAPH_BACKOFF_TYPE } from '@omikai/graph-mailer-client';
-import type { ConnectionReport } from '@omikai/graph-mailer-client';
+import { GRAPH_BACKOFF_TYPE, type ConnectionReport } from '@omikai/graph-mailer-client';
 import { RetryLaterError, type SendEmailResult } from './send-email-job';
 
 /** What a job of the e-mail queue returns: a send's result, or a connection test's report. */
@@ -10,6 +9,8 @@ export type EmailQueueResult = SendEmailResult | ConnectionReport;
 
 export interface EmailWorkerOptions {
   queueName: string;
+  /** BullMQ's key prefix (a hash tag on a Cluster, see queue-shards.ts); BullMQ's default when absent. */
+  prefix?: string;
   connection: ConnectionOptions;
   concurrency: number;
   /** Used when an attempt failed with something other than a classified, retryable failure. */
@@ -26,6 +27,7 @@ export function createEmailWorker(
   processor: ConstructorParameters<typeof Worker<unknown, EmailQueueResult>>[1],
   {
     queueName,
+    prefix,
     connection,
     concurrency,
     fallbackDelayMs,
@@ -39,6 +41,7 @@ export function createEmailWorker(
 ): Worker<unknown, EmailQueueResult> {
   const worker = new Worker<unknown, EmailQueueResult>(queueName, processor, {
     connection,
+    ...(prefix ? { prefix } : {}),
     concurrency,
     autorun,
     lockDuration: lockDurationMs,

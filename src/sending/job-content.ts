@@ -3,11 +3,24 @@
 // reference, and after its final outcome a job holds no body and no attachment bytes at all.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { ContentLayoutError, inlineContentOf, sha256Hex, unpackContent } from '@omikai/graph-mailer-client';
-import { payloadIdOf, type PayloadReader, type PayloadRetention, type PayloadWriter } from '@omikai/graph-mailer-client';
-import { DeliveryError, toError, type Failure } from '@omikai/graph-mailer-client';
-import { offloadContent, FAILED_CONTENT_RETENTION_MS } from '@omikai/graph-mailer-client';
-import { parseEmailJob, type ContentLayout, type EmailJob } from '@omikai/graph-mailer-client';
+import {
+  ContentLayoutError,
+  inlineContentOf,
+  sha256Hex,
+  unpackContent,
+  payloadIdOf,
+  type PayloadReader,
+  type PayloadRetention,
+  type PayloadWriter,
+  DeliveryError,
+  toError,
+  type Failure,
+  offloadContent,
+  FAILED_CONTENT_RETENTION_MS,
+  parseEmailJob,
+  type ContentLayout,
+  type EmailJob,
+} from '@omikai/graph-mailer-client';
 import type { SendEmailResult } from './send-email-job';
 
 const FIX = 'Fix: enqueue the e-mail again from the ERP; retrying this job cannot send it.';

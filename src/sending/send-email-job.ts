@@ -4,20 +4,38 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { maskAddresses } from '../delivery/address-masking';
-import type { AttemptStart, DeliveryRecord, DeliveryStore } from '@omikai/graph-mailer-client';
-import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '@omikai/graph-mailer-client';
-import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
-import { classifySendResult } from '../graph/classify-send-result';
-import type { GraphMailClient } from '../graph/graph-mail-client';
-import { buildSendMailBody } from '@omikai/graph-mailer-client';
-import type { TokenProvider } from '../graph/token-provider';
 import {
+  type AttemptStart,
+  type DeliveryRecord,
+  type DeliveryStore,
+  DeliveryError,
+  clipText,
+  toError,
+  type Failure,
+  type FailureCategory,
+  DUE_BULK_PRIORITY,
+  priorityOfJob,
+  buildSendMailBody,
+  sendMailBodyBytes,
   ACCEPTED_SCHEMA_VERSIONS,
   EmailJobValidationError,
   countRecipients,
   parseEmailJob,
   type EmailJob,
+  type PayloadReader,
 } from '@omikai/graph-mailer-client';
+import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
+import { classifySendResult } from '../graph/classify-send-result';
+import type { GraphMailClient } from '../graph/graph-mail-client';
+import { cloudHasUploadSessions } from '../graph/upload-url';
+import type { UploadBudget } from '../flow/upload-budget';
+import type { AccountSettings } from '../settings/settings-store';
+import { readSendModeSettings } from '../settings/send-mode';
+import { inlineAttachmentSource, type AttachmentSource } from './attachment-source';
+import { discardDraft, draftProgressOf } from './draft-cleanup';
+import { sendThroughDraft, type DraftGraph } from './draft-send';
+import { chooseSendPath, encodedMessageBytes } from './send-path';
+import type { TokenProvider } from '../graph/token-provider';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
 import { describeFailure } from '../ops/failure-reason';
@@ -25,7 +43,6 @@ import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type 
 import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
-import type { PayloadReader } from '@omikai/graph-mailer-client';
 import { loadEmailContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
@@ -72,12 +89,28 @@ export interface SendEmailDependencies {
   logger: Logger;
   /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
   flow?: FlowGate;
+  /** Draft-based sending (microsoftGraph.sendMode draft or auto); without it every e-mail goes by sendMail. */
+  drafts?: DraftSending;
+  /** Outlook's upload bytes per app and mailbox; without it draft uploads are not paced. */
+  uploads?: UploadBudget;
   observer?: SendObserver;
   /** Where permanent store errors are noted for /readyz; a fresh one when not given. */
   storeHealth?: StoreHealth;
   now?: () => number;
   random?: () => number;
 }
+
+export interface DraftSending {
+  graph: DraftGraph;
+  uploadOrigin?: string;
+  confirmWindowMs: number;
+  confirmIntervalMs: number;
+  /** Default a timer; tests pass their own. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** The job's attachments as byte sources (the job's inline base64 today). */
+export type AttachmentSourcesOf = (email: EmailJob) => AttachmentSource[];
 
 export type SendEmailResult =
   | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
@@ -88,8 +121,8 @@ export type SendEmailResult =
 
 const PAYLOAD_PROBLEMS_CHARS = 250;
 
-export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'payloads'>> &
-  Pick<SendEmailDependencies, 'flow' | 'observer' | 'payloads'>;
+export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>> &
+  Pick<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>;
 
 /** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
 export function unexpectedFailure(err: unknown): Failure {
@@ -128,11 +161,44 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
   const { deliveries, logger, now } = deps;
   const guard = <T>(store: StoreName, call: () => Promise<T>) => guardStore(store, call, deps.storeHealth, now);
 
-  async function resolveRoute(email: EmailJob): Promise<SendRoute> {
+  async function resolveRoute(email: EmailJob): Promise<{ route: SendRoute; account: AccountSettings | null }> {
     const [account, user] = await guard('settings', () =>
       Promise.all([deps.settings.findAccount(email.accountId), email.userId === undefined ? null : deps.settings.findUser(email.userId)]),
     );
-    return resolveSender({ accountId: email.accountId, userId: email.userId, account, user, graphProviderValue: deps.graphProviderValue });
+    const route = resolveSender({
+      accountId: email.accountId,
+      userId: email.userId,
+      account,
+      user,
+      graphProviderValue: deps.graphProviderValue,
+    });
+    return { route, account };
+  }
+
+  /** direct or draft for this e-mail; throws a too-large or settings DeliveryError. */
+  function planSend(email: EmailJob, route: SendRoute, account: AccountSettings | null, attachments: AttachmentSource[]) {
+    const settings = readSendModeSettings(account ?? { accountId: email.accountId });
+    if (!deps.drafts) {
+      if (settings.mode === 'draft') {
+        throw new DeliveryError({ category: 'settings', code: 'DraftModeOff', reason: 'Draft sending is not wired into this worker.' });
+      }
+      return { path: 'direct' as const, encodedBytes: 0 };
+    }
+    const cloud = deps.drafts.graph.cloudOf(route);
+    const bodyChars = (email.html ?? email.text ?? '').length;
+    const encodedBytes = encodedMessageBytes(bodyChars, attachments);
+    const path = chooseSendPath({
+      accountId: email.accountId,
+      sender: route.sender,
+      settings,
+      cloud,
+      uploadSessions: cloudHasUploadSessions(cloud),
+      // Only e-mails near the limit are serialised to measure them: the request holds the base64 as it is.
+      sendMailRequestBytes: () =>
+        encodedBytes < 3_500_000 || encodedBytes > 4_500_000 ? encodedBytes : sendMailBodyBytes(buildSendMailBody(email)),
+      encodedMessageBytes: encodedBytes,
+    });
+    return { path, encodedBytes };
   }
 
   function cancelledResult(jobId: string, record: DeliveryRecord): SendEmailResult {
@@ -170,21 +236,31 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       ...(email.correlation ? { correlation: email.correlation } : {}),
       ...(email.idempotencyKey !== undefined ? { idempotencyKey: email.idempotencyKey } : {}),
     };
-    // A job written by another producer may carry sendAt without a BullMQ delay: wait here.
+    // A job written by another producer may carry sendAt without a BullMQ delay: wait here, to the millisecond.
     const sendAtMs = email.sendAt === undefined ? undefined : Date.parse(email.sendAt);
-    if (sendAtMs !== undefined && sendAtMs > now() + 1000) {
+    if (sendAtMs !== undefined && sendAtMs > now()) {
       const queued = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'queued', now: new Date(now()) }));
       if (queued.action === 'cancelled') return cancelledResult(jobId, queued.record);
       return control.defer(sendAtMs);
     }
 
     const attempt: AttemptState = { jobId, email, number: control.job.attemptsMade + 1, startedAtMs: now(), clientRequestId: randomUUID() };
-    let release = async () => {};
+    let release = async (_answeredAtMs?: number) => {};
+    // When Graph's answer arrived: the send is logged then, not after the delivery record is written
+    // (a late log entry holds back the mailbox's send one window later, and the next one after that).
+    let answeredAtMs: number | undefined;
+    /** Set once a draft may exist: a final failure deletes it. */
+    let cleanUpDraft: (() => Promise<void>) | undefined;
     try {
       let failure: Failure;
       try {
-        const route = await resolveRoute(email);
+        const { route, account } = await resolveRoute(email);
         attempt.route = route;
+        // The content is read before the plan, which needs the attachments' sizes; a job the
+        // mailbox's limits defer reads it again next time (only e-mails over the inline limit are stored).
+        const sendable = await guard('content', () => loadEmailContent(email, jobId, deps.payloads));
+        const attachments = (sendable.attachments ?? []).map(inlineAttachmentSource);
+        const plan = planSend(sendable, route, account, attachments);
         // The token first (normally cached): the send then leaves right at its reserved slot. The
         // mailbox's budgets are keyed by the tenant Entra issued the token for, so settings cannot
         // point one account at another tenant's state.
@@ -196,6 +272,7 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           tenantId: token.tenantId,
           clientId: route.credentials.clientId,
           recipients: start.recipientCount,
+          lane: priorityOfJob(control.job.opts),
         };
         if (deps.flow) {
           // Over its mailbox's limits the job waits, without using an attempt and without blocking other mailboxes.
@@ -203,14 +280,51 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           if (admission.kind === 'wait') return await control.defer(admission.untilMs);
           release = admission.release;
         }
-        // Read after the mailbox's turn came, so a job that waits does not read its content each time.
-        const sendable = await guard('content', () => loadEmailContent(email, jobId, deps.payloads));
+        if (plan.path === 'draft' && deps.uploads) {
+          // Outlook meters upload bytes per app and mailbox: a large e-mail waits for room, using no attempt.
+          const room = await deps.uploads.reserve(ticket, plan.encodedBytes, now());
+          if (room.kind === 'wait') return await control.defer(room.untilMs);
+        }
         const skipped = await beginAttempt(attempt, start);
         if (skipped) return skipped;
-        const result = await deps.graph.sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId);
-        const classification = classifySendResult(result, route, now());
-        if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
-        failure = classification.failure;
+        if (plan.path === 'draft' && deps.drafts) {
+          const drafts = deps.drafts;
+          const progress = draftProgressOf(control.job);
+          cleanUpDraft = async () => {
+            const fresh = await deps.tokens.getAccessToken(route.credentials).catch(() => token);
+            await discardDraft(drafts.graph, progress, route, fresh.accessToken, attempt.clientRequestId, logger, jobId);
+          };
+          const { attachments: _files, ...message } = buildSendMailBody({ ...sendable, attachments: [] }).message;
+          const outcome = await sendThroughDraft(
+            { ...drafts, sleep: drafts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))), now, logger },
+            {
+              jobId,
+              route,
+              accessToken: async () => (await deps.tokens.getAccessToken(route.credentials)).accessToken,
+              clientRequestId: attempt.clientRequestId,
+              message,
+              attachments,
+              progress,
+            },
+          );
+          answeredAtMs = now();
+          if (outcome.kind === 'sent') {
+            return await recordSent(deps, control, attempt, route, outcome.graphRequestId, {
+              graphMessageId: outcome.graphMessageId,
+              confirmedBy: outcome.confirmedBy,
+              ...(outcome.internetMessageId ? { internetMessageId: outcome.internetMessageId } : {}),
+            });
+          }
+          if (outcome.failure.code === 'DraftDeleted') await progress.save(undefined);
+          failure = outcome.failure;
+        } else {
+          const result = await deps.graph
+            .sendMail(route, buildSendMailBody(sendable), token.accessToken, attempt.clientRequestId)
+            .finally(() => (answeredAtMs = now()));
+          const classification = classifySendResult(result, route, now());
+          if (classification.kind === 'sent') return await recordSent(deps, control, attempt, route, classification.graphRequestId);
+          failure = classification.failure;
+        }
       } catch (err: unknown) {
         if (err instanceof DelayedError || err instanceof StoreUnavailableError || err instanceof StoreFailedError) throw err;
         failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
@@ -221,11 +335,29 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         }
       }
       // A throttle's pause is written before the place is freed, so no other worker sends into it.
+      if (cleanUpDraft) return await settleDraftFailure(control, attempt, failure, cleanUpDraft);
       return await settleFailure(deps, control, attempt, failure);
     } finally {
       // Awaited, before BullMQ hears the outcome (a late one could not free a later run's place:
       // admissions are stamped). A release that fails is only logged: its lease ends it.
-      await release().catch((err: unknown) => logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'));
+      await release(answeredAtMs).catch((err: unknown) =>
+        logger.warn({ jobId, err: toError(err).message }, 'could not release the mailbox send slot'),
+      );
+    }
+  }
+
+  /** A draft whose e-mail failed for good is deleted; one whose send outcome is unknown stays for a person to judge. */
+  async function settleDraftFailure(
+    control: JobControl,
+    attempt: AttemptState,
+    failure: Failure,
+    cleanUp: () => Promise<void>,
+  ): Promise<never> {
+    try {
+      return await settleFailure(deps, control, attempt, failure);
+    } catch (err: unknown) {
+      if (err instanceof UnrecoverableError && failure.category !== 'unknown-outcome') await cleanUp();
+      throw err;
     }
   }
 
@@ -270,7 +402,10 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
       job,
       jobId,
       defer: async (untilMs) => {
-        await job.moveToDelayed(untilMs, lockToken);
+        // A bulk e-mail put aside until its slot comes back ahead of bulk e-mails nobody took up yet
+        // (BullMQ reads the priority when the delay ends); both calls go out together.
+        const due = (job.opts.priority ?? 0) > DUE_BULK_PRIORITY ? job.changePriority({ priority: DUE_BULK_PRIORITY }) : undefined;
+        await Promise.all([job.moveToDelayed(untilMs, lockToken), due]);
         throw new DelayedError();
       },
     };

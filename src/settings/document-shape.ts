@@ -27,6 +27,10 @@ export interface SettingsFieldPaths {
    * sender outside them sends as the account instead. Absent or empty: no restriction.
    */
   'account.allowedSenderDomains'?: string;
+  /** direct (sendMail, the default) | draft | auto: how the account's e-mails reach Graph. */
+  'account.sendMode'?: string;
+  /** The mailbox's MaxSendSize in MB as IT configured it (default 35); the encoded message must fit. */
+  'account.maxSendSizeMb'?: string;
 }
 
 /** The settings that hold secrets: encrypted at rest, never logged. */
@@ -57,6 +61,8 @@ export const DEFAULT_FIELD_PATHS: Required<SettingsFieldPaths> = {
   'account.certificatePem': 'microsoftGraph.certificate.pem',
   'account.certificateExpiresAt': 'microsoftGraph.certificate.expiresAt',
   'account.allowedSenderDomains': 'microsoftGraph.allowedSenderDomains',
+  'account.sendMode': 'microsoftGraph.sendMode',
+  'account.maxSendSizeMb': 'microsoftGraph.maxSendSizeMb',
 };
 
 export const DEFAULT_DOCUMENT_SHAPE: SettingsDocumentShape = {

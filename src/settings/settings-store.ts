@@ -22,6 +22,10 @@ export interface AccountSettings {
   certificateExpiresAt?: Date;
   /** Lower-cased, without a leading @; a user's Sender e-mail must be at one of them. Undefined: any. */
   allowedSenderDomains?: string[];
+  /** direct | draft | auto as stored (checked by readSendPlan); undefined: direct. */
+  sendMode?: string;
+  /** The mailbox's MaxSendSize in MB as stored (number or text; checked by readSendPlan). */
+  maxSendSizeMb?: string;
   /** The key id each secret was encrypted under; a secret that is set but not listed here is stored in plaintext. */
   encryptionKeyIds?: Partial<Record<SecretSetting, string>>;
   /** The format of each encrypted secret: v1 values are not bound to their account (settings reencrypt upgrades them). */
@@ -88,6 +92,8 @@ export function readAccountSettings(
     allowedSenderDomains: readTextList(document, fields['account.allowedSenderDomains'])?.map((domain) =>
       domain.replace(/^@/, '').toLowerCase(),
     ),
+    sendMode: readText(document, fields['account.sendMode']),
+    maxSendSizeMb: readText(document, fields['account.maxSendSizeMb']),
   };
   if (Object.keys(encryptionKeyIds).length > 0) settings.encryptionKeyIds = encryptionKeyIds;
   if (Object.keys(encryptionFormats).length > 0) settings.encryptionFormats = encryptionFormats;

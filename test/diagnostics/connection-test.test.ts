@@ -42,7 +42,15 @@ describe('a correct setup', () => {
       { keyring, sendTestTo: 'admin@fabrikam.example' },
     );
 
-    expect(statuses(report)).toEqual(['settings:ok', 'secret-at-rest:ok', 'expiry:ok', 'token:ok', 'permissions:ok', 'test-send:ok']);
+    expect(statuses(report)).toEqual([
+      'settings:ok',
+      'secret-at-rest:ok',
+      'expiry:ok',
+      'token:ok',
+      'permissions:ok',
+      'send-mode:ok',
+      'test-send:ok',
+    ]);
     expect(report).toMatchObject({ ok: true, sender: MAILBOXES.info, senderSource: 'account' });
     expect(stepOf(report, 'test-send').graphRequestId).toEqual(expect.any(String));
     expect(simulator.sent).toEqual([expect.objectContaining({ mailbox: MAILBOXES.info, appId: APPS.good.clientId })]);
@@ -64,7 +72,15 @@ describe('a correct setup', () => {
       { keyring, sendTestTo: 'admin@fabrikam.example' },
     );
 
-    expect(statuses(report)).toEqual(['settings:ok', 'secret-at-rest:ok', 'expiry:ok', 'token:ok', 'permissions:ok', 'test-send:ok']);
+    expect(statuses(report)).toEqual([
+      'settings:ok',
+      'secret-at-rest:ok',
+      'expiry:ok',
+      'token:ok',
+      'permissions:ok',
+      'send-mode:ok',
+      'test-send:ok',
+    ]);
     expect(stepOf(report, 'settings').reason).toContain(`certificate ${certificate.thumbprintSha256}`);
     expect(stepOf(report, 'secret-at-rest').reason).toContain('Certificate private key is stored encrypted');
     expect(JSON.stringify(report)).not.toContain(certificate.privateKeyPem.split('\n')[1]!);
@@ -157,6 +173,7 @@ describe('secrets at rest and expiry', () => {
       'expiry:skipped',
       'token:skipped',
       'permissions:skipped',
+      'send-mode:skipped',
       'test-send:skipped',
     ]);
     expect(stepOf(report, 'settings')).toMatchObject({ code: 'SecretKeyUnknown' });
@@ -188,5 +205,32 @@ describe('the token roles', () => {
     expect(stepOf(report, 'permissions').reason).toContain('RBAC for Applications');
     expect(stepOf(report, 'permissions').fix).toContain('Setup step 2');
     expect(report.ok).toBe(true);
+  });
+});
+
+describe('send mode', () => {
+  it('reports direct mode without any draft call', async () => {
+    const report = await verifyAgainst(simulator, withAccount({}));
+    expect(stepOf(report, 'send-mode')).toMatchObject({ status: 'ok', reason: expect.stringContaining('Send mode direct') });
+    expect(simulator.stats.draftRequests).toBe(0);
+  });
+
+  it('confirms draft mode by creating a draft and deleting it again', async () => {
+    simulator.reset();
+    const report = await verifyAgainst(simulator, withAccount({ ...APPS.readWrite, sendMode: 'draft', maxSendSizeMb: 50 }));
+    expect(stepOf(report, 'send-mode')).toMatchObject({
+      status: 'ok',
+      reason: expect.stringMatching(/^Send mode draft \(max 50 MB.*holds Mail\.ReadWrite/),
+    });
+    expect(simulator.stats).toMatchObject({ draftsCreated: 1, draftsDeleted: 1 });
+    expect(simulator.items.messages.size).toBe(0);
+  });
+
+  it('fails draft mode without Mail.ReadWrite, with the permission and how to scope it', async () => {
+    const report = await verifyAgainst(simulator, withAccount({ sendMode: 'auto' }));
+    const sendMode = stepOf(report, 'send-mode');
+    expect(sendMode).toMatchObject({ status: 'failed', code: 'MailReadWriteMissing' });
+    expect(sendMode.procedure).toContain('Application Mail.ReadWrite');
+    expect(report.ok).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { testConnection, type ConnectionReport, type ConnectionTestInput } from '../../src/diagnostics/connection-test';
 import { resolveCloudEndpoints } from '../../src/graph/clouds';
+import { GraphDraftClient } from '../../src/graph/draft-client';
 import { GraphMailClient } from '../../src/graph/graph-mail-client';
 import { MsalTokenProvider } from '../../src/graph/token-provider';
 import type { SecretKeyring } from '../../src/secrets/secret-keyring';
@@ -22,6 +23,7 @@ export const APPS = {
   noConsent: { clientId: 'd0000000-0000-4000-8000-000000000004', clientSecret: SECRET },
   certificate: { clientId: 'd0000000-0000-4000-8000-000000000005', clientSecret: 'unused-secret-of-the-certificate-app' },
   elsewhere: { clientId: 'd0000000-0000-4000-8000-000000000006', clientSecret: SECRET },
+  readWrite: { clientId: 'd0000000-0000-4000-8000-000000000007', clientSecret: SECRET },
 } as const;
 export const MAILBOXES = {
   info: 'info@contoso.example',
@@ -53,6 +55,7 @@ export async function diagnosticsFixture(): Promise<DiagnosticsFixture> {
           { ...APPS.expiredSecret, secretExpired: true },
           { ...APPS.noConsent, noServicePrincipal: true },
           { ...APPS.certificate, certificates: [certificate.certificatePem] },
+          { ...APPS.readWrite, roles: ['Mail.Send', 'Mail.ReadWrite'] },
         ],
         mailboxes: [
           { address: MAILBOXES.info },
@@ -96,6 +99,7 @@ export function verifyAgainst(
       graphProviderValue: DEFAULT_DOCUMENT_SHAPE.graphProviderValue,
       tokens: new MsalTokenProvider({ cloud, logger, timeoutMs: 5000 }),
       graph: new GraphMailClient({ graphBaseUrl: simulator.url, timeoutMs: 5000 }),
+      drafts: new GraphDraftClient({ graphBaseUrl: simulator.url, timeoutMs: 5000 }),
       cloud,
       ...(keyring ? { currentKeyId: keyring.currentKeyId } : {}),
       ...(now ? { now } : {}),

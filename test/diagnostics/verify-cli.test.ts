@@ -115,6 +115,7 @@ describe('npm run verify', () => {
       ['expiry', 'ok'],
       ['token', 'ok'],
       ['permissions', 'ok'],
+      ['send-mode', 'ok'],
       ['test-send', 'skipped'],
     ]);
     expectNoSecrets(run);

@@ -1,8 +1,9 @@
 // Per-mailbox limits across several real worker processes, against a simulator that enforces
 // Exchange's limits (scaled down: 10 messages per 2 s, 4 concurrent requests).
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
-import { createEmailProducer, type EmailProducer } from '@omikai/graph-mailer-client';
+import { createEmailProducer, type EmailProducer, BULK_PRIORITY } from '@omikai/graph-mailer-client';
 import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
@@ -16,6 +17,9 @@ let workers: WorkerProcesses | undefined;
 let producer: EmailProducer;
 let events: QueueEvents;
 let queueName: string;
+let completed: Set<string>;
+let failures: string[];
+const endings = new EventEmitter();
 
 async function startWorkers(count: number, simulatorLimit: number, ourLimit: number): Promise<void> {
   simulator = await startGraphSimulator({
@@ -26,6 +30,17 @@ async function startWorkers(count: number, simulatorLimit: number, ourLimit: num
   const redisUrl = process.env.REDIS_URL!;
   producer = createEmailProducer({ connection: { url: redisUrl }, queueName });
   events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  // Recorded from before the first enqueue, so no job can end before anyone listens.
+  completed = new Set();
+  failures = [];
+  events.on('completed', ({ jobId }) => {
+    completed.add(jobId);
+    endings.emit('ended');
+  });
+  events.on('failed', ({ jobId, failedReason }) => {
+    failures.push(`job ${jobId} failed: ${failedReason}`);
+    endings.emit('ended');
+  });
   await events.waitUntilReady();
   workers = await startWorkerProcesses(count, documents, {
     REDIS_URL: redisUrl,
@@ -50,19 +65,24 @@ afterEach(async () => {
   await simulator.close();
 });
 
+/** Resolves once every job has completed (ends recorded since the queue's events were opened); rejects on a failure. */
 function waitForAll(jobIds: string[], timeoutMs: number): Promise<void> {
-  const pending = new Set(jobIds);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${pending.size} job(s) not completed in time`)), timeoutMs);
-    const done = ({ jobId }: { jobId: string }) => {
-      pending.delete(jobId);
-      if (pending.size === 0) {
-        clearTimeout(timer);
-        resolve();
-      }
+    const check = () => {
+      if (failures.length > 0) finish(() => reject(new Error(failures.join('; '))));
+      else if (jobIds.every((id) => completed.has(id))) finish(resolve);
     };
-    events.on('completed', done);
-    events.on('failed', ({ jobId, failedReason }) => reject(new Error(`job ${jobId} failed: ${failedReason}`)));
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`${jobIds.filter((id) => !completed.has(id)).length} job(s) not completed in time`))),
+      timeoutMs,
+    );
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      endings.off('ended', check);
+      settle();
+    };
+    endings.on('ended', check);
+    check();
   });
 }
 
@@ -103,20 +123,19 @@ describe('per-mailbox flow control across worker processes', () => {
     await startWorkers(2, LIMIT, LIMIT);
     const BACKLOG = 300; // 60 s of info@'s sends at 10 per 2 s
     await producer.enqueueMany(Array.from({ length: BACKLOG }, (_, i) => sampleEmail({ subject: `backlog ${i}` })));
-    // The workers have taken up the whole backlog (none left in the wait list): each job now waits
-    // for its slot, delayed in BullMQ.
+    // The workers have taken up the whole backlog (none left at the bulk priority enqueueMany gave
+    // it): each job now waits for its slot, delayed in BullMQ.
     const queue = new Queue(queueName, { connection: { url: process.env.REDIS_URL! } });
     try {
-      await until(async () => (await queue.getWaitingCount()) === 0, 20_000);
+      await until(async () => (await queue.getCountsPerPriority([BULK_PRIORITY]))[BULK_PRIORITY] === 0, 20_000);
     } finally {
       await queue.close();
     }
-    const enqueuedAt = Date.now();
     const { jobId } = await producer.enqueue(sampleEmail({ userId: 'anna', subject: 'from anna' }));
     await waitForAll([jobId], 10_000);
     const annas = simulator.sent.find((m) => m.mailbox === 'anna@contoso.example')!;
-    expect(annas.receivedAt - enqueuedAt).toBeLessThan(2000);
-    // Behind the backlog it would have come after all 300; it came after the few sent meanwhile.
+    // Behind the backlog it would have come after all 300; it came after the few sent meanwhile
+    // (counted by the simulator's own clock, not by how long the machine took).
     const infosBefore = simulator.sent.filter((m) => m.mailbox === 'info@contoso.example' && m.receivedAt < annas.receivedAt);
     expect(infosBefore.length).toBeLessThan(BACKLOG / 5);
   }, 60_000);
@@ -133,12 +152,12 @@ describe('per-mailbox flow control across worker processes', () => {
       message: 'Application is over its MailboxConcurrency limit.',
     });
     const first = await producer.enqueue(sampleEmail({ subject: 'info 0' }));
-    await until(() => simulator.stats.rejected === 1);
-    const throttledAt = Date.now();
+    // Waits for events, not for time: the deadlines only bound a run on a machine that is very busy.
+    await until(() => simulator.stats.rejected === 1, 30_000);
+    const throttledAt = simulator.refused[0]!.answeredAt;
     // The worker records the pause a moment after Graph answered; the other jobs come after that.
-    await until(() => workers!.output().includes('"pausedScope":"mailbox"'));
+    await until(() => workers!.output().includes('"pausedScope":"mailbox"'), 30_000);
     const infos = await producer.enqueueMany(Array.from({ length: 5 }, (_, i) => sampleEmail({ subject: `info ${i + 1}` })));
-    const annasEnqueuedAt = Date.now();
     const annas = await producer.enqueueMany(Array.from({ length: 6 }, (_, i) => sampleEmail({ userId: 'anna', subject: `anna ${i}` })));
     await waitForAll(
       [first, ...infos, ...annas].map((j) => j.jobId),
@@ -147,14 +166,13 @@ describe('per-mailbox flow control across worker processes', () => {
     const sentInfo = simulator.sent.filter((m) => m.mailbox === 'info@contoso.example');
     const sentAnna = simulator.sent.filter((m) => m.mailbox === 'anna@contoso.example');
     expect(sentInfo).toHaveLength(6);
-    // The pause began when the 429 was answered, at most one poll (20 ms) before throttledAt.
-    expect(Math.min(...sentInfo.map((m) => m.receivedAt)) - throttledAt).toBeGreaterThanOrEqual(2000 - 50);
+    // The pause began no sooner than the 429 was answered: info@ took nothing for Retry-After (2 s) from then.
+    expect(simulator.refused).toEqual([expect.objectContaining({ mailbox: 'info@contoso.example', status: 429 })]);
+    expect(Math.min(...sentInfo.map((m) => m.receivedAt)) - throttledAt).toBeGreaterThanOrEqual(2000);
     expect(sentAnna).toHaveLength(6);
-    // anna@ is not paused: her first mail goes at once (the pause is 2 s), before info@'s first.
-    const annasFirst = Math.min(...sentAnna.map((m) => m.receivedAt));
-    expect(annasFirst - annasEnqueuedAt).toBeLessThan(1000);
-    expect(annasFirst).toBeLessThan(Math.min(...sentInfo.map((m) => m.receivedAt)));
-  }, 60_000);
+    // anna@ is not paused: her first mail goes before info@'s first.
+    expect(Math.min(...sentAnna.map((m) => m.receivedAt))).toBeLessThan(Math.min(...sentInfo.map((m) => m.receivedAt)));
+  }, 90_000);
 
   it('when Exchange allows less than we think, every mail still arrives exactly once', async () => {
     await startWorkers(3, 5, LIMIT);

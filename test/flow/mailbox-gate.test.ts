@@ -1,7 +1,7 @@
 // The mailbox gate's concurrency places against a real Redis, one process: admissions, releases,
 // and a job that runs again while its earlier run's release is still on its way.
+import { createRedisConnection, type RedisClient as Redis } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
 
@@ -15,7 +15,7 @@ let gate: RedisMailboxGate;
 let prefix: string;
 
 beforeAll(() => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
 });
 
 afterAll(async () => {
@@ -131,6 +131,95 @@ describe('mailbox gate: evenly spaced slots', () => {
   });
 });
 
+describe('mailbox gate: interactive e-mails take the next free slot, ahead of bulk ones', () => {
+  // One send per 110 ms, 10 in flight: the rate decides everything here.
+  const INTERVAL = 110;
+  const as = (lane: 'interactive' | 'bulk', jobId: string): SendTicket => ({ ...ticket(jobId), lane });
+  /** Reserves slots for bulk-1 … bulk-n at `start` (bulk-1 goes at once, the rest wait) and returns when each may go. */
+  async function bulkBacklog(n: number, start: number): Promise<number[]> {
+    const slots: number[] = [];
+    for (let i = 1; i <= n; i += 1) {
+      const admission = await gate.admit(as('bulk', `bulk-${i}`), start);
+      slots.push(admission.kind === 'go' ? start : admission.untilMs);
+    }
+    return slots;
+  }
+  const waitsUntil = async (lane: 'interactive' | 'bulk', jobId: string, at: number) => {
+    const admission = await gate.admit(as(lane, jobId), at);
+    if (admission.kind !== 'wait') throw new Error(`expected ${jobId} to wait, got ${admission.kind}`);
+    return admission.untilMs;
+  };
+
+  beforeEach(() => {
+    gate = gateWith(10, 10);
+  });
+
+  it('an interactive e-mail takes the earliest slot a bulk e-mail held, and every bulk slot moves one interval on', async () => {
+    const start = Date.now();
+    expect(await bulkBacklog(5, start)).toEqual([0, 1, 2, 3, 4].map((i) => start + i * INTERVAL));
+    expect(await waitsUntil('interactive', 'urgent-1', start + 5)).toBe(start + INTERVAL);
+    // bulk-2 wakes at its old slot and finds it taken: it waits once more, one interval.
+    expect(await waitsUntil('bulk', 'bulk-2', start + INTERVAL)).toBe(start + 2 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-5', start + 5)).toBe(start + 5 * INTERVAL);
+    // A bulk e-mail queued afterwards joins the end of the line, behind the moved ones.
+    expect(await waitsUntil('bulk', 'bulk-6', start + 6)).toBe(start + 6 * INTERVAL);
+    // At their slots both go: the interactive one, then bulk-2.
+    expect(await gate.admit(as('interactive', 'urgent-1'), start + INTERVAL)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(as('bulk', 'bulk-2'), start + 2 * INTERVAL)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a second interactive e-mail takes the slot after the first, still ahead of the bulk ones', async () => {
+    const start = Date.now();
+    await bulkBacklog(4, start);
+    expect(await waitsUntil('interactive', 'urgent-1', start + 5)).toBe(start + INTERVAL);
+    expect(await waitsUntil('interactive', 'urgent-2', start + 6)).toBe(start + 2 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-2', start + 7)).toBe(start + 3 * INTERVAL);
+    expect(await waitsUntil('bulk', 'bulk-4', start + 7)).toBe(start + 5 * INTERVAL);
+  });
+
+  it('the slots stay evenly spaced: no two e-mails of the mailbox share one, whatever the mix', async () => {
+    const start = Date.now();
+    const slots = new Map<string, number>();
+    const admitted = new Set<string>();
+    const lanes: ('interactive' | 'bulk')[] = [
+      'bulk',
+      'bulk',
+      'interactive',
+      'bulk',
+      'interactive',
+      'interactive',
+      'bulk',
+      'bulk',
+      'interactive',
+      'bulk',
+    ];
+    for (const [i, lane] of lanes.entries()) {
+      const admission = await gate.admit(as(lane, `${lane}-${i}`), start + i);
+      slots.set(`${lane}-${i}`, admission.kind === 'go' ? start + i : admission.untilMs);
+      if (admission.kind === 'go') admitted.add(`${lane}-${i}`);
+    }
+    // Read every waiting e-mail's slot back as it would at wake-up (bulk slots have moved since they were drawn).
+    for (const jobId of slots.keys()) {
+      if (admitted.has(jobId)) continue;
+      const admission = await gate.admit(as(jobId.startsWith('bulk') ? 'bulk' : 'interactive', jobId), start + 20);
+      if (admission.kind !== 'wait') throw new Error(`expected ${jobId} to wait, got ${admission.kind}`);
+      slots.set(jobId, admission.untilMs);
+    }
+    const sorted = [...slots.values()].sort((a, b) => a - b);
+    expect(sorted).toEqual(sorted.map((_, i) => start + i * INTERVAL));
+    // Each interactive e-mail got the earliest slot no interactive one held: slot 0 went to bulk-0 at once.
+    expect(['interactive-2', 'interactive-4', 'interactive-5', 'interactive-8'].map((id) => (slots.get(id)! - start) / INTERVAL)).toEqual([
+      1, 2, 3, 4,
+    ]);
+  });
+
+  it('with no bulk e-mail ahead, an interactive e-mail goes at once', async () => {
+    const start = Date.now();
+    expect(await gate.admit(as('interactive', 'urgent-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await waitsUntil('bulk', 'bulk-1', start + 1)).toBe(start + INTERVAL);
+  });
+});
+
 describe('mailbox gate: one tenant cannot use up another tenant’s mailbox', () => {
   const VICTIM = 'victim@fabrikam.example';
   const exchangeGate = (recipientsPerDay = 0) =>
@@ -225,5 +314,98 @@ describe('mailbox gate: per-app state', () => {
 
   it('refuses a key prefix with braces, which would take the place of the tenant’s tag', () => {
     expect(() => new RedisMailboxGate(redis, { ...EXCHANGE_LIMITS }, '{omikai}:flow:', LEASE_MS)).toThrow(/must not contain \{ or \}/);
+  });
+});
+
+describe('mailbox gate: promises a wrong line would break', () => {
+  /** A gate with explicit limits for the test's own keys; the lease is short so it can run out in injected time. */
+  const gateOf = (limits: Partial<{ messagesPerWindow: number; concurrentSends: number; recipientsPerDay: number; leaseMs: number }>) =>
+    new RedisMailboxGate(
+      redis,
+      {
+        messagesPerWindow: limits.messagesPerWindow ?? 1000,
+        windowMs: 1000,
+        concurrentSends: limits.concurrentSends ?? 10,
+        recipientsPerDay: limits.recipientsPerDay ?? 0,
+        maxThrottleDeferrals: 5,
+        tenantPauseAfterMailboxes: 3,
+      },
+      prefix,
+      limits.leaseMs ?? LEASE_MS,
+    );
+
+  it("a dead worker's place in flight frees itself when its lease runs out, and not before", async () => {
+    gate = gateOf({ concurrentSends: 1, leaseMs: 1000 });
+    const start = Date.now();
+    // job-1's worker dies after admission: it never releases.
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(ticket('job-2'), start + 999)).toMatchObject({ kind: 'wait', reason: 'concurrency' });
+    expect(await gate.admit(ticket('job-2'), start + 1001)).toMatchObject({ kind: 'go' });
+  });
+
+  it('a send still unanswered counts in its window: a slow answer does not let one more send into it', async () => {
+    // Two a window: slots 550 ms apart (window 1000 ms + 100 ms arrival jitter).
+    gate = gateOf({ messagesPerWindow: 2 });
+    const start = Date.now();
+    expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
+    expect(await gate.admit(ticket('job-2'), start + 550)).toMatchObject({ kind: 'go' });
+    // job-3's slot has come, but both earlier sends may still reach Graph within its window.
+    expect(await gate.admit(ticket('job-3'), start + 1100)).toEqual({ kind: 'wait', untilMs: start + 2200, reason: 'rate' });
+  });
+
+  it('throttles for three mailboxes of one app within a minute pause every mailbox of that app in the tenant', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    const scopes: string[] = [];
+    for (const [i, mailbox] of ['a@contoso.example', 'b@contoso.example', 'c@contoso.example'].entries()) {
+      scopes.push((await gate.throttled(ticket(`job-${i}`, mailbox), 'mailbox', 30_000, start)).scope);
+    }
+    expect(scopes).toEqual(['mailbox', 'mailbox', 'tenant']);
+    expect(await gate.admit(ticket('job-9', 'd@contoso.example'), start + 1)).toEqual({
+      kind: 'wait',
+      untilMs: start + 30_000,
+      reason: 'rate',
+    });
+  });
+
+  it('throttles for two mailboxes pause only those two', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    await gate.throttled(ticket('job-1', 'a@contoso.example'), 'mailbox', 30_000, start);
+    const second = await gate.throttled(ticket('job-2', 'b@contoso.example'), 'mailbox', 30_000, start);
+    expect(second).toEqual({ retryAtMs: start + 30_000, deferrals: 1, scope: 'mailbox' });
+    expect(await gate.admit(ticket('job-3', 'a@contoso.example'), start + 1)).toMatchObject({ kind: 'wait', untilMs: start + 30_000 });
+    expect(await gate.admit(ticket('job-4', 'd@contoso.example'), start + 1)).toMatchObject({ kind: 'go' });
+  });
+
+  it('an app-wide 429 pauses every mailbox of the app in the tenant until Retry-After, then lets them go', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    expect(await gate.throttled(ticket('job-1', 'a@contoso.example'), 'tenant', 5000, start)).toMatchObject({ scope: 'tenant' });
+    expect(await gate.admit(ticket('job-2', 'z@contoso.example'), start + 1)).toEqual({
+      kind: 'wait',
+      untilMs: start + 5000,
+      reason: 'rate',
+    });
+    expect(await gate.admit(ticket('job-2', 'z@contoso.example'), start + 5000)).toMatchObject({ kind: 'go' });
+  });
+
+  it('counts how often a job was deferred by throttles', async () => {
+    gate = gateOf({});
+    const start = Date.now();
+    await gate.throttled(ticket('job-1'), 'mailbox', 1000, start);
+    expect(await gate.throttled(ticket('job-1'), 'mailbox', 1000, start + 1000)).toMatchObject({ deferrals: 2, retryAtMs: start + 2000 });
+  });
+
+  it('consumes the daily recipients of every admitted send, and says when the budget comes back', async () => {
+    gate = gateOf({ recipientsPerDay: 5 });
+    const start = Date.now();
+    const first = await gate.admit({ ...ticket('job-1'), recipients: 3 }, start);
+    if (first.kind !== 'go') throw new Error('expected job-1 to go');
+    await first.release();
+    const refused = await gate.admit({ ...ticket('job-2'), recipients: 3 }, start + 10);
+    expect(refused).toMatchObject({ kind: 'wait', reason: 'daily-recipients' });
+    expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeGreaterThan(23 * 3600_000);
+    expect(refused.kind === 'wait' && refused.untilMs - (start + 10)).toBeLessThanOrEqual(24 * 3600_000);
   });
 });

@@ -1,6 +1,6 @@
 // Flow-control state in Redis is keyed by the tenant Entra issued the token for, with one hash tag per
 // tenant: a Tenant ID typed as a GUID or as a domain is one tenant, and every key of it shares a slot.
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { TENANT_ID, accountDocument, sampleEmail, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();
@@ -19,7 +19,7 @@ describe('flow-control keys in Redis', () => {
     const jobs = await pipeline.producer.enqueueMany([sampleEmail({ accountId: 'acc-guid' }), sampleEmail({ accountId: 'acc-domain' })]);
     for (const { jobId } of jobs) expect(await pipeline.waitForEnd(jobId)).toMatchObject({ state: 'completed' });
 
-    const redis = new Redis(process.env.REDIS_URL!);
+    const redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
     try {
       const keys = await redis.keys(`${pipeline.queueName}:flow:*`);
       expect(keys.length).toBeGreaterThan(0);

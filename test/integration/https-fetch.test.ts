@@ -52,6 +52,14 @@ describe('createHttpsFetch', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'ApplicationThrottled' } });
   });
 
+  it('sends one request after another over one TLS connection (keep-alive)', async () => {
+    const connectionsBefore = simulator.stats.tlsConnections;
+    for (let i = 0; i < 5; i += 1) expect((await sendMail()).status).toBe(202);
+    // The token request in beforeAll may have left its connection open: at most one new one.
+    expect(simulator.stats.tlsConnections - connectionsBefore).toBeLessThanOrEqual(1);
+    expect(simulator.sent).toHaveLength(5);
+  });
+
   it('reuses connections across many requests', async () => {
     const responses = await Promise.all(Array.from({ length: 40 }, () => sendMail()));
     expect(responses.every((r) => r.status === 202)).toBe(true);

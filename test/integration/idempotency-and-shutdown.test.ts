@@ -1,7 +1,6 @@
 // Nothing sent twice for one idempotency key, jobs written by any BullMQ client, and graceful shutdown.
 import { Queue } from 'bullmq';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME } from '@omikai/graph-mailer-client';
-import { idempotentJobId } from '@omikai/graph-mailer-client';
+import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, idempotentJobId } from '@omikai/graph-mailer-client';
 import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();
@@ -53,7 +52,8 @@ describe('idempotency', () => {
 describe('jobs written by any BullMQ client', () => {
   it('sends a job added with the documented name, data and options', async () => {
     pipeline = await fx.start();
-    const otherClient = new Queue(pipeline.queueName, { connection: { url: process.env.REDIS_URL! } });
+    // Another client on the same Redis, with the queue's prefix (a hash tag on a Cluster, see README).
+    const otherClient = new Queue(pipeline.queueName, { connection: pipeline.connection, prefix: pipeline.queue.opts.prefix });
     const job = await otherClient.add(
       'send-email',
       { schemaVersion: 1, accountId: 'acc-1', to: [{ address: 'customer@example.com' }], subject: 'From PHP', text: 'Hello' },
@@ -88,9 +88,18 @@ describe('jobs written by any BullMQ client', () => {
       { ...sampleEmail({ sendAt: new Date(sendAt).toISOString() }), schemaVersion: 1 },
       { attempts: 3 },
     );
-    await new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
     expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed' });
     expect(fx.simulator.sent[0]!.receivedAt).toBeGreaterThanOrEqual(sendAt);
+  });
+
+  it('never sends early, not even when sendAt is less than a second away', async () => {
+    pipeline = await fx.start();
+    const sendAt = Date.now() + 600;
+    const job = await pipeline.queue.add('send-email', { ...sampleEmail({ sendAt: new Date(sendAt).toISOString() }), schemaVersion: 1 });
+    expect(await pipeline.waitForEnd(job.id!)).toMatchObject({ state: 'completed', result: { status: 'sent' } });
+    expect(fx.simulator.sent).toHaveLength(1);
+    expect(fx.simulator.sent[0]!.receivedAt).toBeGreaterThanOrEqual(sendAt);
+    expect((await pipeline.deliveries.find({ jobId: job.id! }))[0]).toMatchObject({ status: 'sent', attempts: 1 });
   });
 });
 
@@ -98,8 +107,9 @@ describe('graceful shutdown', () => {
   it('finishes an in-flight send before closing, and takes no new jobs', async () => {
     pipeline = await fx.start({ env: { WORKER_CONCURRENCY: '1' } });
     fx.simulator.setLatencyMs(1000);
+    const active = new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
     const inFlight = await pipeline.producer.enqueue(sampleEmail({ subject: 'in flight' }));
-    await new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
+    await active;
     const waiting = await pipeline.producer.enqueue(sampleEmail({ subject: 'waiting' }));
 
     await pipeline.runtime.close(10_000);
@@ -108,5 +118,23 @@ describe('graceful shutdown', () => {
     expect(await pipeline.queue.getJobState(waiting.jobId)).toBe('waiting');
     expect(fx.simulator.sent.map((m) => (m.message as { subject: string }).subject)).toEqual(['in flight']);
     expect((await pipeline.deliveries.find({ jobId: inFlight.jobId }))[0]?.status).toBe('sent');
+  });
+
+  it('stops waiting for an in-flight send after SHUTDOWN_TIMEOUT_MS, leaving it to be taken over as stalled', async () => {
+    pipeline = await fx.start({ env: { WORKER_CONCURRENCY: '1', SHUTDOWN_TIMEOUT_MS: '300' } });
+    // The send outlasts the deadline many times over: only the deadline can end close() before Graph answers.
+    fx.simulator.setLatencyMs(4000);
+    const active = new Promise((resolve) => pipeline.runtime.worker.once('active', resolve));
+    const inFlight = await pipeline.producer.enqueue(sampleEmail({ subject: 'slow' }));
+    await active;
+
+    await pipeline.runtime.close();
+
+    expect(await pipeline.queue.getJobState(inFlight.jobId)).toBe('active');
+    expect((await pipeline.deliveries.find({ jobId: inFlight.jobId }))[0]?.status).toBe('sending');
+    expect(pipeline.logs()).toContain('in-flight sends did not finish before the shutdown deadline');
+    expect(pipeline.logs()).toContain('"timeoutMs":300');
+    // In this process the send goes on (the entry point exits instead): let it end before the fixture cleans up.
+    await pipeline.runtime.worker.close();
   });
 });

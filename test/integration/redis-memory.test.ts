@@ -5,9 +5,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
-import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
-import { createEmailProducer } from '@omikai/graph-mailer-client';
+import type { Redis } from 'ioredis';
+import { createRedisConnection, DirectoryPayloadStore, createEmailProducer } from '@omikai/graph-mailer-client';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { startRedisServer, type TestRedis } from '../support/redis-server';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
@@ -28,7 +27,7 @@ describe('Redis memory with 1 MB attachments, through the worker process', () =>
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    client = new Redis(redis.url);
+    client = createRedisConnection({ kind: 'single', url: redis.url }, 'producer') as Redis;
     simulator = await startGraphSimulator({ tenants: PIPELINE_TENANTS });
     dir = await mkdtemp(join(tmpdir(), 'omikai-memory-'));
     contentDir = join(dir, 'content');

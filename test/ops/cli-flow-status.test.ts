@@ -1,10 +1,10 @@
 // `ops flow status` against real Redis, reading the state a real mailbox gate wrote: which mailboxes and
 // tenants are paused by throttling and until when, each mailbox's reserved backlog and sends in flight.
+import { createRedisConnection, type RedisClient as Redis } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { EXCHANGE_LIMITS, sendIntervalMs, type MailboxLimits } from '../../src/flow/flow-policy';
 import { flowKeyPrefix } from '../../src/flow/flow-keys';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';
@@ -27,7 +27,7 @@ let redis: Redis;
 let queue: Queue;
 let now: number;
 beforeAll(async () => {
-  redis = new Redis(process.env.REDIS_URL!);
+  redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
   queue = new Queue(`test-${randomUUID()}`, { connection: { url: process.env.REDIS_URL! } });
   const gate = new RedisMailboxGate(redis, LIMITS, flowKeyPrefix(queue.name), 60_000);
   now = Date.now();

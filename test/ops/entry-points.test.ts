@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { hashPassword } from '../../src/dashboard/password-hash';
+import { startMongoStandin } from '../support/mongo-standin/standin-server';
 import { freePort } from '../support/redis-server';
 import { until as waitUntil } from '../support/test-pipeline';
 import { spawnEntryProcess, type WorkerProcess } from '../support/worker-processes';
@@ -98,6 +99,42 @@ describe('the worker process', () => {
       expect(await worker.exited).toBe(0);
     } finally {
       worker.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the worker process with MongoDB', () => {
+  it('answers /readyz not ready, naming the delivery store, while its MongoDB is down and the worker runs on', async () => {
+    // A stand-in of this test's own, so stopping it touches no other test.
+    const mongo = await startMongoStandin();
+    const metricsPort = await freePort();
+    const worker = start('email-worker.ts', {
+      STORE: 'mongodb',
+      MONGODB_URI: `${mongo.uri}readyz-${randomUUID().slice(0, 8)}`,
+      EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
+      WORKER_METRICS_PORT: String(metricsPort),
+    });
+    const readyz = async () => {
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    try {
+      await until(() => worker.output().includes('e-mail worker started'));
+      expect(await readyz()).toEqual({
+        status: 200,
+        body: { status: 'ready', checks: { redis: 'ok', deliveryStore: 'ok', storeErrors: 'ok', worker: 'ok' } },
+      });
+      await mongo.stop();
+      expect(await readyz()).toEqual({
+        status: 503,
+        body: { status: 'not ready', checks: { redis: 'ok', deliveryStore: 'failed', storeErrors: 'ok', worker: 'ok' } },
+      });
+      expect(worker.child.exitCode).toBeNull();
+      worker.child.kill('SIGTERM');
+      await worker.exited;
+    } finally {
+      worker.child.kill('SIGKILL');
+      await mongo.stop();
     }
   });
 });

@@ -1,5 +1,5 @@
 // /metrics, /healthz and /readyz of a worker after real sends through the pipeline and the simulator.
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
@@ -118,7 +118,11 @@ describe('health endpoints', () => {
 
   it('/healthz answers while the process runs; /readyz says which dependency is down', async () => {
     // Port 1: nothing listens there, so the connection is refused and not retried.
-    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const deadRedis = createRedisConnection({ kind: 'single', url: 'redis://127.0.0.1:1' }, 'producer', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     deadRedis.on('error', () => {});
     await expect(deadRedis.connect()).rejects.toThrow();
     server = await startOpsHttpServer({
@@ -175,7 +179,7 @@ describe('health endpoints', () => {
   });
 
   it('/readyz is ready when Redis and the delivery store answer', async () => {
-    const redis = new Redis(process.env.REDIS_URL!);
+    const redis = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
     server = await startOpsHttpServer({
       host: '127.0.0.1',
       port: 0,

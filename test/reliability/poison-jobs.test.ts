@@ -1,6 +1,6 @@
 // Bad input written straight to the queue never crashes a worker and never blocks the queue: each
 // bad job fails at once with a reason naming the problem, and good jobs behind it are sent.
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();
@@ -55,7 +55,7 @@ describe('poison jobs', () => {
   it('bytes that are not UTF-8, written with a raw Redis client, fail with a clear reason', async () => {
     pipeline = await fx.start();
     const job = await pipeline.queue.add('send-email', valid, { attempts: 5, delay: 60_000 });
-    const raw = new Redis(process.env.REDIS_URL!);
+    const raw = createRedisConnection({ kind: 'single', url: process.env.REDIS_URL! }, 'producer');
     // Put two bytes that are not UTF-8 inside the subject string: "subject":"Invoice <ff fe>".
     const data = Buffer.from(JSON.stringify({ ...valid, subject: 'Invoice __' }));
     const at = data.indexOf('__');

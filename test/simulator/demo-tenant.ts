@@ -4,6 +4,9 @@ import type { SimulatorTenant } from './directory';
 export const DEMO_TENANT: SimulatorTenant = {
   tenantId: '11111111-1111-4111-8111-111111111111',
   domains: ['contoso.example'],
-  clients: [{ clientId: '22222222-2222-4222-8222-222222222222', clientSecret: 'demo-secret-value' }],
+  // Mail.ReadWrite as well: the demo's draft-mode account creates drafts.
+  clients: [
+    { clientId: '22222222-2222-4222-8222-222222222222', clientSecret: 'demo-secret-value', roles: ['Mail.Send', 'Mail.ReadWrite'] },
+  ],
   mailboxes: [{ address: 'info@contoso.example' }, { address: 'anna@contoso.example' }],
 };

@@ -1,8 +1,13 @@
 // One-shot faults the simulator can be told to produce, and the FIFO queue that hands them out.
 
+/** The calls of draft-based sending a fault can target. */
+export const DRAFT_STEPS = ['createDraft', 'getMessage', 'attachment', 'uploadSession', 'upload', 'send'] as const;
+export type DraftStepName = (typeof DRAFT_STEPS)[number];
+type FaultOn = 'sendMail' | 'token' | DraftStepName;
+
 export type SimulatorFault =
   | {
-      on: 'sendMail' | 'token';
+      on: FaultOn;
       kind: 'status';
       status: number;
       /** Graph: `error.code`. Token: the OAuth `error` value. Defaults follow the status. */
@@ -16,16 +21,20 @@ export type SimulatorFault =
       /** How many matching requests get this fault; default 1. */
       times?: number;
     }
-  /** Records the message as accepted, then answers 504 GatewayTimeout with no Retry-After. */
-  | { on: 'sendMail'; kind: 'accept-then-504'; mailbox?: string; tenantId?: string; times?: number }
-  /** Records the message, then destroys the socket without answering. */
-  | { on: 'sendMail'; kind: 'accept-then-reset'; mailbox?: string; tenantId?: string; times?: number }
+  /** Records the message as accepted (sendMail), or sends the draft (send), then answers 504 GatewayTimeout with no Retry-After. */
+  | { on: 'sendMail' | 'send'; kind: 'accept-then-504'; mailbox?: string; tenantId?: string; times?: number }
+  /** Records the message (sendMail) or sends the draft (send), then destroys the socket without answering. */
+  | { on: 'sendMail' | 'send'; kind: 'accept-then-reset'; mailbox?: string; tenantId?: string; times?: number }
+  /** Upload host: reads part of the PUT's body, then destroys the socket; the range is not recorded. */
+  | { on: 'upload'; kind: 'reset-mid-upload'; mailbox?: string; tenantId?: string; times?: number }
+  /** Upload host: the session has expired when this PUT arrives. */
+  | { on: 'upload'; kind: 'expire-session'; mailbox?: string; tenantId?: string; times?: number }
   /** Waits ms, then answers normally if the client is still there (else the request is dropped unprocessed). */
-  | { on: 'sendMail' | 'token'; kind: 'stall'; ms: number; mailbox?: string; tenantId?: string; times?: number };
+  | { on: FaultOn; kind: 'stall'; ms: number; mailbox?: string; tenantId?: string; times?: number };
 
 /** The request a fault might apply to. */
 export interface FaultTarget {
-  on: 'sendMail' | 'token';
+  on: FaultOn;
   /** Lower-case sender address (sendMail only). */
   mailbox?: string;
   /** Tenant ID (or the login URL's tenant segment if it names no known tenant). */
@@ -93,7 +102,9 @@ export function parseSimulatorFault(input: unknown): { ok: true; fault: Simulato
   if (typeof input !== 'object' || input === null) return { ok: false, problem: 'a fault must be a JSON object' };
   const fault = input as Record<string, unknown>;
   const { on, kind } = fault;
-  if (on !== 'sendMail' && on !== 'token') return { ok: false, problem: "'on' must be 'sendMail' or 'token'" };
+  if (on !== 'sendMail' && on !== 'token' && !(DRAFT_STEPS as readonly unknown[]).includes(on)) {
+    return { ok: false, problem: `'on' must be 'sendMail', 'token' or one of ${DRAFT_STEPS.join(', ')}` };
+  }
 
   for (const field of ['mailbox', 'tenantId', 'code', 'message', 'retryAfter'] as const) {
     if (fault[field] !== undefined && typeof fault[field] !== 'string') {
@@ -120,10 +131,17 @@ export function parseSimulatorFault(input: unknown): { ok: true; fault: Simulato
       break;
     case 'accept-then-504':
     case 'accept-then-reset':
-      if (on !== 'sendMail') return { ok: false, problem: `'${kind}' applies to sendMail only` };
+      if (on !== 'sendMail' && on !== 'send') return { ok: false, problem: `'${kind}' applies to sendMail and send only` };
+      break;
+    case 'reset-mid-upload':
+    case 'expire-session':
+      if (on !== 'upload') return { ok: false, problem: `'${kind}' applies to upload only` };
       break;
     default:
-      return { ok: false, problem: "'kind' must be 'status', 'stall', 'accept-then-504' or 'accept-then-reset'" };
+      return {
+        ok: false,
+        problem: "'kind' must be 'status', 'stall', 'accept-then-504', 'accept-then-reset', 'reset-mid-upload' or 'expire-session'",
+      };
   }
   // The checks above establish the shape of the union member named by `kind`.
   return { ok: true, fault: fault as unknown as SimulatorFault };

@@ -1,4 +1,4 @@
-// Standalone Graph simulator for the demo and benchmarks: `tsx test/simulator/main.ts [--port 8443] [--config f.json] [--latency-ms 0]`.
+// Standalone Graph simulator for the demo and benchmarks: `tsx test/simulator/main.ts [--port 8443] [--upload-port 0] [--config f.json] [--latency-ms 0]`.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEMO_TENANT } from './demo-tenant';
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: String(DEFAULT_PORT) },
+      'upload-port': { type: 'string', default: '0' },
       // e.g. --mailbox-limit 30/3000 --mailbox-concurrency 4: Exchange's limits scaled down for a test.
       'mailbox-limit': { type: 'string' },
       'mailbox-concurrency': { type: 'string', default: '4' },
@@ -25,13 +26,15 @@ async function main(): Promise<void> {
 
   const mailboxLimits =
     values['mailbox-limit'] === undefined ? undefined : parseMailboxLimit(values['mailbox-limit'], values['mailbox-concurrency']);
-  const simulator = await startGraphSimulator({ port, tenants, latencyMs, ...(mailboxLimits ? { mailboxLimits } : {}) });
+  const uploadPort = parseNonNegativeInteger(values['upload-port'], '--upload-port');
+  const simulator = await startGraphSimulator({ port, uploadPort, tenants, latencyMs, ...(mailboxLimits ? { mailboxLimits } : {}) });
   console.log(`Graph simulator listening on ${simulator.url}`);
   console.log(`Certificate: ${simulator.certPath}`);
   console.log(`Control API: ${simulator.url}/_simulator/{faults,sent,stats,reset,latency,health}`);
   console.log('Point the worker at it with:');
   console.log(`  MS_GRAPH_BASE_URL=${simulator.url}`);
   console.log(`  MS_LOGIN_BASE_URL=${simulator.url}`);
+  console.log(`  MS_UPLOAD_BASE_URL=${simulator.uploadUrl}   (attachment upload sessions of draft sending)`);
   console.log(`  NODE_EXTRA_CA_CERTS=${simulator.certPath}`);
   for (const tenant of tenants) {
     const clients = tenant.clients.map((client) => client.clientId).join(', ');

@@ -3,6 +3,7 @@ import { CONTROL_PREFIX, serveControlRequest } from './control-api';
 import { serveInstanceDiscovery, serveOpenIdConfiguration, serveSigningKeys } from './discovery-endpoints';
 import { writeGraphError } from './graph-errors';
 import type { Exchange } from './http-io';
+import { serveDraftRequest } from './draft-endpoints';
 import { serveSendMail } from './send-mail-endpoint';
 import type { SimulatorState } from './simulator-state';
 import { serveTokenRequest } from './token-endpoint';
@@ -37,6 +38,7 @@ export async function routeRequest(exchange: Exchange, state: SimulatorState): P
     await serveControlRequest(exchange, state);
     return;
   }
+  if (await serveDraftRequest(exchange, state)) return;
   for (const route of ROUTES) {
     if (exchange.req.method !== route.method) continue;
     const match = route.path.exec(pathname);

@@ -22,7 +22,7 @@ const GRAPH_RESOURCES = [
 ];
 
 /** How a sendMail ends, decided first and written after the configured latency. */
-type SendMailOutcome =
+export type SendMailOutcome =
   | { kind: 'accepted'; release?: () => void }
   | { kind: 'error'; error: GraphError; headers?: Record<string, string>; recorded?: boolean; release?: () => void }
   | { kind: 'reset' }
@@ -35,14 +35,19 @@ export async function serveSendMail(exchange: Exchange, state: SimulatorState, u
   const outcome = await decideSendMail(exchange, state, userSegment);
   if (outcome.kind === 'dropped') return;
   try {
-    await answer(exchange, state, outcome);
+    await answer(exchange, state, outcome, userSegment?.toLowerCase());
   } finally {
     // The request counts against its mailbox's concurrency until it is answered.
     if (outcome.kind === 'accepted' || outcome.kind === 'error') outcome.release?.();
   }
 }
 
-async function answer(exchange: Exchange, state: SimulatorState, outcome: Exclude<SendMailOutcome, { kind: 'dropped' }>): Promise<void> {
+async function answer(
+  exchange: Exchange,
+  state: SimulatorState,
+  outcome: Exclude<SendMailOutcome, { kind: 'dropped' }>,
+  mailbox: string | undefined,
+): Promise<void> {
   if (!(await waitUnlessShutDown(state.latencyMs, state.shutdown))) {
     exchange.res.destroy();
     return;
@@ -56,6 +61,7 @@ async function answer(exchange: Exchange, state: SimulatorState, outcome: Exclud
       return;
     case 'error':
       if (!outcome.recorded) state.stats.rejected += 1;
+      state.refused.push({ mailbox, status: outcome.error.status, code: outcome.error.code, answeredAt: Date.now() });
       writeGraphError(exchange, outcome.error, outcome.headers);
       return;
   }
@@ -156,7 +162,8 @@ async function acceptMessage(
   return { kind: 'accepted' };
 }
 
-function authenticate(
+/** The caller's app token, checked as Graph checks it; the failure is the 401 to answer. */
+export function authenticate(
   exchange: Exchange,
   state: SimulatorState,
 ): { ok: true; claims: AccessTokenClaims } | { ok: false; outcome: SendMailOutcome } {

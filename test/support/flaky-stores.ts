@@ -6,9 +6,10 @@ import type {
   DeliveryQuery,
   DeliveryRecord,
   DeliveryStore,
+  PayloadMetadata,
+  PayloadStore,
 } from '@omikai/graph-mailer-client';
 import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
-import type { PayloadMetadata, PayloadStore } from '@omikai/graph-mailer-client';
 
 export class MongoLikeOutage extends Error {
   override name = 'MongoServerSelectionError';

@@ -1,16 +1,20 @@
 // Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
+import {
+  createRedisConnection,
+  type RedisClient,
+  DirectoryPayloadStore,
+  createEmailProducer,
+  type EmailProducer,
+  type EmailJobInput,
+} from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
-import { createEmailProducer, type EmailProducer } from '@omikai/graph-mailer-client';
-import type { EmailJobInput } from '@omikai/graph-mailer-client';
 import { capturedLogger } from './captured-logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import type { SendObserver } from '../../src/sending/send-email-job';
@@ -23,14 +27,22 @@ export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const CLIENT = { clientId: 'c0000000-0000-4000-8000-000000000001', clientSecret: 'test-secret-Value~s3cr3t' };
 export const CLIENT_WITHOUT_MAIL_SEND = { clientId: 'c0000000-0000-4000-8000-000000000002', clientSecret: 'no-mail-send-secret' };
 export const CLIENT_WITH_EXPIRED_SECRET = { clientId: 'c0000000-0000-4000-8000-000000000003', clientSecret: 'expired-secret' };
+/** Mail.Send only: draft sending (Mail.ReadWrite) is refused. */
+export const CLIENT_SEND_ONLY = { clientId: 'c0000000-0000-4000-8000-000000000004', clientSecret: 'send-only-secret' };
 
 export const PIPELINE_TENANTS: SimulatorTenant[] = [
   {
     tenantId: TENANT_ID,
     domains: ['contoso.example'],
-    clients: [CLIENT, { ...CLIENT_WITHOUT_MAIL_SEND, roles: [] }, { ...CLIENT_WITH_EXPIRED_SECRET, secretExpired: true }],
+    clients: [
+      { ...CLIENT, roles: ['Mail.Send', 'Mail.ReadWrite'] },
+      { ...CLIENT_WITHOUT_MAIL_SEND, roles: [] },
+      { ...CLIENT_WITH_EXPIRED_SECRET, secretExpired: true },
+      { ...CLIENT_SEND_ONLY, roles: ['Mail.Send'] },
+    ],
     mailboxes: [
       { address: 'info@contoso.example' },
+      ...[1, 2, 3, 4, 5].map((n) => ({ address: `sales${n}@contoso.example` })),
       { address: 'anna@contoso.example' },
       { address: 'blocked@contoso.example', blockedByPolicy: true },
       { address: 'inactive@contoso.example', notEnabledForRest: true },
@@ -82,7 +94,7 @@ export interface TestPipeline {
   /** The permanent store errors the worker noted (what /readyz reports). */
   storeHealth: StoreHealth;
   /** The worker's Redis connection. */
-  connection: Redis;
+  connection: RedisClient;
   queue: Queue;
   logs: () => string;
   /** Resolves when the job completes or fails for good (retries are waited for). */
@@ -98,8 +110,24 @@ export interface TestPipelineOptions {
   observer?: SendObserver;
   /** The producer's attempts per job (default 5). */
   attempts?: number;
+  /**
+   * REDIS_* variables of another topology (a TestCluster's or TestSentinelSet's `env`); default the
+   * run's redis-server, or the Cluster `npm run test:cluster` starts (TEST_REDIS_CLUSTER_NODES).
+   */
+  redisEnv?: Record<string, string>;
+  /** The producer's ENQUEUE_DURABILITY. */
+  durability?: 'acknowledged' | 'replicated';
   /** false: neither the producer nor the worker has a payload store (content stays inline, as before). */
   payloadStore?: boolean;
+}
+
+/** The REDIS_* variables of the run's own Redis: the Cluster of `npm run test:cluster`, else the redis-server. */
+export function testRedisEnv(): Record<string, string> {
+  const clusterNodes = process.env.TEST_REDIS_CLUSTER_NODES;
+  if (clusterNodes) return { REDIS_URL: '', REDIS_CLUSTER_NODES: clusterNodes };
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests through jest (global-setup starts a redis-server)');
+  return { REDIS_URL: redisUrl };
 }
 
 let openPipelines = 0;
@@ -112,15 +140,15 @@ export async function startTestPipeline({
   env = {},
   observer,
   attempts = 5,
+  redisEnv = testRedisEnv(),
+  durability = 'acknowledged',
   payloadStore = true,
 }: TestPipelineOptions): Promise<TestPipeline> {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests through jest (global-setup starts a redis-server)');
   const queueName = `test-${randomUUID()}`;
   const config = loadConfig({
     STORE: 'memory',
     SETTINGS_FILE: '(documents given to the test)',
-    REDIS_URL: redisUrl,
+    ...redisEnv,
     EMAIL_QUEUE_NAME: queueName,
     MS_GRAPH_BASE_URL: simulator.url,
     MS_LOGIN_BASE_URL: simulator.url,
@@ -140,7 +168,8 @@ export async function startTestPipeline({
   );
   const deliveries = new MemoryDeliveryStore();
   const flakyDeliveries = new FlakyDeliveryStore(deliveries);
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const connection = createRedisConnection(config.redis.target, 'worker');
+  connection.on('error', () => {}); // a failover test kills Redis under it; the worker logs what matters
   const storeHealth = new StoreHealth();
   const contentDirectory = mkdtempSync(join(tmpdir(), 'pipeline-content-'));
   const payloads = new FlakyPayloadStore(new DirectoryPayloadStore(contentDirectory));
@@ -155,14 +184,30 @@ export async function startTestPipeline({
     ...(observer ? { observer } : {}),
   });
   const producer = createEmailProducer({
-    connection: { url: redisUrl },
+    redis: config.redis.target,
     queueName,
+    shards: config.redis.shards,
+    durability,
     jobOptions: { attempts },
     ...(payloadStore ? { payloads, inlineMaxBytes: config.content.inlineMaxBytes } : {}),
   });
-  producer.queue.setMaxListeners(200); // waitForEnd listens on the queue once per waited job
-  const queueEvents = new QueueEvents(queueName, { connection: { url: redisUrl } });
-  await Promise.all([runtime.worker.waitUntilReady(), queueEvents.waitUntilReady()]);
+  // waitForEnd listens on the queue once per waited job
+  for (const queue of producer.queues) queue.setMaxListeners(200);
+  const eventConnections = producer.queues.map(() => createRedisConnection(config.redis.target, 'worker'));
+  for (const each of eventConnections) each.on('error', () => {});
+  const queueEvents = producer.queues.map(
+    (queue, index) => new QueueEvents(queue.name, { connection: eventConnections[index]!, prefix: queue.opts.prefix }),
+  );
+  for (const events of queueEvents) events.on('error', () => {});
+  await Promise.all([...runtime.workers.map((worker) => worker.waitUntilReady()), ...queueEvents.map((events) => events.waitUntilReady())]);
+  /** The shard queue holding a job, and its events. */
+  const locate = async (jobId: string) => {
+    for (const [index, queue] of producer.queues.entries()) {
+      const job = await Job.fromId(queue, jobId);
+      if (job) return { job, queue, events: queueEvents[index]! };
+    }
+    return undefined;
+  };
   openPipelines += 1;
 
   let closed = false;
@@ -179,13 +224,14 @@ export async function startTestPipeline({
     queue: producer.queue,
     logs,
     async waitForEnd(jobId, timeoutMs = 20_000) {
-      const job = await Job.fromId(producer.queue, jobId);
-      if (!job) throw new Error(`job ${jobId} is not in the queue`);
+      const found = await locate(jobId);
+      if (!found) throw new Error(`job ${jobId} is not in the queue`);
+      const { job, queue, events } = found;
       try {
-        const result: unknown = await job.waitUntilFinished(queueEvents, timeoutMs);
-        return { state: 'completed', result, job: (await Job.fromId(producer.queue, jobId)) ?? job };
+        const result: unknown = await job.waitUntilFinished(events, timeoutMs);
+        return { state: 'completed', result, job: (await Job.fromId(queue, jobId)) ?? job };
       } catch (err: unknown) {
-        const ended = await Job.fromId(producer.queue, jobId);
+        const ended = await Job.fromId(queue, jobId);
         if (!ended || (await ended.getState()) !== 'failed') throw err;
         return { state: 'failed', reason: ended.failedReason, job: ended };
       }
@@ -194,10 +240,11 @@ export async function startTestPipeline({
       if (closed) return;
       closed = true;
       await runtime.close(5_000);
-      await queueEvents.close();
-      await producer.queue.obliterate({ force: true });
+      await Promise.all(queueEvents.map((events) => events.close()));
+      await Promise.all(eventConnections.map((each) => each.quit().catch(() => each.disconnect())));
+      await Promise.all(producer.queues.map((queue) => queue.obliterate({ force: true })));
       await producer.close();
-      await connection.quit();
+      await connection.quit().catch(() => connection.disconnect());
       rmSync(contentDirectory, { recursive: true, force: true });
       openPipelines -= 1;
     },

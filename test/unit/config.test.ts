@@ -160,7 +160,11 @@ describe('README', () => {
 describe('loadStoreOptionalConfig (the ops CLI)', () => {
   it('loads without any variable; the store is refused only when asked for, naming the variable', () => {
     const config = loadStoreOptionalConfig({});
-    expect(config).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', queueName: 'omikai-email', store: undefined });
+    expect(config).toMatchObject({
+      redis: { target: { kind: 'single', url: 'redis://127.0.0.1:6379' } },
+      queueName: 'omikai-email',
+      store: undefined,
+    });
     expect(() => requireStore(config)).toThrow(StoreNotConfiguredError);
     expect(() => requireStore(config)).toThrow('MONGODB_URI: is required');
     expect(requireStore(loadStoreOptionalConfig({ MONGODB_URI: 'mongodb://db/x' }))).toEqual({ kind: 'mongodb', uri: 'mongodb://db/x' });

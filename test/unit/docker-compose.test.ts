@@ -35,10 +35,16 @@ const DASHBOARD_ALSO_READS = new Set([
 ]);
 const READS: Record<string, (name: string) => boolean> = {
   worker: (name) => !name.startsWith('DASHBOARD_'),
-  dashboard: (name) => name.startsWith('DASHBOARD_') || DASHBOARD_ALSO_READS.has(name),
+  dashboard: (name) =>
+    name.startsWith('DASHBOARD_') ||
+    (name.startsWith('REDIS_') && name !== 'REDIS_URL') ||
+    name === 'EMAIL_QUEUE_SHARDS' ||
+    DASHBOARD_ALSO_READS.has(name),
 };
 
-const INTERPOLATION = /^\$\{([A-Z][A-Z0-9_]*):-([^}]*)\}$/;
+/** `${VAR:-default}`, or `${VAR-default}` where an empty value must stay empty (REDIS_URL= with Sentinel or Cluster). */
+const INTERPOLATION = /^\$\{([A-Z][A-Z0-9_]*)(?::-|-(?=[^}]))([^}]*)\}$/;
+const EMPTY_KEPT = /^\$\{[A-Z][A-Z0-9_]*-/;
 
 interface ComposeFile {
   services: Record<string, { environment?: Record<string, string | number | boolean> }>;
@@ -63,7 +69,8 @@ function resolved(service: string, dotEnv: Record<string, string>): Record<strin
       const match = INTERPOLATION.exec(value);
       if (!match) return [name, value];
       const fromDotEnv = dotEnv[match[1]!];
-      return [name, fromDotEnv !== undefined && fromDotEnv !== '' ? fromDotEnv : match[2]!];
+      const keepsEmpty = EMPTY_KEPT.test(value);
+      return [name, fromDotEnv !== undefined && (fromDotEnv !== '' || keepsEmpty) ? fromDotEnv : match[2]!];
     }),
   );
 }
@@ -110,7 +117,7 @@ describe.each(Object.keys(READS))('docker-compose.yml: the %s service', (service
     for (const dotEnv of [{}, dotEnvAsShipped]) {
       const config = loadConfig(resolved(service, dotEnv));
       // Inside a container, a loopback address is the container itself, not Redis or MongoDB.
-      expect(new URL(config.redisUrl).hostname).toBe('redis');
+      expect(config.redis.target.kind === 'single' && new URL(config.redis.target.url).hostname).toBe('redis');
       expect(config.store).toEqual({ kind: 'mongodb', uri: 'mongodb://mongodb:27017/omikai' });
     }
   });

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { EmailJobValidationError, graphRequestSizeProblem, parseEmailJob, type EmailJobInput } from '@omikai/graph-mailer-client';
-import { buildSendMailBody } from '@omikai/graph-mailer-client';
+import {
+  EmailJobValidationError,
+  graphRequestSizeProblem,
+  parseEmailJob,
+  type EmailJobInput,
+  buildSendMailBody,
+} from '@omikai/graph-mailer-client';
 import { JSON_SCHEMA_PATH, renderEmailJobJsonSchema } from '../../src/jobs/json-schema';
 
 const valid: EmailJobInput = {
@@ -183,6 +188,16 @@ describe('control characters in the job', () => {
     });
     expect(job.subject).toBe('Invoice 1042   due  now ');
     expect(job.attachments?.[0]?.name).toBe('invoice  1042 .pdf');
+  });
+
+  it('turns control characters in recipient and reply-to display names into spaces, keeping the addresses', () => {
+    const job = parse({
+      ...valid,
+      to: [{ address: 'anna@example.com', name: 'Anna\r\nBcc: attacker@evil.example' }],
+      replyTo: [{ address: 'desk@example.com', name: 'Desk\u001b]52;c;aGk=\u0007' }],
+    });
+    expect(job.to?.[0]).toEqual({ address: 'anna@example.com', name: 'Anna  Bcc: attacker@evil.example' });
+    expect(job.replyTo?.[0]).toEqual({ address: 'desk@example.com', name: 'Desk ]52;c;aGk= ' });
   });
 
   it('keeps ordinary text, accents and emoji as they are', () => {

@@ -221,3 +221,74 @@ describe('resolveSender with an allow-list of sender domains', () => {
     expect(resolveSender(userSending('ceo@fabrikam.example', account))).toMatchObject({ senderSource: 'user' });
   });
 });
+
+describe('resolveSender: what reaches Graph as the From address', () => {
+  const graphUser = { userId: 'u-1', accountId: 'acc-1', emailProvider: 'microsoft-graph' };
+
+  it("refuses a user's Sender e-mail that is not an address, naming the user and where to correct it, instead of sending as it", () => {
+    const failure = failureOf({ ...base, userId: 'u-1', user: { ...graphUser, senderEmail: 'anna at contoso' } });
+    expect(failure).toMatchObject({ category: 'settings', code: 'InvalidSenderEmail' });
+    expect(failure.reason).toMatch(
+      /^User u-1's Sender e-mail \(.*\) is not an e-mail address; correct it at Settings > User > \(the user\) > E-mail provider\.$/,
+    );
+  });
+
+  it("says when an account's Sender e-mail is too long, and where the admin corrects it", () => {
+    const failure = failureOf({ ...base, account: { ...account, senderEmail: `${'a'.repeat(400)}@contoso.example` } });
+    expect(failure.code).toBe('InvalidSenderEmail');
+    expect(failure.reason).toMatch(
+      /^Account acc-1's Sender e-mail \(.*\) is longer than \d+ characters; correct it at Settings > Account > Profile > Microsoft Graph settings\.$/,
+    );
+  });
+
+  it('says "it" for one missing setting and names it', () => {
+    expect(failureOf({ ...base, account: { ...account, tenantId: undefined } }).reason).toBe(
+      'Account acc-1 is missing Tenant ID; an admin fills it in at Settings > Account > Profile > Microsoft Graph settings.',
+    );
+    expect(failureOf({ ...base, account: { ...account, clientId: '' } }).reason).toContain('is missing Client ID;');
+  });
+
+  it('names the account that was not found and what to check', () => {
+    expect(failureOf({ ...base, account: null }).reason).toBe(
+      "Account acc-1 was not found in the ERP's settings; check the job's accountId.",
+    );
+  });
+
+  it('describes a provider that is not a plain word without quoting it', () => {
+    const failure = failureOf({ ...base, account: { ...account, emailProvider: 'sk-secret-pasted-here\n' } });
+    expect(failure.code).toBe('ProviderNotGraph');
+    expect(failure.reason).not.toContain('sk-secret-pasted-here');
+    expect(failureOf({ ...base, account: { ...account, emailProvider: undefined } }).reason).toContain('(E-mail provider is not set)');
+  });
+
+  it('says which user is not found or not on Graph in the fallback reason', () => {
+    expect(resolveSender({ ...base, userId: 'u-7', user: null }).fallbackReason).toBe('user u-7 was not found');
+    expect(
+      resolveSender({ ...base, userId: 'u-1', user: { ...graphUser, emailProvider: 'smtp', senderEmail: 'a@contoso.example' } })
+        .fallbackReason,
+    ).toBe('user u-1 does not use Microsoft Graph');
+    expect(resolveSender({ ...base, userId: 'u-1', user: graphUser }).fallbackReason).toBe('user u-1 has no Sender e-mail');
+  });
+
+  it('sends as a user whose record names no account (older ERP records)', () => {
+    const route = resolveSender({
+      ...base,
+      userId: 'u-1',
+      user: { userId: 'u-1', emailProvider: 'microsoft-graph', senderEmail: 'anna@contoso.example' },
+    });
+    expect(route).toEqual({
+      sender: 'anna@contoso.example',
+      senderSource: 'user',
+      credentials: { tenantId: 'tenant', clientId: 'client', clientSecret: 'secret' },
+    });
+  });
+
+  it('says which user belongs to which account when the ERP mixes them up', () => {
+    const failure = failureOf({
+      ...base,
+      userId: 'u-9',
+      user: { ...graphUser, userId: 'u-9', accountId: 'acc-2', senderEmail: 'eve@other.example' },
+    });
+    expect(failure.reason).toBe('User u-9 belongs to account acc-2, not acc-1; the ERP enqueued the wrong user or account.');
+  });
+});

@@ -12,7 +12,7 @@ export interface ConnectionTestRequest {
 }
 
 export type StepStatus = 'ok' | 'warning' | 'failed' | 'skipped';
-export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'test-send';
+export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'send-mode' | 'test-send';
 
 export interface ConnectionStep {
   step: StepId;

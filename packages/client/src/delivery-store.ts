@@ -21,6 +21,10 @@ export interface DeliveryRecord {
   idempotencyKey?: string;
   graphRequestId?: string;
   clientRequestId?: string;
+  /** Draft mode: the message's immutable id in the sender's mailbox (the Sent Items copy keeps it). */
+  graphMessageId?: string;
+  /** Draft mode: the Internet Message-ID header, for finding the e-mail in the mailbox or matching a bounce. */
+  internetMessageId?: string;
   /** Graph may have sent this e-mail more than once (an attempt's outcome was unknown, then it was retried). */
   possibleDuplicate: boolean;
   error?: Failure;
@@ -64,6 +68,8 @@ export type AttemptOutcome =
       senderFallbackReason?: string;
       graphRequestId?: string;
       clientRequestId: string;
+      graphMessageId?: string;
+      internetMessageId?: string;
       now: Date;
     }
   | {

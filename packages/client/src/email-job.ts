@@ -49,7 +49,7 @@ const emailAddress = z
   .object({
     // The HTML5 (browser) rule: what people type in forms, which the ERP's forms check too.
     address: z.email({ pattern: z.regexes.html5Email, error: 'must be an e-mail address' }).max(320),
-    name: z.string().max(256).optional(),
+    name: z.string().max(256).overwrite(controlCharactersAsSpaces).optional(),
   })
   .strict();
 
@@ -236,16 +236,18 @@ function isWellFormedText(value: string): boolean {
  * The producer's extra check: the whole Graph request must stay under 4 MB. The worker does not
  * repeat it (Graph answers 413, classified as too-large), which keeps serialisation off its hot path.
  */
-export function graphRequestSizeProblem(job: EmailJob): FieldProblem | undefined {
+export function graphRequestSizeProblem(job: EmailJob, maxBytes = MAX_SEND_MAIL_REQUEST_BYTES): FieldProblem | undefined {
   if (job.content !== undefined) return undefined; // checked by the producer on the content before it is stored
-  if (sendMailBodyUpperBoundBytes(job) <= MAX_SEND_MAIL_REQUEST_BYTES) return undefined;
+  if (sendMailBodyUpperBoundBytes(job) <= maxBytes) return undefined;
   const bytes = sendMailBodyBytes(buildSendMailBody(job));
-  if (bytes <= MAX_SEND_MAIL_REQUEST_BYTES) return undefined;
+  if (bytes <= maxBytes) return undefined;
+  const limit =
+    maxBytes === MAX_SEND_MAIL_REQUEST_BYTES ? '4 MB' : `${(maxBytes / 1_000_000).toFixed(1)} MB (the producer's maxMessageBytes)`;
   return {
     path: 'attachments',
     message:
-      `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is 4 MB ` +
-      '(about 3 MB of attachments, as base64 adds a third): send large files as links',
+      `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is ${limit} ` +
+      '(as base64 adds a third to attachments): send large files as links, or use draft sending (microsoftGraph.sendMode)',
   };
 }
 

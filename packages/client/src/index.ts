@@ -11,3 +11,7 @@ export * from './json-schema';
 export * from './delivery-store';
 export * from './failure';
 export * from './connection-report';
+export * from './priority';
+export * from './queue-shards';
+export * from './redis-connection';
+export * from './replication';

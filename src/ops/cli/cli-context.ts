@@ -1,12 +1,12 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
-import type { PayloadWriter } from '@omikai/graph-mailer-client';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { PayloadWriter, RedisClient } from '@omikai/graph-mailer-client';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
+import type { DraftsAccess } from './drafts-command';
 import type { SettingsSecretsAccess } from './settings-command';
+import type { CliQueue } from './sharded-queue';
 
 export interface CliIo {
   /** Results: text for people, or one JSON document with --json. */
@@ -17,8 +17,11 @@ export interface CliIo {
 }
 
 export interface OpsCliDeps {
-  /** The e-mail queue; created on first use so commands that need no Redis do not connect (ConfigError when REDIS_URL is bad). */
-  queue(): Queue;
+  /**
+   * The e-mail queue (every shard of it, as one); created on first use so commands that need no Redis
+   * do not connect (ConfigError when REDIS_URL is bad).
+   */
+  queue(): CliQueue;
   /** The delivery store, opened on first use; rejects with a StoreNotConfiguredError when none is configured. */
   deliveries(): Promise<CancelDeliveries>;
   /** The payload store (same rejection), for removing a cancelled e-mail's content. */
@@ -27,6 +30,8 @@ export interface OpsCliDeps {
   settingsSecrets(): Promise<SettingsSecretsAccess>;
   /** Flow control's state (the queue's Redis, connected on first use) and the limits the workers run with. */
   flow(): FlowStatusAccess;
+  /** Graph access for `drafts clean`: the settings store, tokens and the draft client (same rejection as deliveries). */
+  drafts(): Promise<DraftsAccess>;
   io: CliIo;
   /** Where cancel and retry record who did what (audit lines). */
   audit: AuditLog;
@@ -38,7 +43,7 @@ export interface OpsCliDeps {
 export interface FlowStatusAccess {
   /** FLOW_* of this environment (the workers' own, in their container); undefined when flow control is off. */
   limits: MailboxLimits | undefined;
-  redis(): Redis;
+  redis(): RedisClient;
 }
 
 export type OptionValue = string | boolean | string[] | undefined;

@@ -17,6 +17,7 @@ import {
 } from './cli-context';
 import { cancelCommand } from './cancel-command';
 import { deliveryFind } from './delivery-command';
+import { draftsClean } from './drafts-command';
 import { failedList, failedShow } from './failed-commands';
 import { flowStatus } from './flow-command';
 import { hashPasswordCommand } from './hash-password-command';
@@ -81,6 +82,17 @@ const COMMANDS: Command[] = [
     options: { 'dry-run': { type: 'boolean' }, 'encrypt-plaintext': { type: 'boolean' } },
     run: (ctx: CommandContext) => settingsReencrypt(ctx, ctx.settingsSecrets),
   },
+  {
+    words: ['drafts', 'clean'],
+    usage: 'drafts clean --account A [--mailbox M]… [--older-than 24h] [--dry-run]   (drafts the worker left behind)',
+    options: {
+      account: { type: 'string' },
+      mailbox: { type: 'string', multiple: true },
+      'older-than': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+    run: draftsClean,
+  },
   { words: ['hash-password'], usage: 'hash-password   (reads the password from stdin)', options: {}, run: hashPasswordCommand },
 ];
 
@@ -95,7 +107,7 @@ export const OPS_HELP = [
   'Cancel stops e-mails that are not sent yet: their delivery records say cancelled and the jobs are removed.',
   'Every command takes --json for scripts. Runbook: docs/runbook.md',
   'Configuration comes from the environment, as for the worker: failed, queue and flow need only REDIS_URL (and EMAIL_QUEUE_NAME, FLOW_*);',
-  'retry, cancel, delivery find and settings reencrypt also need MONGODB_URI; help and hash-password need nothing.',
+  'retry, cancel, delivery find, settings reencrypt and drafts clean also need MONGODB_URI; help and hash-password need nothing.',
 ].join('\n');
 
 function findCommand(argv: readonly string[]): Command | undefined {

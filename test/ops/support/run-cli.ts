@@ -1,12 +1,13 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { CliQueue } from '../../../src/ops/cli/sharded-queue';
+import type { RedisClient as Redis } from '@omikai/graph-mailer-client';
 import type { MailboxLimits } from '../../../src/flow/flow-policy';
 import type { AuditEntry } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import { runOpsCli } from '../../../src/ops/cli/ops-cli';
+import type { DraftsAccess } from '../../../src/ops/cli/drafts-command';
 import type { SettingsSecretsAccess } from '../../../src/ops/cli/settings-command';
 
 export interface CliRun {
@@ -42,8 +43,9 @@ export async function runCli(
     settingsSecrets,
     actor = 'oncall@ops-host',
     flow,
+    drafts,
   }: {
-    queue?: Queue;
+    queue?: CliQueue;
     deliveries?: CancelDeliveries;
     now?: number;
     stdin?: string;
@@ -51,6 +53,7 @@ export async function runCli(
     actor?: string;
     /** FLOW_* limits and the Redis holding flow control's state; without limits, flow control is off. */
     flow?: { limits?: MailboxLimits; redis?: Redis };
+    drafts?: DraftsAccess;
   },
 ): Promise<CliRun> {
   const audits: AuditEntry[] = [];
@@ -73,6 +76,10 @@ export async function runCli(
         return flow.redis;
       },
     }),
+    drafts: async () => {
+      if (!drafts) throw new Error('this command should not need Graph');
+      return drafts;
+    },
     io: { stdout: stdout.stream, stderr: stderr.stream, stdin: stdin === undefined ? new PassThrough() : Readable.from([stdin]) },
     audit: { record: (entry) => audits.push(entry) },
     actor,
