@@ -1,6 +1,6 @@
 // The client package's promises to the ERP that need a worker: a job of a newer schemaVersion is put back
 // (never failed) by an older worker, and "Test connection" is a job whose report the client awaits.
-import { ConnectionTestTimeoutError, createEmailProducer } from '@omikai/graph-mailer-client';
+import { ConnectionTestTimeoutError, createEmailProducer, shardForAccount } from '@omikai/graph-mailer-client';
 import { NEWER_SCHEMA_DELAY_MS, type AttemptReport } from '../../src/sending/send-email-job';
 import { sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
 
@@ -41,6 +41,27 @@ describe('test connection from the ERP', () => {
       const unknown = await client.testConnection({ accountId: 'no-such-account' });
       expect(unknown.ok).toBe(false);
       expect(unknown.steps[0]).toMatchObject({ step: 'settings', status: 'failed' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("goes to the account's shard of a sharded queue, connecting through a redis target", async () => {
+    pipeline = await fx.start({ env: { EMAIL_QUEUE_SHARDS: '3' } });
+    const client = createEmailProducer({
+      redis: { kind: 'single', url: process.env.REDIS_URL! },
+      queueName: pipeline.queueName,
+      shards: 3,
+    });
+    try {
+      const report = await client.testConnection({ accountId: 'acc-1' });
+      expect(report).toMatchObject({ accountId: 'acc-1', ok: true });
+      // The same checklist as verify's, send mode included.
+      expect(report.steps.map((s) => s.step)).toEqual(expect.arrayContaining(['settings', 'token', 'permissions', 'send-mode']));
+      const counts = await Promise.all(client.queues.map((queue) => queue.getCompletedCount()));
+      const expected = [0, 0, 0];
+      expected[shardForAccount('acc-1', 3)] = 1;
+      expect(counts).toEqual(expected);
     } finally {
       await client.close();
     }

@@ -95,21 +95,31 @@ describe('the client package, packed and installed outside the repository', () =
     const fromTs = JSON.parse((await run(process.execPath, ['out/consumer.js', redisUrl, queueName, contentDir], { cwd: project })).stdout);
     const fromCjs = JSON.parse((await run(process.execPath, ['consumer.cjs', redisUrl, queueName], { cwd: project })).stdout);
     const fromEsm = JSON.parse((await run(process.execPath, ['consumer.mjs'], { cwd: project })).stdout);
+    expect(fromTs.problems).toEqual(['subject', 'attachments']);
     expect(fromCjs.schemaVersion).toBe(2);
     expect(fromEsm).toMatchObject({ queue: 'omikai-email', title: expect.stringContaining('schemaVersion 2') });
 
     const queue = new Queue(queueName, { connection: { url: redisUrl } });
     try {
-      await until(async () => (await queue.getCompletedCount()) === 2, 30_000);
+      await until(async () => (await queue.getCompletedCount()) === 3, 30_000);
       expect(await queue.getJobState(fromTs.jobId)).toBe('completed');
+      expect(await queue.getJobState(fromTs.bulkJobId)).toBe('completed');
       expect(await queue.getJobState(fromCjs.jobId)).toBe('completed');
+      // enqueue() is interactive (no BullMQ priority), enqueueMany() bulk.
+      expect((await queue.getJob(fromTs.jobId))!.opts.priority ?? 0).toBe(0);
+      expect((await queue.getJob(fromTs.bulkJobId))!.opts.priority).toBeGreaterThan(0);
     } finally {
       await queue.close();
     }
     const subjects = simulator.sent.map((s) => (s.message as { subject: string }).subject).sort();
-    expect(subjects).toEqual(['From the CommonJS consumer', 'From the TypeScript consumer']);
+    expect(subjects).toEqual(['From the CommonJS consumer', 'From the TypeScript consumer', 'Statement']);
     const withAttachment = simulator.sent.find((s) => (s.message as { subject: string }).subject.includes('TypeScript'));
-    const attachments = (withAttachment!.message as { attachments: { contentBytes: string }[] }).attachments;
+    const { attachments, toRecipients } = withAttachment!.message as {
+      attachments: { contentBytes: string }[];
+      toRecipients: { emailAddress: { name?: string } }[];
+    };
     expect(Buffer.from(attachments[0]!.contentBytes, 'base64').length).toBe(100_000);
+    // The contract's control-character rule holds in display names too.
+    expect(toRecipients[0]!.emailAddress.name).toBe('Customer  Ltd');
   }, 180_000);
 });
