@@ -349,9 +349,9 @@ describe('mailbox gate: promises a wrong line would break', () => {
     const start = Date.now();
     expect(await gate.admit(ticket('job-1'), start)).toMatchObject({ kind: 'go' });
     expect(await gate.admit(ticket('job-2'), start + 550)).toMatchObject({ kind: 'go' });
-    // job-3's slot has come, but both earlier sends may still reach Graph within its window: job-1, unanswered,
-    // is logged as sent at the latest possible time (start + 1000, the send log counts the window exactly, #16),
-    // so job-3 waits a window after that.
+    // job-3's slot has come, but both earlier sends may still reach Graph within its window: an
+    // unanswered send is logged a window ahead of its admission (start + 1000 for job-1), and leaves
+    // the log a window after that. The log has no arrival allowance (the slots have it).
     expect(await gate.admit(ticket('job-3'), start + 1100)).toEqual({ kind: 'wait', untilMs: start + 2000, reason: 'rate' });
   });
 
