@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.bench-build/', 'node_modules/', 'coverage/', 'jest.config.js', '.stryker-tmp/', 'reports/'] },
+  {
+    ignores: [
+      'dist/',
+      '**/dist/',
+      '.bench-build/',
+      'node_modules/',
+      'coverage/',
+      'jest.config.js',
+      'packages/client/esm/',
+      '.stryker-tmp/',
+      'reports/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,14 +28,15 @@ export default tseslint.config(
         'error',
         {
           selector: 'NewExpression[callee.name=/^(Redis|Cluster|IORedis)$/], NewExpression[callee.property.name=/^(Redis|Cluster)$/]',
-          message: 'Connect through createRedisConnection (src/redis/redis-connection.ts), so every process supports Sentinel and Cluster.',
+          message:
+            'Connect through createRedisConnection (packages/client/src/redis-connection.ts), so every process supports Sentinel and Cluster.',
         },
       ],
     },
   },
   {
-    // The one place a Redis client is constructed.
-    files: ['src/redis/redis-connection.ts'],
+    // The one place a Redis client is constructed (in the client package: the ERP's producer connects through it too).
+    files: ['packages/client/src/redis-connection.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../test/support/redis-server';
 import { startSimulatorProcess } from './simulator-process';
-import { DirectoryPayloadStore } from '../src/content/directory-payload-store';
+import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { runContentEnqueue, runContentFootprint, withAttachment } from './content';
 import {
   runBare,

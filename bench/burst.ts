@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { sendIntervalMs } from '../src/flow/flow-policy';
-import type { EmailJobInput } from '../src/jobs/email-job';
-import { BULK_PRIORITY } from '../src/jobs/priority';
-import { createEmailProducer } from '../src/jobs/producer';
-import { createRedisConnection, type RedisClient } from '../src/redis/redis-connection';
+import {
+  type EmailJobInput,
+  BULK_PRIORITY,
+  createEmailProducer,
+  createRedisConnection,
+  type RedisClient,
+} from '@omikai/graph-mailer-client';
 import type { AcceptedMessage } from '../test/simulator/graph-simulator';
 import { startRedisServer } from '../test/support/redis-server';
 import { until } from '../test/support/test-pipeline';

@@ -4,13 +4,18 @@
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedisConnection } from '../src/redis/redis-connection';
+import {
+  createRedisConnection,
+  type PayloadStore,
+  EMAIL_JOB_SCHEMA_VERSION,
+  SEND_EMAIL_JOB_NAME,
+  type EmailJobInput,
+  DEFAULT_EMAIL_JOB_OPTIONS,
+  createEmailProducer,
+} from '@omikai/graph-mailer-client';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
-import type { PayloadStore } from '../src/content/payload-store';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../src/jobs/email-job';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../src/jobs/producer';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore } from '../src/settings/memory-settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createEmailProducer, type EmailProducer } from '../src/jobs/producer';
-import type { EmailJobInput } from '../src/jobs/email-job';
+import { createEmailProducer, type EmailProducer, type EmailJobInput } from '@omikai/graph-mailer-client';
 import { startRedisServer } from '../test/support/redis-server';
 
 const email = (index: number): EmailJobInput => ({

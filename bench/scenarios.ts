@@ -1,22 +1,29 @@
 // The benchmark's scenarios: the same N jobs drained by a no-op worker, by a worker that only POSTs
 // to the simulator, and by the real pipeline; plus enqueueMany against raw addBulk.
-import { createRedisConnection } from '../src/redis/redis-connection';
+import {
+  createRedisConnection,
+  type AttemptStartResult,
+  type DeliveryRecord,
+  type DeliveryStore,
+  buildSendMailBody,
+  EMAIL_JOB_SCHEMA_VERSION,
+  SEND_EMAIL_JOB_NAME,
+  type EmailJobInput,
+  DEFAULT_EMAIL_JOB_OPTIONS,
+  createEmailProducer,
+  priorityJobOptions,
+  type PayloadStore,
+} from '@omikai/graph-mailer-client';
 import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type JobsOptions } from 'bullmq';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
-import type { AttemptStartResult, DeliveryRecord, DeliveryStore } from '../src/delivery/delivery-store';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
-import { buildSendMailBody } from '../src/graph/send-mail-body';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../src/jobs/email-job';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../src/jobs/producer';
-import { priorityJobOptions } from '../src/jobs/priority';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../src/settings/memory-settings-store';
 import type { AccountSettings, SettingsStore, UserSettings } from '../src/settings/settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';
-import type { PayloadStore } from '../src/content/payload-store';
 
 export interface BenchContext {
   redisUrl: string;

@@ -2,8 +2,8 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_CONTENT_BUCKET } from '../src/content/gridfs-payload-store';
-import { DEFAULT_INLINE_MAX_BYTES } from '../src/jobs/content-offload';
+import { DEFAULT_CONTENT_BUCKET } from '@omikai/graph-mailer-client/gridfs';
+import { DEFAULT_INLINE_MAX_BYTES } from '@omikai/graph-mailer-client';
 import { DurationFormatError, parseDurationMs } from '../src/ops/duration';
 
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());

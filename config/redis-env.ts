@@ -1,7 +1,7 @@
 // Environment variables that say where Redis is (single node, Sentinel or Cluster), how the queue is
 // sharded, and how durable an enqueue is. Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
-import type { RedisHostPort, RedisTarget } from '../src/redis/redis-connection';
+import { ENQUEUE_DURABILITIES, type EnqueueDurability, type RedisHostPort, type RedisTarget } from '@omikai/graph-mailer-client';
 
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -21,7 +21,7 @@ export const redisEnvSchema = z.object({
   REDIS_PASSWORD: optionalString,
   REDIS_TLS: boolean.default(false),
   EMAIL_QUEUE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
-  ENQUEUE_DURABILITY: z.enum(['acknowledged', 'replicated']).default('acknowledged'),
+  ENQUEUE_DURABILITY: z.enum(ENQUEUE_DURABILITIES).default('acknowledged'),
   ENQUEUE_REPLICATION_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
 });
 
@@ -43,8 +43,7 @@ export const redisEnvExamples: Record<keyof z.infer<typeof redisEnvSchema>, stri
 
 export const REDIS_SECRET_VARIABLES = ['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;
 
-/** acknowledged: enqueue() returns when the master took the job; replicated: when at least one replica has it too. */
-export type EnqueueDurability = RedisEnv['ENQUEUE_DURABILITY'];
+export type { EnqueueDurability };
 
 export interface RedisConfig {
   target: RedisTarget;

@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '../config/load-config';
 import { DashboardSetupError } from '../src/dashboard/dashboard-app';
 import { startDashboard } from '../src/dashboard/start-dashboard';
 import { createLogger } from '../src/logging/logger';
-import { createRedisConnection } from '../src/redis/redis-connection';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { openStores } from '../src/storage/open-stores';
 
 async function main(): Promise<void> {

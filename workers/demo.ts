@@ -1,14 +1,11 @@
 // `npm run demo`: the real worker process, in memory mode, against the Graph simulator; sends a few
 // sample e-mails and prints what happened to each. Needs only Node and Redis (started if missing).
-import { createRedisConnection } from '../src/redis/redis-connection';
+import { createRedisConnection, createEmailProducer, type EmailInput, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { redactUrlCredentials } from '../config/shown-value';
-import { createEmailProducer } from '../src/jobs/producer';
-import type { EmailInput } from '../src/jobs/content-offload';
-import { DirectoryPayloadStore } from '../src/content/directory-payload-store';
 import { DEFAULT_CONTENT_DIR } from '../config/content-env';
 import { DEMO_TENANT } from '../test/simulator/demo-tenant';
 import { startGraphSimulator } from '../test/simulator/graph-simulator';

@@ -3,7 +3,7 @@ import { loadConfigOrExit } from '../config/load-config';
 import { startCredentialExpiryChecks } from '../src/diagnostics/expiry-monitor';
 import { createLogger } from '../src/logging/logger';
 import { createWorkerOps } from '../src/ops/worker-ops';
-import { createRedisConnection, describeRedisTarget } from '../src/redis/redis-connection';
+import { createRedisConnection, describeRedisTarget } from '@omikai/graph-mailer-client';
 import { startEmailWorker } from '../src/sending/start-email-worker';
 import { StoreHealth } from '../src/sending/store-guard';
 import { openStores } from '../src/storage/open-stores';

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { shardedQueueView, type CliQueue } from '../src/ops/cli/sharded-queue';
 import type { Logger } from 'pino';
 import { loadStoreOptionalConfig, requireStore, type StoreOptionalConfig } from '../config/load-config';
-import { configuredQueueLayout, openShardQueues } from '../src/jobs/queue-shards';
+import { configuredQueueLayout, openShardQueues, createRedisConnection, type RedisClient } from '@omikai/graph-mailer-client';
 import { createLogger } from '../src/logging/logger';
 import { loggerAuditLog } from '../src/ops/audit-log';
 import { runOpsCli } from '../src/ops/cli/ops-cli';
@@ -12,7 +12,6 @@ import { GraphDraftClient } from '../src/graph/draft-client';
 import { MsalTokenProvider } from '../src/graph/token-provider';
 import { resolveSender } from '../src/settings/resolve-sender';
 import { openStores, type Stores } from '../src/storage/open-stores';
-import { createRedisConnection, type RedisClient } from '../src/redis/redis-connection';
 
 async function main(): Promise<number> {
   // Everything is opened on first use: help needs no configuration, `queue`, `failed` and `flow` need only Redis.

@@ -1,6 +1,6 @@
 // The chaos run's fixture: one simulated tenant with several mailboxes, the ERP settings that use them,
 // the e-mails (each carrying its key in an x- header and its subject), and the workers' environment.
-import type { EmailJobInput } from '../../src/jobs/email-job';
+import type { EmailJobInput } from '@omikai/graph-mailer-client';
 import type { SettingsDocuments } from '../../src/settings/memory-settings-store';
 import type { SimulatorTenant } from '../../test/simulator/graph-simulator';
 

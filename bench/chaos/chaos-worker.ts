@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../../config/load-config';
 import { createLogger } from '../../src/logging/logger';
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { startEmailWorker } from '../../src/sending/start-email-worker';
 import { RemoteStores } from './remote-stores';
 

@@ -1,7 +1,7 @@
 // The end of a chaos run: wait until the queue has nothing left to do, then gather the three views of
 // every e-mail (what Graph received, the delivery records, BullMQ's job states) for reconciliation.
 import { Job, type Queue } from 'bullmq';
-import type { DeliveryRecord } from '../../src/delivery/delivery-store';
+import type { DeliveryRecord } from '@omikai/graph-mailer-client';
 import { chaosKeyOf } from './chaos-scenario';
 import type { AcceptedJob, JobEnd, ReconcileInput } from './reconcile';
 import { fetchAcceptedMessages } from './simulator-control';

@@ -1,9 +1,7 @@
 // Enqueues e-mails with the real producer at a steady rate, as an ERP would. When Redis is away the
 // producer throws QueueUnavailableError (or, with durable enqueue, EnqueueNotReplicatedError); the
 // e-mail is enqueued again with the same idempotencyKey, as the error message advises (a repeat is never sent twice).
-import { QueueUnavailableError, type EmailProducer } from '../../src/jobs/producer';
-import { EnqueueNotReplicatedError } from '../../src/redis/replication';
-import type { EmailJobInput } from '../../src/jobs/email-job';
+import { QueueUnavailableError, type EmailProducer, EnqueueNotReplicatedError, type EmailJobInput } from '@omikai/graph-mailer-client';
 
 export interface PacedEnqueueOptions {
   producer: EmailProducer;

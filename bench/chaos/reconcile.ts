@@ -1,6 +1,6 @@
 // Reconciles what Graph received with the delivery records and the job states, e-mail by e-mail.
 // Pure: the harness gathers the three views, this decides what each e-mail came to.
-import type { DeliveryRecord } from '../../src/delivery/delivery-store';
+import type { DeliveryRecord } from '@omikai/graph-mailer-client';
 
 export interface AcceptedJob {
   /** The e-mail's own key (its idempotencyKey, also in its x-chaos-key header). */

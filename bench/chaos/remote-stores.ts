@@ -8,7 +8,7 @@ import {
   type DeliveryQuery,
   type DeliveryRecord,
   type DeliveryStore,
-} from '../../src/delivery/delivery-store';
+} from '@omikai/graph-mailer-client';
 import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
 import { RECORD_NOT_FOUND_STATUS, reviveDates, type StoreErrorBody, type StoreMethod } from './store-wire';
 

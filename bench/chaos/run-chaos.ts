@@ -2,7 +2,7 @@
 // Enqueues e-mails while it kills workers, restarts Redis, takes the stores down and makes Graph fail,
 // then reconciles what Graph received with the delivery records and the job states.
 import { randomUUID } from 'node:crypto';
-import { createEmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer } from '@omikai/graph-mailer-client';
 import { buildChaosPlan, describeAction, outcomeUnknownFaults } from './chaos-plan';
 import { runChaosPlan } from './chaos-runner';
 import { chaosEmail } from './chaos-scenario';

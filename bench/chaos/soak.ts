@@ -1,8 +1,7 @@
 // `npm run chaos -- --soak 30m`: a steady enqueue rate for a long time, sampling worker RSS and Redis
 // used_memory, to show that neither grows beyond what job retention (removeOnComplete) keeps.
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection, DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '../../src/jobs/producer';
 import { chaosEmail } from './chaos-scenario';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';

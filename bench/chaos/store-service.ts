@@ -3,8 +3,7 @@
 // "MongoDB is down" by refusing every call with 503.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DeliveryRecordNotFoundError, type DeliveryStore } from '../../src/delivery/delivery-store';
-import { toError } from '../../src/delivery/failure';
+import { DeliveryRecordNotFoundError, type DeliveryStore, toError } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import type { SettingsStore } from '../../src/settings/settings-store';
 import {

@@ -2,8 +2,7 @@
 // write and add, or a removal was lost), whose job finished and needs them no more, or that expired.
 import type { JobState, Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { toError } from '../delivery/failure';
-import type { PayloadRetention, PayloadWriter, StoredPayload } from './payload-store';
+import { toError, type PayloadRetention, type PayloadWriter, type StoredPayload } from '@omikai/graph-mailer-client';
 
 /** A payload younger than this is never an orphan: its producer may still be adding the job. */
 export const ORPHAN_GRACE_MS = 60 * 60_000;

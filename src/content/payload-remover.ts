@@ -1,8 +1,7 @@
 // Removes payloads of finished e-mails in batches: one removal per batch instead of one per e-mail
 // keeps the send path's throughput. A batch lost in a crash is left to the sweeper (orphans).
 import type { Logger } from 'pino';
-import { toError } from '../delivery/failure';
-import type { PayloadWriter } from './payload-store';
+import { toError, type PayloadWriter } from '@omikai/graph-mailer-client';
 
 export class BatchedPayloadRemover {
   private pending: string[] = [];

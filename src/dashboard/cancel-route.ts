@@ -1,7 +1,7 @@
 // The dashboard's cancel, for operators: PUT <base>/ops/queues/<queue>/cancel with the jobs to cancel
 // in a JSON body. Bull Board has no such action, so this route sits next to the board; it runs the
 // same cancelEmailJobs as `ops cancel` and writes one audit entry per call.
-import type { PayloadWriter } from '../content/payload-store';
+import type { PayloadWriter } from '@omikai/graph-mailer-client';
 import type { Queue } from 'bullmq';
 import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 // The dashboard as an Express app: Basic auth in front of everything, then one Bull Board per role
 // (read-only for viewers), over redacted e-mail jobs.
-import type { PayloadWriter } from '../content/payload-store';
+import type { PayloadWriter } from '@omikai/graph-mailer-client';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';

@@ -3,8 +3,7 @@
 import type { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { AfterHook } from '@bull-board/api/dist/types';
 import type { Logger } from 'pino';
-import type { DeliveryStore } from '../delivery/delivery-store';
-import { toError } from '../delivery/failure';
+import { type DeliveryStore, toError } from '@omikai/graph-mailer-client';
 import { summarizeEmailJob, summarizeSendResult } from '../ops/job-summary';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

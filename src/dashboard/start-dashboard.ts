@@ -1,5 +1,5 @@
 // Runs the dashboard process's servers: the authenticated board, and /healthz, /readyz, /metrics.
-import type { PayloadWriter } from '../content/payload-store';
+import { type PayloadWriter, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
@@ -7,8 +7,6 @@ import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
 import type { CancelDeliveries } from '../ops/cancel-email-jobs';
-import { configuredQueueLayout, openShardQueues } from '../jobs/queue-shards';
-import type { RedisClient } from '../redis/redis-connection';
 import { startOpsHttpServer, type OpsHttpServer } from '../ops/ops-http-server';
 import { registerQueueMetrics } from '../ops/queue-metrics';
 import { deliveryStoreReadiness, redisReadiness } from '../ops/readiness';

@@ -1,7 +1,7 @@
 // Keeps recipient addresses out of everything that leaves the delivery record: Graph's error text
 // ("Recipient 'x@y' isn't resolved") is rewritten to say which recipient of the job it was
 // ("<to[1]>"), the sender mailbox stays named (admins need it), any other address is hidden.
-import type { Failure } from './failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 
 interface Recipient {
   address: string;

@@ -10,7 +10,7 @@ import {
   type DeliveryQuery,
   type DeliveryRecord,
   type DeliveryStore,
-} from './delivery-store';
+} from '@omikai/graph-mailer-client';
 
 const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${idempotencyKey}`;
 

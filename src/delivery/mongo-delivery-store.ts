@@ -14,8 +14,8 @@ import {
   type DeliveryRecord,
   type DeliveryStatus,
   type DeliveryStore,
-} from './delivery-store';
-import type { Failure } from './failure';
+  type Failure,
+} from '@omikai/graph-mailer-client';
 import { findIndexConflict, IndexConflictError, isIndexConflict, type ExistingIndex } from './index-conflicts';
 
 const DUPLICATE_KEY = 11000;

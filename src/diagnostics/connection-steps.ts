@@ -8,23 +8,10 @@ import { credentialExpiry, describeCredentialExpiry } from './credential-expiry'
 import { SETUP_STEPS } from './setup-fixes';
 import type { AppTokenClaims } from '../graph/token-claims';
 
-export type StepStatus = 'ok' | 'warning' | 'failed' | 'skipped';
-export type StepId = 'settings' | 'secret-at-rest' | 'expiry' | 'token' | 'permissions' | 'send-mode' | 'test-send';
+import type { ConnectionStep, StepId, StepStatus } from '@omikai/graph-mailer-client';
 
-export interface ConnectionStep {
-  step: StepId;
-  title: string;
-  status: StepStatus;
-  /** What was found, and why it matters. */
-  reason: string;
-  /** What to do, naming the setup step (see docs/setup.md). */
-  fix?: string;
-  /** The whole fix, one step or command per line (IT's PowerShell for an access policy), when it takes more than a line. */
-  procedure?: string;
-  /** The AADSTS code, Graph error code or settings code behind a failure. */
-  code?: string;
-  graphRequestId?: string;
-}
+// The checklist's types are part of the client package: ERP code reads the same report.
+export type { ConnectionStep, StepId, StepStatus };
 
 export const STEP_TITLES: Record<StepId, string> = {
   settings: 'Settings resolve to a sender and credentials',

@@ -1,11 +1,10 @@
 // "Test connection": walks an account (and optionally a user) through settings, secret storage,
 // expiry, sign-in, permissions and an optional test message, and returns the checklist as data.
+import { type ConnectionReport, DeliveryError, toError, type Failure, type SendMailBody } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import { DeliveryError, toError, type Failure } from '../delivery/failure';
 import { classifySendResult } from '../graph/classify-send-result';
 import { endpointsForAccount, type CloudEndpoints } from '../graph/clouds';
 import type { GraphMailClient } from '../graph/graph-mail-client';
-import type { SendMailBody } from '../graph/send-mail-body';
 import type { TokenProvider } from '../graph/token-provider';
 import { isEmailAddress } from '../settings/email-address';
 import { maskSettingValue } from '../settings/setting-value';
@@ -41,15 +40,7 @@ export interface ConnectionTestDeps {
   now?: () => number;
 }
 
-export interface ConnectionReport {
-  accountId: string;
-  userId?: string;
-  sender?: string;
-  senderSource?: 'account' | 'user';
-  /** False when any step failed; warnings do not fail the test. */
-  ok: boolean;
-  steps: ConnectionStep[];
-}
+export type { ConnectionReport } from '@omikai/graph-mailer-client';
 
 function failedStep(id: StepId, failure: Failure): ConnectionStep {
   const fix = setupFixFor(failure);

@@ -1,7 +1,7 @@
 // The daily credential-expiry check: reads every Graph account, logs a warning 30 days before its
 // secret or certificate expires, and keeps the days left for /metrics.
 import type { Logger } from 'pino';
-import { DeliveryError, toError } from '../delivery/failure';
+import { DeliveryError, toError } from '@omikai/graph-mailer-client';
 import type { GraphAccountLister, SettingsStore } from '../settings/settings-store';
 import {
   DEFAULT_EXPIRY_WARNING_DAYS,

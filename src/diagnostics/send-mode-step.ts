@@ -2,7 +2,7 @@
 // offers upload sessions, and, for draft and auto, a real draft created and deleted again to prove
 // the app holds Mail.ReadWrite for the sender (RBAC for Applications grants it without a role claim).
 import { randomUUID } from 'node:crypto';
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 import { classifyDraftFailure, mailReadWriteProcedure } from '../graph/classify-draft-result';
 import type { GraphDraftClient } from '../graph/draft-client';
 import { cloudHasUploadSessions } from '../graph/upload-url';

@@ -1,5 +1,5 @@
 // For each failure, the setup step an admin revisits to fix it (the steps of docs/setup.md).
-import type { Failure } from '../delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 
 const APP = 'Entra admin center > Identity > Applications > App registrations > (your app)';
 const ERP_ACCOUNT = 'ERP: Settings > Account > Profile > Microsoft Graph settings';

@@ -1,6 +1,6 @@
 // Per-mailbox limits and the pure decisions around them: spacing between sends, and whether a 429
 // names one mailbox or the whole app.
-import type { Failure } from '../delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 
 export interface MailboxLimits {
   /** Messages per window per mailbox; Exchange Online allows 30 a minute. */

@@ -1,7 +1,7 @@
 // What flow control holds back right now, read from the keys the gate writes, named only by FlowKeys:
 // paused mailboxes and apps (per tenant), each mailbox's reserved backlog and its sends in flight.
 import { Cluster, type Redis } from 'ioredis';
-import type { RedisClient } from '../redis/redis-connection';
+import type { RedisClient } from '@omikai/graph-mailer-client';
 import { FlowKeys } from './flow-keys';
 import { sendIntervalMs, type MailboxLimits } from './flow-policy';
 

@@ -2,7 +2,7 @@
 // evenly spaced send slots (reserved, so a backlog waits once instead of polling), a concurrency
 // semaphore, optional daily recipients, and pauses after Graph throttles.
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis/redis-connection';
+import type { RedisClient } from '@omikai/graph-mailer-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { FlowKeys } from './flow-keys';
 import { sendIntervalMs, type MailboxLimits } from './flow-policy';

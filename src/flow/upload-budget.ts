@@ -2,7 +2,7 @@
 // A draft e-mail reserves its bytes before its first upload, across all worker processes; over the
 // budget it waits (without an attempt) until enough of the window's earlier uploads have aged out.
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../redis/redis-connection';
+import type { RedisClient } from '@omikai/graph-mailer-client';
 import { FlowKeys } from './flow-keys';
 
 export interface UploadBudgetLimits {

@@ -1,7 +1,7 @@
 // What a failed call of the draft flow means, for people: the draft-specific cases (Mail.ReadWrite
 // missing, the draft deleted in the mailbox, an expired upload session, a message over the mailbox's
 // size limit) first, everything else as sendMail's classifier reads it.
-import type { Failure } from '../delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 import type { SendRoute } from '../settings/resolve-sender';
 import { APP_REGISTRATION } from './admin-procedures';
 import { classifySendResult } from './classify-send-result';

@@ -1,6 +1,6 @@
 // Decides what a sendMail answer means: sent, or which kind of failure, with a reason for people.
 // Branches on Graph's error.code, not on its message (except where Graph gives no distinct code).
-import { clipText, type Failure, type FailureCategory } from '../delivery/failure';
+import { clipText, type Failure, type FailureCategory } from '@omikai/graph-mailer-client';
 import type { SendRoute } from '../settings/resolve-sender';
 import { mailSendPermissionProcedure, policyDeniedProcedure } from './admin-procedures';
 import { TLS_ERROR_CODE, type GraphSendResult } from './graph-mail-client';

@@ -6,7 +6,7 @@ import type { CloudName } from '../../config/env-schema';
 import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
 import { HttpsFetchError } from './https-fetch';
-import type { SendMailBody } from './send-mail-body';
+import type { SendMailBody } from '@omikai/graph-mailer-client';
 
 export type GraphSendResult =
   | {

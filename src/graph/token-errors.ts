@@ -1,7 +1,7 @@
 // Turns a failed token request (Entra / MSAL error) into a Failure an admin can act on. Before Entra
 // has issued a token, Tenant ID and Client ID are only what someone typed (perhaps a secret pasted
 // into the wrong field): reasons and procedures describe them, and never quote them or Entra's echo of them.
-import { clipText, type Failure } from '../delivery/failure';
+import { clipText, type Failure } from '@omikai/graph-mailer-client';
 import { maskSettingValue, withoutSettingValues } from '../settings/setting-value';
 import { APP_REGISTRATION, ERP_GRAPH_SETTINGS, mailSendPermissionProcedure } from './admin-procedures';
 

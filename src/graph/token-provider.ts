@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule } from '@azure/msal-node';
 import type { Logger } from 'pino';
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 import type { GraphCredentials } from '../settings/resolve-sender';
 import { endpointsForAccount, type CloudEndpoints } from './clouds';
 import { tenantIdOfToken } from './token-claims';

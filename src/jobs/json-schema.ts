@@ -1,29 +1,10 @@
-// The job payload as JSON Schema, generated from the zod schema, for producers in other languages.
-// `npm run schema` writes docs/email-job.schema.json; a test keeps that file in step with the code.
+// Writes the job contract's JSON Schema (generated in the client package) to docs/email-job.schema.json.
+// `npm run schema` runs it; a test keeps that file in step with the code.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { EMAIL_JOB_SCHEMA_VERSION, EMAIL_QUEUE_NAME, SEND_EMAIL_JOB_NAME, emailJobSchema } from './email-job';
+import { emailJobJsonSchema } from '@omikai/graph-mailer-client';
 
 export const JSON_SCHEMA_PATH = join(__dirname, '../../docs/email-job.schema.json');
-
-export function emailJobJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(emailJobSchema, { io: 'input', target: 'draft-2020-12' }),
-    title: `Omikai e-mail job (schemaVersion ${EMAIL_JOB_SCHEMA_VERSION}; version 1 is still accepted)`,
-    description:
-      `Data of a BullMQ job named "${SEND_EMAIL_JOB_NAME}" on the queue "${EMAIL_QUEUE_NAME}" (configurable). ` +
-      'Rules JSON Schema cannot express: to + cc + bcc hold 1 to 500 recipients; html or text is given; at most 5 headers, named x-… ' +
-      '(all checked by the worker); the Graph request (attachments as base64 included) stays under 4,000,000 bytes (checked by enqueue(); ' +
-      'Graph itself refuses larger requests with 413). ' +
-      'Control characters (U+0000-U+001F, U+007F-U+009F) in subject and attachment names are turned into spaces. ' +
-      'The sender and credentials never come from the job: they come from the account and user settings. ' +
-      'Content is either inline (html, text, attachments[].contentBase64) or, with schemaVersion 2, in the payload store: ' +
-      '"content" then names the payload (id: 24 lower-case hex digits; sha256 of its bytes) and its layout (htmlBytes, textBytes, ' +
-      "then each attachment's bytes, in this order), and html, text and attachments are absent. The payload's metadata.accountId " +
-      "must be the job's accountId (README: Other clients).",
-  };
-}
 
 export function renderEmailJobJsonSchema(): string {
   return `${JSON.stringify(emailJobJsonSchema(), null, 2)}\n`;

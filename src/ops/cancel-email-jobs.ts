@@ -1,10 +1,8 @@
 // Cancels e-mails that are not sent yet, for the ops CLI and the dashboard alike: the delivery record
 // says cancelled (so no later attempt sends it), then the job and its content leave the queue.
 import type { Job, JobState, Queue } from 'bullmq';
-import type { DeliveryCancellation, DeliveryStore } from '../delivery/delivery-store';
-import { toError } from '../delivery/failure';
+import { type DeliveryCancellation, type DeliveryStore, toError, payloadIdOf, type PayloadWriter } from '@omikai/graph-mailer-client';
 import { summarizeEmailJob } from './job-summary';
-import { payloadIdOf, type PayloadWriter } from '../content/payload-store';
 
 export const CANCEL_OUTCOMES = [
   'cancelled',

@@ -1,6 +1,6 @@
 // The text BullMQ keeps as a failed job's failedReason, written and read back here:
 // "[category] reason Runbook: docs/runbook.md#section (Graph request-id …)", at most 400 characters.
-import { clipText, type Failure, type FailureCategory } from '../delivery/failure';
+import { clipText, type Failure, type FailureCategory } from '@omikai/graph-mailer-client';
 
 export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   'throttled',

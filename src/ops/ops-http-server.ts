@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type RequestListener, type ServerRe
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { toError } from '../delivery/failure';
+import { toError } from '@omikai/graph-mailer-client';
 import { runReadinessChecks, type ReadinessCheck } from './readiness';
 
 export interface OpsHttpOptions {

@@ -1,5 +1,5 @@
 // Whether retrying a failed e-mail can help, by failure category: the rule behind the CLI's --force.
-import { RETRYABLE_CATEGORIES, type FailureCategory } from '../delivery/failure';
+import { RETRYABLE_CATEGORIES, type FailureCategory } from '@omikai/graph-mailer-client';
 
 /** Why a retry of this category will probably fail again (or may duplicate), and what to fix first. */
 const NEEDS_FORCE_BECAUSE: Partial<Record<FailureCategory, string>> = {

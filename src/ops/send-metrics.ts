@@ -36,6 +36,13 @@ export function registerSendMetrics(registry: Registry): SendMetrics {
     registers: [registry],
   });
 
+  const newerSchema = new Counter({
+    name: 'omikai_email_jobs_newer_schema_total',
+    help: 'Jobs put back because a newer client wrote them (their schemaVersion is above what this worker reads): upgrade the workers.',
+    labelNames: ['schema_version'] as const,
+    registers: [registry],
+  });
+
   // Every series exists from the start at 0, so increase() also sees the first failure of a category.
   attempts.inc({ outcome: 'sent', category: 'none' }, 0);
   attempts.inc({ outcome: 'skipped', category: 'none' }, 0);
@@ -46,6 +53,9 @@ export function registerSendMetrics(registry: Registry): SendMetrics {
 
   return {
     observer: {
+      onNewerSchema(schemaVersion: number): void {
+        newerSchema.inc({ schema_version: String(schemaVersion) });
+      },
       onAttempt(report: AttemptReport): void {
         attempts.inc({ outcome: report.outcome, category: report.category ?? 'none' });
         if (report.outcome !== 'skipped') duration.observe({ outcome: report.outcome }, report.durationMs / 1000);

@@ -2,9 +2,7 @@
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
-import { configuredQueueLayout, openShardQueues } from '../jobs/queue-shards';
-import type { RedisClient } from '../redis/redis-connection';
+import { type DeliveryStore, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
 import type { SendObserver } from '../sending/send-email-job';
 import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
 import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';

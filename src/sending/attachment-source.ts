@@ -2,8 +2,7 @@
 // from any byte on (resuming where Graph's nextExpectedRanges says). The job's inline base64 feeds
 // it, or the payload store (content kept outside Redis), streamed a chunk at a time.
 import { createHash } from 'node:crypto';
-import type { OpenedPayload } from '../content/payload-store';
-import type { ContentLayout, EmailJob } from '../jobs/email-job';
+import type { ContentLayout, EmailJob, OpenedPayload } from '@omikai/graph-mailer-client';
 
 export interface AttachmentSource {
   name: string;

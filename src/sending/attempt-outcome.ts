@@ -2,10 +2,8 @@
 // whether the job is done, waits, retries or has failed for good.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { maskFailureAddresses } from '../delivery/address-masking';
-import type { AttemptOutcome } from '../delivery/delivery-store';
-import { DeliveryError, type Failure } from '../delivery/failure';
+import { type AttemptOutcome, DeliveryError, type Failure, type EmailJob } from '@omikai/graph-mailer-client';
 import { throttleScope } from '../flow/flow-policy';
-import type { EmailJob } from '../jobs/email-job';
 import { describeFailure } from '../ops/failure-reason';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';

@@ -1,7 +1,7 @@
 // The job's draft in its BullMQ progress, and deleting a draft whose e-mail will not be sent.
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { toError } from '../delivery/failure';
+import { toError } from '@omikai/graph-mailer-client';
 import type { SendRoute } from '../settings/resolve-sender';
 import type { DraftGraph, DraftProgress, DraftState } from './draft-send';
 

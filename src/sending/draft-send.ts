@@ -3,7 +3,7 @@
 // and, when the answer to send is lost, look for the sent copy before calling the outcome unknown.
 // The draft's id and progress live in the job's progress; the upload URL never does (it is a credential).
 import type { Logger } from 'pino';
-import type { Failure } from '../delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 import { classifyDraftFailure, type DraftStep } from '../graph/classify-draft-result';
 import type { DraftMessage, GraphDraftClient, UploadSession } from '../graph/draft-client';
 import type { GraphSendResult } from '../graph/graph-mail-client';

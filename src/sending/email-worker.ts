@@ -1,8 +1,11 @@
 // Builds the BullMQ Worker that runs the send processor, with a backoff that honours Retry-After.
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { GRAPH_BACKOFF_TYPE } from '../jobs/producer';
+import { GRAPH_BACKOFF_TYPE, type ConnectionReport } from '@omikai/graph-mailer-client';
 import { RetryLaterError, type SendEmailResult } from './send-email-job';
+
+/** What a job of the e-mail queue returns: a send's result, or a connection test's report. */
+export type EmailQueueResult = SendEmailResult | ConnectionReport;
 
 export interface EmailWorkerOptions {
   queueName: string;
@@ -21,7 +24,7 @@ export interface EmailWorkerOptions {
 }
 
 export function createEmailWorker(
-  processor: ConstructorParameters<typeof Worker<unknown, SendEmailResult>>[1],
+  processor: ConstructorParameters<typeof Worker<unknown, EmailQueueResult>>[1],
   {
     queueName,
     prefix,
@@ -35,8 +38,8 @@ export function createEmailWorker(
     logger,
     autorun = true,
   }: EmailWorkerOptions,
-): Worker<unknown, SendEmailResult> {
-  const worker = new Worker<unknown, SendEmailResult>(queueName, processor, {
+): Worker<unknown, EmailQueueResult> {
+  const worker = new Worker<unknown, EmailQueueResult>(queueName, processor, {
     connection,
     ...(prefix ? { prefix } : {}),
     concurrency,

@@ -3,11 +3,27 @@
 // reference, and after its final outcome a job holds no body and no attachment bytes at all.
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { ContentLayoutError, inlineContentOf, sha256Hex, unpackContent } from '../content/email-content';
-import { payloadIdOf, type OpenedPayload, type PayloadReader, type PayloadRetention, type PayloadWriter } from '../content/payload-store';
-import { DeliveryError, toError, type Failure } from '../delivery/failure';
-import { offloadContent, FAILED_CONTENT_RETENTION_MS } from '../jobs/content-offload';
-import { layoutBytes, parseEmailJob, type ContentLayout, type ContentReference, type EmailJob } from '../jobs/email-job';
+import {
+  ContentLayoutError,
+  inlineContentOf,
+  sha256Hex,
+  unpackContent,
+  payloadIdOf,
+  type OpenedPayload,
+  type PayloadReader,
+  type PayloadRetention,
+  type PayloadWriter,
+  DeliveryError,
+  toError,
+  type Failure,
+  offloadContent,
+  FAILED_CONTENT_RETENTION_MS,
+  layoutBytes,
+  parseEmailJob,
+  type ContentLayout,
+  type ContentReference,
+  type EmailJob,
+} from '@omikai/graph-mailer-client';
 import {
   attachmentOffsets,
   inlineAttachmentSource,

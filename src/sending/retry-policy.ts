@@ -1,5 +1,5 @@
 // The one place that decides whether a failed attempt is retried, and after how long.
-import { RETRYABLE_CATEGORIES, type Failure } from '../delivery/failure';
+import { RETRYABLE_CATEGORIES, type Failure } from '@omikai/graph-mailer-client';
 
 export interface RetryPolicy {
   baseDelayMs: number;

@@ -4,13 +4,29 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { maskAddresses } from '../delivery/address-masking';
-import type { AttemptStart, DeliveryRecord, DeliveryStore } from '../delivery/delivery-store';
-import { DeliveryError, clipText, toError, type Failure, type FailureCategory } from '../delivery/failure';
+import {
+  type AttemptStart,
+  type DeliveryRecord,
+  type DeliveryStore,
+  DeliveryError,
+  clipText,
+  toError,
+  type Failure,
+  type FailureCategory,
+  DUE_BULK_PRIORITY,
+  priorityOfJob,
+  buildSendMailBody,
+  sendMailBodyBytes,
+  ACCEPTED_SCHEMA_VERSIONS,
+  EmailJobValidationError,
+  countRecipients,
+  parseEmailJob,
+  type EmailJob,
+  type PayloadReader,
+} from '@omikai/graph-mailer-client';
 import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
-import { DUE_BULK_PRIORITY, priorityOfJob } from '../jobs/priority';
 import { classifySendResult } from '../graph/classify-send-result';
 import type { GraphMailClient } from '../graph/graph-mail-client';
-import { buildSendMailBody, sendMailBodyBytes } from '../graph/send-mail-body';
 import { cloudHasUploadSessions } from '../graph/upload-url';
 import type { UploadBudget } from '../flow/upload-budget';
 import type { AccountSettings } from '../settings/settings-store';
@@ -19,7 +35,6 @@ import { discardDraft, draftProgressOf } from './draft-cleanup';
 import { sendThroughDraft, type DraftGraph } from './draft-send';
 import { chooseSendPath, encodedMessageBytes } from './send-path';
 import type { TokenProvider } from '../graph/token-provider';
-import { EmailJobValidationError, countRecipients, parseEmailJob, type EmailJob } from '../jobs/email-job';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
 import { describeFailure } from '../ops/failure-reason';
@@ -27,7 +42,6 @@ import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type 
 import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
-import type { PayloadReader } from '../content/payload-store';
 import { openEmailContent, type SendableContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
@@ -48,6 +62,18 @@ export interface AttemptReport {
 
 export interface SendObserver {
   onAttempt(report: AttemptReport): void;
+  /** A job written by a newer client than this worker understands was put back (rolling upgrades). */
+  onNewerSchema?(schemaVersion: number): void;
+}
+
+/** How long a job of a newer schemaVersion waits before this (older) worker looks again: upgraded workers take it first. */
+export const NEWER_SCHEMA_DELAY_MS = 60_000;
+
+/** Pure: the job's schemaVersion when it is newer than every version this worker accepts. */
+export function newerSchemaVersionOf(data: unknown): number | undefined {
+  const version = typeof data === 'object' && data !== null ? (data as { schemaVersion?: unknown }).schemaVersion : undefined;
+  const newest = Math.max(...ACCEPTED_SCHEMA_VERSIONS);
+  return typeof version === 'number' && Number.isInteger(version) && version > newest ? version : undefined;
 }
 
 export interface SendEmailDependencies {
@@ -356,6 +382,17 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
 
   return async function sendEmailJob(job: Job, lockToken?: string): Promise<SendEmailResult> {
     const jobId = job.id ?? '';
+    const newerVersion = newerSchemaVersionOf(job.data);
+    if (newerVersion !== undefined) {
+      // An ERP upgraded before its workers: the job is kept, not failed, until a worker that reads it takes it.
+      deps.observer?.onNewerSchema?.(newerVersion);
+      logger.warn(
+        { jobId, schemaVersion: newerVersion, accepted: ACCEPTED_SCHEMA_VERSIONS, retryInMs: NEWER_SCHEMA_DELAY_MS },
+        'job written by a newer client than this worker; put back: upgrade the workers first',
+      );
+      await job.moveToDelayed(now() + NEWER_SCHEMA_DELAY_MS, lockToken);
+      throw new DelayedError();
+    }
     let email: EmailJob;
     try {
       email = parseEmailJob(job.data);

@@ -1,9 +1,8 @@
 // Which way an e-mail goes to Graph: one sendMail request, or a draft with attachments uploaded
 // separately. Pure: the account's mode, the cloud's abilities and the e-mail's sizes decide.
 import type { CloudName } from '../../config/env-schema';
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError, MAX_SEND_MAIL_REQUEST_BYTES } from '@omikai/graph-mailer-client';
 import { tooLargeForMailboxReason } from '../graph/classify-draft-result';
-import { MAX_SEND_MAIL_REQUEST_BYTES } from '../graph/send-mail-body';
 import type { SendModeSettings } from '../settings/send-mode';
 import { encodedBytes, type AttachmentSource } from './attachment-source';
 

@@ -3,31 +3,38 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
-import type { DeliveryStore } from '../delivery/delivery-store';
+import {
+  type DeliveryStore,
+  configuredQueueLayout,
+  openShardQueues,
+  queueShards,
+  duplicateRedisConnection,
+  type RedisClient,
+  TEST_CONNECTION_JOB_NAME,
+  type PayloadStore,
+} from '@omikai/graph-mailer-client';
 import { GraphDraftClient } from '../graph/draft-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
 import { RedisUploadBudget } from '../flow/upload-budget';
 import { createHttpsFetch } from '../graph/https-fetch';
 import { flowKeyPrefix } from '../flow/flow-keys';
-import { configuredQueueLayout, openShardQueues, queueShards } from '../jobs/queue-shards';
-import { duplicateRedisConnection, type RedisClient } from '../redis/redis-connection';
 import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
-import { createEmailWorker } from './email-worker';
-import { createSendEmailProcessor, type SendEmailResult, type SendObserver } from './send-email-job';
+import { createEmailWorker, type EmailQueueResult } from './email-worker';
+import { createTestConnectionProcessor } from '../diagnostics/test-connection-job';
+import { createSendEmailProcessor, type SendObserver } from './send-email-job';
 import type { StoreHealth } from './store-guard';
 import { startContentSweeper } from '../content/content-sweeper';
 import { BatchedPayloadRemover } from '../content/payload-remover';
-import type { PayloadStore } from '../content/payload-store';
 import { keepContentOfFailedJob, withContentKeeping, type ContentKeeping } from './job-content';
 
 export interface EmailWorkerRuntime {
   /** The first shard's worker (the only one when the queue is not sharded). */
-  worker: Worker<unknown, SendEmailResult>;
+  worker: Worker<unknown, EmailQueueResult>;
   /** One worker per queue shard: every process consumes every shard. */
-  workers: Worker<unknown, SendEmailResult>[];
+  workers: Worker<unknown, EmailQueueResult>[];
   tokens: MsalTokenProvider;
   /** Takes no new jobs, lets in-flight sends finish for up to `timeoutMs`, then stops. */
   close(timeoutMs?: number): Promise<void>;
@@ -35,7 +42,7 @@ export interface EmailWorkerRuntime {
 
 export interface StartEmailWorkerOptions {
   config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> &
-    Partial<Pick<Config, 'content'>> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
+    Partial<Pick<Config, 'content' | 'credentials'>> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
   connection: RedisClient;
   settings: SettingsStore;
   deliveries: DeliveryStore;
@@ -70,22 +77,35 @@ export function startEmailWorker({
       : undefined;
   const uploads = flowRedis ? new RedisUploadBudget(flowRedis, config.drafts.uploadBudget, flowKeyPrefix(config.queueName)) : undefined;
   const fetchImpl = createHttpsFetch({ maxSockets: config.worker.concurrency });
+  const graph = new GraphMailClient({
+    graphBaseUrl: config.cloud.graphBaseUrl,
+    cloud: config.cloud.cloud,
+    timeoutMs: config.worker.sendTimeoutMs,
+    fetch: fetchImpl,
+  });
   const draftGraph = new GraphDraftClient({
     graphBaseUrl: config.cloud.graphBaseUrl,
     cloud: config.cloud.cloud,
     timeoutMs: config.worker.sendTimeoutMs,
     fetch: fetchImpl,
   });
+  // Connection tests read the settings afresh (a person just changed them), through the same token
+  // provider, and check draft sending as `npm run verify` does.
+  const testConnectionJob = createTestConnectionProcessor({
+    settings,
+    graphProviderValue: config.settings.shape.graphProviderValue,
+    tokens,
+    graph,
+    drafts: draftGraph,
+    cloud: config.cloud,
+    ...(config.credentials?.keyring ? { currentKeyId: config.credentials.keyring.currentKeyId } : {}),
+    ...(config.credentials ? { expiryWarningDays: config.credentials.expiryWarningDays } : {}),
+  });
   const processor = createSendEmailProcessor({
     settings: new CachedSettingsStore(settings, config.settings.cacheTtlMs),
     graphProviderValue: config.settings.shape.graphProviderValue,
     tokens,
-    graph: new GraphMailClient({
-      graphBaseUrl: config.cloud.graphBaseUrl,
-      cloud: config.cloud.cloud,
-      timeoutMs: config.worker.sendTimeoutMs,
-      fetch: fetchImpl,
-    }),
+    graph,
     drafts: {
       graph: draftGraph,
       confirmWindowMs: config.drafts.confirmWindowMs,
@@ -135,7 +155,7 @@ export function startEmailWorker({
     : [];
   const shards = queueShards(layout);
   const workers = shards.map(({ name, prefix }) =>
-    createEmailWorker(keptProcessor, {
+    createEmailWorker((job, token) => (job.name === TEST_CONNECTION_JOB_NAME ? testConnectionJob(job) : keptProcessor(job, token)), {
       queueName: name,
       prefix,
       connection,

@@ -1,7 +1,7 @@
 // Decides who sends an e-mail and with which app credentials, from the account's and the user's
 // settings. Pure: the caller loads the settings (secrets already decrypted by the store).
 import type { CloudName } from '../../config/env-schema';
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';
 import { isEmailAddress, MAX_EMAIL_ADDRESS_LENGTH } from './email-address';

@@ -1,6 +1,6 @@
 // The account's way of sending (sendMail or a draft) and its mailbox size limit, read from its
 // settings. Pure: throws a `settings` DeliveryError naming the setting when a value is not usable.
-import { DeliveryError } from '../delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 import { maskSettingValue } from './setting-value';
 import type { AccountSettings } from './settings-store';
 

@@ -2,7 +2,7 @@
 // are stored (account and setting), and warns once per account and setting about a plaintext
 // secret, or refuses it when SETTINGS_REQUIRE_ENCRYPTED is set.
 import type { Logger } from 'pino';
-import { DeliveryError, clipText, type Failure } from '../delivery/failure';
+import { DeliveryError, clipText, type Failure } from '@omikai/graph-mailer-client';
 import {
   SecretDecryptionError,
   decryptSecret,

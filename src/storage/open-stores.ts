@@ -1,7 +1,7 @@
 // Opens the settings and delivery stores the configuration asks for: MongoDB, or memory for demos.
 import type { Logger } from 'pino';
 import type { Config } from '../../config/load-config';
-import type { DeliveryCancellation, DeliveryStore } from '../delivery/delivery-store';
+import { type DeliveryCancellation, type DeliveryStore, DirectoryPayloadStore, type PayloadStore } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
 import { connectMongo } from '../delivery/mongo-connection';
 import { IndexConflictError } from '../delivery/index-conflicts';
@@ -11,9 +11,7 @@ import type { SecretRewriter } from '../secrets/reencrypt-settings';
 import { MemorySettingsStore } from '../settings/memory-settings-store';
 import { MongoSettingsStore } from '../settings/mongo-settings-store';
 import type { GraphAccountLister, SettingsStore } from '../settings/settings-store';
-import { DirectoryPayloadStore } from '../content/directory-payload-store';
-import { GridFsPayloadStore } from '../content/gridfs-payload-store';
-import type { PayloadStore } from '../content/payload-store';
+import { GridFsPayloadStore } from '@omikai/graph-mailer-client/gridfs';
 
 export interface Stores {
   /** Also lists accounts (expiry check) and rewrites secrets (re-encryption); the send path uses only SettingsStore. */

@@ -1,7 +1,7 @@
 // Decides whether a store error is an outage (wait for the store) or permanent (fail the job as [store]), from the
 // MongoDB driver's own signals: its error classes, its error labels, and the one table of server codes below.
 import mongoose from 'mongoose';
-import type { Failure } from '../delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 
 export type StoreName = 'settings' | 'deliveries' | 'content';
 

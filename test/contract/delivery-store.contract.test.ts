@@ -1,6 +1,12 @@
 // The rules every DeliveryStore follows, checked against each store target.
-import type { AttemptOutcome, AttemptStart, CancelRequest, DeliveryCancellation, DeliveryStore } from '../../src/delivery/delivery-store';
-import type { Failure } from '../../src/delivery/failure';
+import type {
+  AttemptOutcome,
+  AttemptStart,
+  CancelRequest,
+  DeliveryCancellation,
+  DeliveryStore,
+  Failure,
+} from '@omikai/graph-mailer-client';
 import { describeEachTarget } from './store-targets';
 
 // Whole seconds: MongoDB keeps dates to the millisecond.

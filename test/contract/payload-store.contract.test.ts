@@ -3,10 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
-import { GridFsPayloadStore } from '../../src/content/gridfs-payload-store';
-import { InvalidPayloadIdError, newPayloadId, type PayloadMetadata, type PayloadStore } from '../../src/content/payload-store';
-import { sha256Hex } from '../../src/content/email-content';
+import {
+  DirectoryPayloadStore,
+  InvalidPayloadIdError,
+  newPayloadId,
+  type PayloadMetadata,
+  type PayloadStore,
+  sha256Hex,
+} from '@omikai/graph-mailer-client';
+import { GridFsPayloadStore } from '@omikai/graph-mailer-client/gridfs';
 import { describeEachTarget, storeFor } from './store-targets';
 
 const T0 = new Date('2026-03-02T09:00:00Z');

@@ -4,7 +4,7 @@
 // clobbering the ERP's other fields.
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import { DeliveryError, type Failure } from '../../src/delivery/failure';
+import { DeliveryError, type Failure } from '@omikai/graph-mailer-client';
 import { decryptSecret, encryptSecret, encryptedKeyId, secretFormat } from '../../src/secrets/encrypted-secret';
 import { reencryptSettings, type SecretRewriter, type StoredSecret } from '../../src/secrets/reencrypt-settings';
 import { parseKeyring } from '../../src/secrets/secret-keyring';

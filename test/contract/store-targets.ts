@@ -3,7 +3,7 @@
 // Each MongoDB target gets a database of its own (dropped afterwards), each test its own collections.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
-import type { DeliveryCancellation, DeliveryStore } from '../../src/delivery/delivery-store';
+import type { DeliveryCancellation, DeliveryStore } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { connectMongo } from '../../src/delivery/mongo-connection';
 import { MongoDeliveryStore } from '../../src/delivery/mongo-delivery-store';

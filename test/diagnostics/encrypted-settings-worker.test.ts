@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
-import { createEmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer } from '@omikai/graph-mailer-client';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { encryptSecretV1 } from '../support/legacy-secrets';

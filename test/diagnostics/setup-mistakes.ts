@@ -1,6 +1,6 @@
 // The setup mistakes an admin makes, each with how to reproduce it against the simulator and the
 // step, code, reason and fix the connection test must report for it.
-import type { FailureCategory } from '../../src/delivery/failure';
+import type { FailureCategory } from '@omikai/graph-mailer-client';
 import type { StepId } from '../../src/diagnostics/connection-test';
 import type { SimulatorFault } from '../simulator/graph-simulator';
 import { APPS, MAILBOXES, type DiagnosticsFixture } from './diagnostics-kit';

@@ -3,12 +3,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join } from 'node:path';
-import type { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
-import { payloadIdOf } from '../../src/content/payload-store';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { AttachmentInput } from '../../src/jobs/content-offload';
-import { createEmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer, payloadIdOf, type AttachmentInput, type DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { ensureSimulatorCertificate, DEFAULT_TLS_DIR } from '../simulator/tls';
 import { CLIENT_SEND_ONLY, accountDocument, sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
 

@@ -2,7 +2,7 @@
 // bulk burst for another mailbox is taken up after the same few jobs whether the burst holds 1,000
 // or 10,000 e-mails. Counted in jobs the worker takes up (its 'active' events), not timed.
 import type { Job } from 'bullmq';
-import { DUE_BULK_PRIORITY, type EmailPriority } from '../../src/jobs/priority';
+import { DUE_BULK_PRIORITY, type EmailPriority } from '@omikai/graph-mailer-client';
 import { sampleEmail, userDocument, accountDocument, usePipelineFixture, type TestPipeline } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();

@@ -3,10 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
-import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer, type EmailProducer, BULK_PRIORITY } from '@omikai/graph-mailer-client';
 import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
-import { BULK_PRIORITY } from '../../src/jobs/priority';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const WINDOW_MS = 2000;

@@ -1,8 +1,7 @@
 // The mailbox gate's concurrency places against a real Redis, one process: admissions, releases,
 // and a job that runs again while its earlier run's release is still on its way.
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection, type RedisClient as Redis } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
-import type { RedisClient as Redis } from '../../src/redis/redis-connection';
 import { FlowKeys } from '../../src/flow/flow-keys';
 import { EXCHANGE_LIMITS } from '../../src/flow/flow-policy';
 import { readFlowState } from '../../src/flow/flow-status';

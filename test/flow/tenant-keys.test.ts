@@ -1,6 +1,6 @@
 // Flow-control state in Redis is keyed by the tenant Entra issued the token for, with one hash tag per
 // tenant: a Tenant ID typed as a GUID or as a domain is one tenant, and every key of it shares a slot.
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { TENANT_ID, accountDocument, sampleEmail, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();

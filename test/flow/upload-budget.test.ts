@@ -1,7 +1,7 @@
 // Outlook's upload budget in Redis: 150 MB per 5 minutes per app and mailbox, shared by every worker.
 import { randomUUID } from 'node:crypto';
 import { RedisUploadBudget } from '../../src/flow/upload-budget';
-import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
+import { createRedisConnection, type RedisClient } from '@omikai/graph-mailer-client';
 
 const MB = 1024 * 1024;
 let redis: RedisClient;

@@ -4,9 +4,13 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import { readFlowState } from '../../src/flow/flow-status';
 import { FlowKeys, flowKeyPrefix } from '../../src/flow/flow-keys';
-import { idempotentJobId } from '../../src/jobs/producer';
-import { createRedisConnection } from '../../src/redis/redis-connection';
-import { EnqueueNotReplicatedError, connectionForKey } from '../../src/redis/replication';
+import {
+  idempotentJobId,
+  createRedisConnection,
+  EnqueueNotReplicatedError,
+  clusterKeySlot,
+  connectionForKey,
+} from '@omikai/graph-mailer-client';
 import { startCluster, type TestCluster } from '../support/redis-topologies';
 import { TENANT_ID, accountDocument, sampleEmail, usePipelineFixture } from '../support/test-pipeline';
 
@@ -41,6 +45,11 @@ describe('on a Redis Cluster', () => {
     for (const node of (pipeline.connection as Cluster).nodes('master')) keys.push(...(await node.keys(`${prefix}:*`)));
     expect(keys.length).toBeGreaterThan(3);
     expect(new Set(keys.map((key) => calculateSlot(key))).size).toBe(1);
+    // The client package's own slot function (used to find the master a replicated enqueue WAITs on) is Redis's.
+    const node = (pipeline.connection as Cluster).nodes('master')[0]!;
+    for (const key of [...keys.slice(0, 3), 'x{}y{z}', '{}:empty-tag', 'no{close', 'größe:😀']) {
+      expect([key, clusterKeySlot(key)]).toEqual([key, await node.cluster('KEYSLOT', key)]);
+    }
   });
 
   it('spreads EMAIL_QUEUE_SHARDS=3 over the masters; an account keeps its shard, so its idempotency key stays unique', async () => {

@@ -2,13 +2,10 @@
 // holds a reference, the worker reads and checks it, and no finished job keeps a body or attachment bytes.
 import { Readable } from 'node:stream';
 import { readdirSync } from 'node:fs';
-import { sha256Hex } from '../../src/content/email-content';
-import { newPayloadId, payloadIdOf } from '../../src/content/payload-store';
+import { sha256Hex, newPayloadId, payloadIdOf, createEmailProducer, type DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { cancelEmailJob } from '../../src/ops/cancel-email-jobs';
 import { ORPHAN_GRACE_MS, shouldRemovePayload, sweepPayloads } from '../../src/content/content-sweeper';
-import { createEmailProducer } from '../../src/jobs/producer';
 import { freePort } from '../support/redis-server';
-import type { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();

@@ -1,7 +1,6 @@
 // Nothing sent twice for one idempotency key, jobs written by any BullMQ client, and graceful shutdown.
 import { Queue } from 'bullmq';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME } from '../../src/jobs/email-job';
-import { idempotentJobId } from '../../src/jobs/producer';
+import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, idempotentJobId } from '@omikai/graph-mailer-client';
 import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();

@@ -1,5 +1,5 @@
 // The producer never hangs the ERP: with Redis down, enqueue() fails within its timeout, clearly.
-import { createEmailProducer, QueueUnavailableError } from '../../src/jobs/producer';
+import { createEmailProducer, QueueUnavailableError } from '@omikai/graph-mailer-client';
 import { freePort, startRedisServer, type TestRedis } from '../support/redis-server';
 
 /** Retries `operation` until it succeeds: the client reconnects on its own schedule. */

@@ -1,7 +1,7 @@
 // A short Sentinel failover on real processes (master + 1 replica + 3 Sentinels): the master is
 // SIGKILLed and the worker, the producer and the dashboard follow the promoted replica by themselves.
 import { Queue } from 'bullmq';
-import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
+import { createRedisConnection, type RedisClient } from '@omikai/graph-mailer-client';
 import { basicAuthHeader } from '../ops/support/http';
 import { OPERATOR, startTestDashboard, type TestDashboard } from '../ops/support/test-dashboard';
 import { startSentinelSet, type TestSentinelSet } from '../support/redis-topologies';

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { createEmailProducer } from '../../src/jobs/producer';
+import { createEmailProducer } from '@omikai/graph-mailer-client';
 import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
 import { spawnWorkerProcess } from '../support/worker-processes';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';

@@ -1,6 +1,6 @@
 // `ops cancel`: unsent e-mails are cancelled on their delivery records and removed from the queue;
 // sent and completed ones are not; every cancel and retry leaves an audit entry.
-import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
+import { EMAIL_JOB_SCHEMA_VERSION } from '@omikai/graph-mailer-client';
 import { sampleEmail } from '../support/test-pipeline';
 import { runCli } from './support/run-cli';
 import { seedScenario, type Scenario } from './support/seed-scenario';

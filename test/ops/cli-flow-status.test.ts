@@ -1,11 +1,10 @@
 // `ops flow status` against real Redis, reading the state a real mailbox gate wrote: which mailboxes and
 // tenants are paused by throttling and until when, each mailbox's reserved backlog and sends in flight.
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection, type RedisClient as Redis } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import type { RedisClient as Redis } from '../../src/redis/redis-connection';
 import { EXCHANGE_LIMITS, sendIntervalMs, type MailboxLimits } from '../../src/flow/flow-policy';
 import { flowKeyPrefix } from '../../src/flow/flow-keys';
 import { RedisMailboxGate, type SendTicket } from '../../src/flow/mailbox-gate';

@@ -2,10 +2,8 @@
 // shard, failed jobs listed page by page across shards, pause and resume for every shard.
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { SEND_EMAIL_JOB_NAME } from '../../src/jobs/email-job';
-import { openShardQueues } from '../../src/jobs/queue-shards';
+import { SEND_EMAIL_JOB_NAME, openShardQueues, createRedisConnection, type RedisClient } from '@omikai/graph-mailer-client';
 import { shardedQueueView } from '../../src/ops/cli/sharded-queue';
-import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
 import { runCli } from './support/run-cli';
 
 let connection: RedisClient;

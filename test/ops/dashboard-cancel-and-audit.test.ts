@@ -1,6 +1,6 @@
 // The dashboard's cancel route (operators only) and its audit trail: every request that would change
 // something leaves an entry saying who, which route, which jobs and how it ended.
-import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
+import { EMAIL_JOB_SCHEMA_VERSION } from '@omikai/graph-mailer-client';
 import type { AuditEntry } from '../../src/ops/audit-log';
 import { sampleEmail, until } from '../support/test-pipeline';
 import { seedScenario, type Scenario } from './support/seed-scenario';

@@ -1,6 +1,6 @@
 // Job data is redacted on the server: no dashboard response carries a body, an attachment or an address.
 import { FlowProducer } from 'bullmq';
-import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
+import { EMAIL_JOB_SCHEMA_VERSION } from '@omikai/graph-mailer-client';
 import { SECRET_ATTACHMENT_TEXT, SECRET_BODY, SECRET_RECIPIENT, secretEmail } from './support/seed-failed-jobs';
 import { POLICY, seedScenario, type Scenario } from './support/seed-scenario';
 import { OPERATOR, VIEWER, apiRouteCalls, as, pageRoutes, startTestDashboard, type TestDashboard } from './support/test-dashboard';

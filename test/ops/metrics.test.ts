@@ -1,5 +1,5 @@
 // /metrics, /healthz and /readyz of a worker after real sends through the pipeline and the simulator.
-import { createRedisConnection } from '../../src/redis/redis-connection';
+import { createRedisConnection } from '@omikai/graph-mailer-client';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';

@@ -2,7 +2,7 @@
 // Graph faults): nothing accepted is lost and every duplicate is flagged. `npm run chaos` runs the full size.
 import { runChaos } from '../../bench/chaos/run-chaos';
 import { reconcile, type ReconcileInput } from '../../bench/chaos/reconcile';
-import type { DeliveryRecord } from '../../src/delivery/delivery-store';
+import type { DeliveryRecord } from '@omikai/graph-mailer-client';
 
 describe('a short chaos run', () => {
   it('loses no accepted e-mail and flags every duplicate possibleDuplicate, across a SIGKILL, a Redis restart, a store outage and Graph faults', async () => {

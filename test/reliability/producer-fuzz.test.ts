@@ -1,8 +1,7 @@
 // Property-based: whatever the ERP passes, validation either accepts it or throws its own
 // EmailJobValidationError naming fields — never a TypeError, never a crash.
 import fc from 'fast-check';
-import { EmailJobValidationError, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
-import { prepareEmailJob } from '../../src/jobs/producer';
+import { EmailJobValidationError, parseEmailJob, type EmailJobInput, prepareEmailJob } from '@omikai/graph-mailer-client';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
 

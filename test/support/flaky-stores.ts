@@ -6,9 +6,10 @@ import type {
   DeliveryQuery,
   DeliveryRecord,
   DeliveryStore,
-} from '../../src/delivery/delivery-store';
+  PayloadMetadata,
+  PayloadStore,
+} from '@omikai/graph-mailer-client';
 import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
-import type { PayloadMetadata, PayloadStore } from '../../src/content/payload-store';
 
 export class MongoLikeOutage extends Error {
   override name = 'MongoServerSelectionError';

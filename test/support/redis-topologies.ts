@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RedisHostPort, RedisTarget } from '../../src/redis/redis-connection';
+import type { RedisHostPort, RedisTarget } from '@omikai/graph-mailer-client';
 import { startRedisServer, type TestRedis } from './redis-server';
 
 const HOST = '127.0.0.1';

@@ -1,16 +1,20 @@
 // Runs the real worker pipeline in-process against real Redis and the Graph simulator, configured
 // the way production is (loadConfig with the base-URL overrides), with logs captured for inspection.
-import { createRedisConnection, type RedisClient } from '../../src/redis/redis-connection';
+import {
+  createRedisConnection,
+  type RedisClient,
+  DirectoryPayloadStore,
+  createEmailProducer,
+  type EmailProducer,
+  type EmailJobInput,
+} from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DirectoryPayloadStore } from '../../src/content/directory-payload-store';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
-import { createEmailProducer, type EmailProducer } from '../../src/jobs/producer';
-import type { EmailJobInput } from '../../src/jobs/email-job';
 import { capturedLogger } from './captured-logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
 import type { SendObserver } from '../../src/sending/send-email-job';

@@ -1,7 +1,7 @@
 import { classifySendResult, retryAfterMs } from '../../src/graph/classify-send-result';
 import { throttleScope } from '../../src/flow/flow-policy';
 import type { GraphSendResult } from '../../src/graph/graph-mail-client';
-import { RETRYABLE_CATEGORIES } from '../../src/delivery/failure';
+import { RETRYABLE_CATEGORIES } from '@omikai/graph-mailer-client';
 
 const now = Date.parse('2026-11-26T10:00:00Z');
 const sender = { sender: 'info@contoso.example', credentials: { tenantId: 't', clientId: 'c', clientSecret: 's' } };

@@ -13,7 +13,7 @@ import {
 } from '../../src/sending/attachment-source';
 import { chooseSendPath, encodedMessageBytes } from '../../src/sending/send-path';
 import { readSendModeSettings } from '../../src/settings/send-mode';
-import { DeliveryError } from '../../src/delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 
 const route = { sender: 'info@contoso.example', credentials: { tenantId: 't', clientId: 'app-1', clientSecret: 's' } };
 const MB = 1024 * 1024;

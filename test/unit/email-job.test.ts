@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { EmailJobValidationError, graphRequestSizeProblem, parseEmailJob, type EmailJobInput } from '../../src/jobs/email-job';
-import { buildSendMailBody } from '../../src/graph/send-mail-body';
+import {
+  EmailJobValidationError,
+  graphRequestSizeProblem,
+  parseEmailJob,
+  type EmailJobInput,
+  buildSendMailBody,
+} from '@omikai/graph-mailer-client';
 import { JSON_SCHEMA_PATH, renderEmailJobJsonSchema } from '../../src/jobs/json-schema';
 
 const valid: EmailJobInput = {

@@ -1,9 +1,7 @@
 // The REDIS_* variables: one topology at a time, contradictions named with what to set, exit 78 from entry points.
 import calculateSlot from 'cluster-key-slot';
 import { ConfigError, loadConfig } from '../../config/load-config';
-import { queueShards, shardForAccount } from '../../src/jobs/queue-shards';
-import { idempotentJobId } from '../../src/jobs/producer';
-import { describeRedisTarget } from '../../src/redis/redis-connection';
+import { queueShards, shardForAccount, idempotentJobId, describeRedisTarget } from '@omikai/graph-mailer-client';
 
 const base = { STORE: 'memory', SETTINGS_FILE: 'config/demo-settings.json' };
 

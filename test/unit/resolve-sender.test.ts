@@ -1,5 +1,5 @@
 import { resolveSender, type ResolveSenderInput } from '../../src/settings/resolve-sender';
-import { DeliveryError } from '../../src/delivery/failure';
+import { DeliveryError } from '@omikai/graph-mailer-client';
 import { EMAIL_ADDRESS_PATTERN, isEmailAddress } from '../../src/settings/email-address';
 import type { AccountSettings } from '../../src/settings/settings-store';
 import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';

@@ -1,5 +1,5 @@
 import { decideRetry, type RetryPolicy } from '../../src/sending/retry-policy';
-import type { Failure } from '../../src/delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 
 const policy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, outcomeUnknown: 'retry' };
 const throttled: Failure = { category: 'throttled', reason: 'slow down', retryAfterMs: 2000 };

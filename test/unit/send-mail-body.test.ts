@@ -1,6 +1,5 @@
 // What the ERP's job becomes on the wire to Graph: every field the recipient sees, and nothing empty Graph refuses.
-import { buildSendMailBody, sendMailBodyBytes } from '../../src/graph/send-mail-body';
-import { parseEmailJob } from '../../src/jobs/email-job';
+import { buildSendMailBody, sendMailBodyBytes, parseEmailJob } from '@omikai/graph-mailer-client';
 
 const job = (input: Record<string, unknown>) =>
   parseEmailJob({ schemaVersion: 1, accountId: 'acc-1', to: [{ address: 'customer@example.com' }], subject: 'Invoice 1042', ...input });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import type { FlowGate, SendTicket } from '../../src/flow/mailbox-gate';
 import type { GraphSendResult } from '../../src/graph/graph-mail-client';
-import { EMAIL_JOB_SCHEMA_VERSION } from '../../src/jobs/email-job';
+import { EMAIL_JOB_SCHEMA_VERSION } from '@omikai/graph-mailer-client';
 import { createSendEmailProcessor } from '../../src/sending/send-email-job';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
 import { CLIENT, TENANT_ID, accountDocument, sampleEmail } from '../support/test-pipeline';

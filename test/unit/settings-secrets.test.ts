@@ -2,7 +2,7 @@
 // stored, plaintext accepted with a one-time warning (or refused with SETTINGS_REQUIRE_ENCRYPTED),
 // and an unreadable value a permanent settings failure.
 import { randomBytes } from 'node:crypto';
-import { DeliveryError, type Failure } from '../../src/delivery/failure';
+import { DeliveryError, type Failure } from '@omikai/graph-mailer-client';
 import { capturedLogger } from '../support/captured-logger';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { parseKeyring } from '../../src/secrets/secret-keyring';

@@ -1,7 +1,6 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
 // and where to write. Commands return an exit code; they never call process.exit.
-import type { PayloadWriter } from '../../content/payload-store';
-import type { RedisClient } from '../../redis/redis-connection';
+import type { PayloadWriter, RedisClient } from '@omikai/graph-mailer-client';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';

@@ -1,5 +1,5 @@
 // `ops delivery find --idempotency-key K | --correlation documentId=… | --job <id>`: the lasting record of an e-mail.
-import type { DeliveryQuery, DeliveryRecord } from '../../delivery/delivery-store';
+import type { DeliveryQuery, DeliveryRecord } from '@omikai/graph-mailer-client';
 import { EXIT_OK, UsageError, listOption, stringOption, type CommandContext } from './cli-context';
 import { describeCorrelation } from './failed-commands';
 import { escapeControlCharacters as oneLine } from './terminal-text';

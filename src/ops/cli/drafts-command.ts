@@ -1,6 +1,6 @@
 // `ops drafts clean --account A [--mailbox M]… [--older-than 24h] [--dry-run]`: deletes the drafts the
 // worker left behind (tagged, older than DRAFT_SWEEP_AGE_HOURS by default) in the account's mailboxes.
-import { toError } from '../../delivery/failure';
+import { toError } from '@omikai/graph-mailer-client';
 import type { GraphDraftClient } from '../../graph/draft-client';
 import type { SendRoute } from '../../settings/resolve-sender';
 import { sweepTaggedDrafts, type DraftSweep } from '../../sending/draft-sweeper';

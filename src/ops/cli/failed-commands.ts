@@ -1,7 +1,6 @@
 // `ops failed list` (failed e-mails grouped by category) and `ops failed show <jobId>` (one job in full).
 import { StoreNotConfiguredError } from '../../../config/load-config';
-import type { DeliveryRecord } from '../../delivery/delivery-store';
-import { toError } from '../../delivery/failure';
+import { type DeliveryRecord, toError } from '@omikai/graph-mailer-client';
 import { formatAgo, parseDurationMs } from '../duration';
 import { RUNBOOK_SECTIONS, attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';

@@ -1,6 +1,6 @@
 // Reads failed e-mail jobs out of the queue and groups them by failure category for people.
 import type { Job, Queue } from 'bullmq';
-import type { FailureCategory } from '../../delivery/failure';
+import type { FailureCategory } from '@omikai/graph-mailer-client';
 import { parseFailedReason } from '../failure-reason';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
 import { retryHint } from '../retry-advice';

@@ -2,7 +2,7 @@
 // arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../../../config/load-config';
-import { toError } from '../../delivery/failure';
+import { toError } from '@omikai/graph-mailer-client';
 import { cliActor } from '../audit-log';
 import { DurationFormatError } from '../duration';
 import {

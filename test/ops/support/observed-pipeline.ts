@@ -1,9 +1,8 @@
 // The real worker pipeline (test/support/test-pipeline.ts) with a SendObserver plugged in and the
 // attempts per job chosen by the test, for metrics, CLI and browser tests.
-import type { RedisClient as Redis } from '../../../src/redis/redis-connection';
+import type { RedisClient as Redis, EmailProducer } from '@omikai/graph-mailer-client';
 import type { EmailWorkerRuntime } from '../../../src/sending/start-email-worker';
 import type { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
-import type { EmailProducer } from '../../../src/jobs/producer';
 import type { SendObserver } from '../../../src/sending/send-email-job';
 import type { SettingsDocuments } from '../../../src/settings/memory-settings-store';
 import type { GraphSimulator } from '../../simulator/graph-simulator';

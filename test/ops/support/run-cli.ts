@@ -1,7 +1,7 @@
 // Runs the ops CLI in-process against a given queue and delivery store, capturing what it prints.
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { CliQueue } from '../../../src/ops/cli/sharded-queue';
-import type { RedisClient as Redis } from '../../../src/redis/redis-connection';
+import type { RedisClient as Redis } from '@omikai/graph-mailer-client';
 import type { MailboxLimits } from '../../../src/flow/flow-policy';
 import type { AuditEntry } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';

@@ -3,8 +3,7 @@
 // from known failed and completed jobs without Graph.
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Failure } from '../../../src/delivery/failure';
-import { EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '../../../src/jobs/email-job';
+import { type Failure, EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '@omikai/graph-mailer-client';
 import { describeFailure } from '../../../src/sending/send-email-job';
 import { sampleEmail } from '../../support/test-pipeline';
 

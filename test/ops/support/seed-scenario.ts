@@ -1,6 +1,6 @@
 // The failed-jobs scene most CLI tests start from: failures of several categories, one sent e-mail,
 // and delivery records for some of them.
-import type { Failure } from '../../../src/delivery/failure';
+import type { Failure } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import { policyDeniedProcedure } from '../../../src/graph/admin-procedures';
 import { policyDeniedReason } from '../../../src/graph/classify-send-result';

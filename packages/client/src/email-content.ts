@@ -1,7 +1,7 @@
 // An e-mail's content as bytes and back: the html body, the text body, then each attachment, laid
 // out one after the other; the job keeps the layout (lengths, names, types), the store the bytes.
 import { createHash } from 'node:crypto';
-import { layoutBytes, type ContentLayout, type EmailJob } from '../jobs/email-job';
+import { layoutBytes, type ContentLayout, type EmailJob } from './email-job';
 
 export interface ContentAttachment {
   name: string;

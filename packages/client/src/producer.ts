@@ -1,10 +1,9 @@
 // The typed producer API the ERP calls to queue e-mails.
 import { createHash } from 'node:crypto';
-import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { Cluster } from 'ioredis';
-import type { EnqueueDurability } from '../../config/redis-env';
-import { createRedisConnection, type RedisClient, type RedisTarget } from '../redis/redis-connection';
-import { EnqueueNotReplicatedError, waitForReplicas } from '../redis/replication';
+import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { TEST_CONNECTION_JOB_NAME, type ConnectionReport, type ConnectionTestRequest } from './connection-report';
+import { createRedisConnection, duplicateRedisConnection, type RedisClient, type RedisTarget } from './redis-connection';
+import { EnqueueNotReplicatedError, waitForReplicas, type EnqueueDurability } from './replication';
 import { queueShards, shardForAccount } from './queue-shards';
 import {
   EMAIL_JOB_SCHEMA_VERSION,
@@ -17,7 +16,7 @@ import {
   type EmailJobInput,
 } from './email-job';
 import { priorityJobOptions, type EmailPriority } from './priority';
-import type { PayloadWriter } from '../content/payload-store';
+import type { PayloadWriter } from './payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
 /** The worker's backoff strategy: waits what Graph asked for (Retry-After), else backs off exponentially. */
@@ -86,6 +85,13 @@ export interface EmailProducer {
   enqueue(input: EmailInput, options?: EnqueueOptions): Promise<EnqueuedEmail>;
   /** Validates all first (nothing is queued if any is bad), then queues them in one round trip; bulk unless told otherwise. */
   enqueueMany(inputs: EmailInput[], options?: EnqueueOptions): Promise<EnqueuedEmail[]>;
+  /**
+   * "Test connection": a worker runs the connection test for the account (the checklist `npm run verify`
+   * prints: settings, secret, expiry, token, Mail.Send, optionally a test message) and this resolves with
+   * its report, awaited through BullMQ's QueueEvents. Rejects with ConnectionTestTimeoutError when no worker
+   * answers within `timeoutMs` (default 30 s).
+   */
+  testConnection(request: ConnectionTestRequest, options?: { timeoutMs?: number }): Promise<ConnectionReport>;
   close(): Promise<void>;
   /** The BullMQ queue itself, for anything beyond enqueueing (the first shard's when sharded). */
   readonly queue: Queue;
@@ -101,6 +107,19 @@ export class QueueUnavailableError extends Error {
     super(
       `Redis did not accept the e-mail within ${timeoutMs} ms, so it may not be queued. Check that Redis is up (REDIS_URL), ` +
         'then enqueue again; with an idempotencyKey a repeat is never sent twice.',
+      options,
+    );
+  }
+}
+
+/** No worker answered a connection test in time: none is running, or none knows test-connection jobs yet. */
+export class ConnectionTestTimeoutError extends Error {
+  override name = 'ConnectionTestTimeoutError';
+
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super(
+      `No worker answered the connection test within ${timeoutMs / 1000} s. Check that an e-mail worker is running on this queue ` +
+        '(and is a version that runs test-connection jobs: upgrade workers first).',
       options,
     );
   }
@@ -134,6 +153,11 @@ function withPriority(jobs: PreparedEmailJob[], priority: EmailPriority): Prepar
   return jobs.map((job) => ({ ...job, opts: { ...job.opts, ...marked } }));
 }
 
+/** An ioredis client (single node or Cluster), duck-typed: the ERP may use its own copy of ioredis. */
+function isRedisClient(connection: ConnectionOptions | undefined): connection is RedisClient {
+  return typeof (connection as { duplicate?: unknown } | undefined)?.duplicate === 'function';
+}
+
 export function createEmailProducer({
   connection,
   redis,
@@ -151,7 +175,8 @@ export function createEmailProducer({
   if (!connection === !redis) throw new TypeError('createEmailProducer needs exactly one of connection and redis');
   const ownClient: RedisClient | undefined = redis ? createRedisConnection(redis, 'producer') : undefined;
   ownClient?.on('error', () => {});
-  const hashTagged = redis?.kind === 'cluster' || connection instanceof Cluster;
+  // Duck-typed, so an ioredis Cluster from the ERP's own copy of ioredis counts too.
+  const hashTagged = redis?.kind === 'cluster' || (connection as { isCluster?: unknown } | undefined)?.isCluster === true;
   const queues = queueShards({ queueName, shards, hashTagged }).map(
     ({ name, prefix }) =>
       new Queue<EmailJob>(name, {
@@ -285,9 +310,50 @@ export function createEmailProducer({
     await payloads?.remove(losers).catch(() => undefined);
   }
 
+  /** QueueEvents of each shard a connection test was sent to, each on a connection of its own (it blocks reading events). */
+  const events = new Map<Queue<EmailJob>, { events: QueueEvents; client?: RedisClient }>();
+
+  function eventsFor(target: Queue<EmailJob>): QueueEvents {
+    const existing = events.get(target);
+    if (existing) return existing.events;
+    // Blocking reads need maxRetriesPerRequest: null, as a worker's connection has.
+    const client = redis
+      ? createRedisConnection(redis, 'worker')
+      : isRedisClient(connection)
+        ? duplicateRedisConnection(connection, { maxRetriesPerRequest: null })
+        : undefined;
+    client?.on('error', () => {});
+    const created = new QueueEvents(target.name, { connection: client ?? connection!, prefix: target.opts.prefix });
+    created.on('error', () => {});
+    events.set(target, { events: created, ...(client ? { client } : {}) });
+    return created;
+  }
+
   return {
     queue,
     queues,
+    async testConnection(request, { timeoutMs = 30_000 } = {}) {
+      if (typeof request?.accountId !== 'string' || request.accountId.length === 0) {
+        throw new EmailJobValidationError([{ path: 'accountId', message: 'give the account to test' }]);
+      }
+      // The account's shard: every worker consumes every shard, and its e-mails are there too.
+      const target = queues[shardForAccount(request.accountId, queues.length)]!;
+      const shardEvents = eventsFor(target);
+      await withinTimeout(shardEvents.waitUntilReady());
+      const job = await withinTimeout(
+        target.add(TEST_CONNECTION_JOB_NAME as never, request as never, {
+          attempts: 1,
+          removeOnComplete: { age: 3600 },
+          removeOnFail: { age: 3600 },
+        }),
+      );
+      try {
+        return (await job.waitUntilFinished(shardEvents, timeoutMs)) as ConnectionReport;
+      } catch (err: unknown) {
+        if (err instanceof Error && /timed out/.test(err.message)) throw new ConnectionTestTimeoutError(timeoutMs, { cause: err });
+        throw err;
+      }
+    },
     async enqueue(input, { priority = 'interactive' } = {}) {
       const [jobId] = await addAll(withPriority(await prepareAll([input], true), priority));
       return jobId!;
@@ -297,6 +363,12 @@ export function createEmailProducer({
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.
+      await Promise.all(
+        [...events.values()].map(async ({ events: each, client }) => {
+          await withinTimeout(each.close()).catch(() => each.disconnect());
+          if (client) await withinTimeout(client.quit()).catch(() => client.disconnect());
+        }),
+      );
       await withinTimeout(Promise.all(queues.map((each) => each.close()))).catch(() =>
         Promise.all(queues.map((each) => each.disconnect())),
       );

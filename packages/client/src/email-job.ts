@@ -1,6 +1,6 @@
 // The job contract between the ERP and the worker: one versioned zod schema used on both sides.
 import { z } from 'zod';
-import { buildSendMailBody, sendMailBodyBytes, MAX_SEND_MAIL_REQUEST_BYTES } from '../graph/send-mail-body';
+import { buildSendMailBody, sendMailBodyBytes, MAX_SEND_MAIL_REQUEST_BYTES } from './send-mail-body';
 
 export const EMAIL_QUEUE_NAME = 'omikai-email';
 export const SEND_EMAIL_JOB_NAME = 'send-email';

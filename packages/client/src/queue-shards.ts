@@ -2,7 +2,7 @@
 // its own hash tag, and which of them an account's e-mails go to.
 import { createHash } from 'node:crypto';
 import { Queue, type QueueOptions } from 'bullmq';
-import type { RedisClient } from '../redis/redis-connection';
+import type { RedisClient } from './redis-connection';
 
 /** One BullMQ queue of the layout: its name and its key prefix. */
 export interface QueueShard {

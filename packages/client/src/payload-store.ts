@@ -1,7 +1,7 @@
 // The payload store: where an e-mail's bodies and attachments live while its job is in Redis
 // (GridFS in MongoDB, or a directory for demos). The job holds only a reference (claim check).
 import { randomBytes } from 'node:crypto';
-import { CONTENT_ID_PATTERN } from '../jobs/email-job';
+import { CONTENT_ID_PATTERN } from './email-job';
 
 /** What is kept next to each payload: whose it is, and until when. */
 export interface PayloadMetadata {

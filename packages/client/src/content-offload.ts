@@ -1,9 +1,9 @@
 // Producer side of the claim check: attachments given as base64, Buffer or stream become one job
 // input; content over the inline limit becomes a payload for the store and a reference in the job.
 import type { Readable } from 'node:stream';
-import { inlineContentOf, packContent } from '../content/email-content';
-import { newPayloadId, type PayloadMetadata } from '../content/payload-store';
-import { MAX_SEND_MAIL_REQUEST_BYTES } from '../graph/send-mail-body';
+import { inlineContentOf, packContent } from './email-content';
+import { newPayloadId, type PayloadMetadata } from './payload-store';
+import { MAX_SEND_MAIL_REQUEST_BYTES } from './send-mail-body';
 import { EmailJobValidationError, type EmailJob, type EmailJobInput } from './email-job';
 
 /**

@@ -1,5 +1,5 @@
 // Turns an e-mail job into the body of Graph's POST /users/{sender}/sendMail.
-import type { EmailJob } from '../jobs/email-job';
+import type { EmailJob } from './email-job';
 
 /** Graph caps the whole sendMail request at 4 MB; we stay a little below it. */
 export const MAX_SEND_MAIL_REQUEST_BYTES = 4_000_000;
