@@ -59,7 +59,7 @@ async function readAll(stream: Readable, index: number, maxBytes: number): Promi
           message:
             maxBytes === MAX_SEND_MAIL_REQUEST_BYTES
               ? "the stream holds more than the 4 MB Graph accepts per e-mail; send large files as links, or use draft sending (the producer's maxMessageBytes)"
-              : `the stream holds more than the producer's maxMessageBytes (${maxBytes} bytes)`,
+              : `the stream holds more than maxMessageBytes (${maxBytes} bytes)`,
         },
       ]);
     }

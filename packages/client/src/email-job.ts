@@ -242,8 +242,7 @@ export function graphRequestSizeProblem(job: EmailJob, maxBytes = MAX_SEND_MAIL_
   if (sendMailBodyUpperBoundBytes(job) <= maxBytes) return undefined;
   const bytes = sendMailBodyBytes(buildSendMailBody(job));
   if (bytes <= maxBytes) return undefined;
-  const limit =
-    maxBytes === MAX_SEND_MAIL_REQUEST_BYTES ? '4 MB' : `${(maxBytes / 1_000_000).toFixed(1)} MB (the producer's maxMessageBytes)`;
+  const limit = maxBytes === MAX_SEND_MAIL_REQUEST_BYTES ? '4 MB' : `${(maxBytes / 1_000_000).toFixed(1)} MB (maxMessageBytes)`;
   return {
     path: 'attachments',
     message:

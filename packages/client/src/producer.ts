@@ -75,6 +75,12 @@ export interface EnqueueOptions {
    * `bulk` is for runs (statements, reminders). Default: `interactive` for enqueue(), `bulk` for enqueueMany().
    */
   priority?: EmailPriority;
+  /**
+   * The account's maximum send size for these e-mails, in bytes of the request (draft mode: the
+   * mailbox's MaxSendSize, counted encoded). Overrides the producer's `maxMessageBytes`, so one
+   * producer serves accounts with different limits; the worker checks the account's own setting again.
+   */
+  maxMessageBytes?: number;
 }
 
 export interface EmailProducer {
@@ -232,13 +238,13 @@ export function createEmailProducer({
   }
 
   /** Validates every input first (nothing is written if one is bad), naming bad fields by index when there are several. */
-  async function prepareAll(inputs: EmailInput[], single: boolean): Promise<PreparedEmailJob[]> {
+  async function prepareAll(inputs: EmailInput[], single: boolean, limit = maxMessageBytes): Promise<PreparedEmailJob[]> {
     const problems: EmailJobValidationError['problems'] = [];
     const jobs: PreparedEmailJob[] = [];
     const at = now();
     for (const [index, input] of inputs.entries()) {
       try {
-        jobs.push(prepareEmailJob(await toJobInput(input, maxMessageBytes), at, maxMessageBytes));
+        jobs.push(prepareEmailJob(await toJobInput(input, limit), at, limit));
       } catch (err: unknown) {
         if (!(err instanceof EmailJobValidationError)) throw err;
         if (single) throw err;
@@ -354,12 +360,12 @@ export function createEmailProducer({
         throw err;
       }
     },
-    async enqueue(input, { priority = 'interactive' } = {}) {
-      const [jobId] = await addAll(withPriority(await prepareAll([input], true), priority));
+    async enqueue(input, { priority = 'interactive', maxMessageBytes: limit } = {}) {
+      const [jobId] = await addAll(withPriority(await prepareAll([input], true, limit), priority));
       return jobId!;
     },
-    async enqueueMany(inputs, { priority = 'bulk' } = {}) {
-      return addAll(withPriority(await prepareAll(inputs, false), priority));
+    async enqueueMany(inputs, { priority = 'bulk', maxMessageBytes: limit } = {}) {
+      return addAll(withPriority(await prepareAll(inputs, false, limit), priority));
     },
     async close() {
       // A Redis that is down would hold close() forever; drop the connection instead.
