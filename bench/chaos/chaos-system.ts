@@ -35,7 +35,8 @@ export interface ChaosSystem {
   stop(): Promise<number>;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid still runs (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

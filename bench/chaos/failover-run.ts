@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/load-config';
 import { createEmailProducer, queueShards } from '@omikai/graph-mailer-client';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
 import { startCluster, startSentinelSet } from '../../test/support/redis-topologies';
+import { isAlive } from './chaos-system';
 import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosEmail, chaosWorkerEnv } from './chaos-scenario';
 import { collectViews, waitForDrain } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
@@ -209,15 +210,6 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
   } finally {
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
     await rm(workDir, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import {
-  SecretDecryptionError,
   SecretEncryptionError,
   decryptSecret,
   encryptSecret,
@@ -16,6 +15,7 @@ import {
 } from '../../src/secrets/encrypted-secret';
 import { SecretKeyringError, parseKeyring } from '../../src/secrets/secret-keyring';
 import { encryptSecretV1 } from '../support/legacy-secrets';
+import { decryptionError } from '../support/secret-errors';
 
 const K1 = randomBytes(32).toString('base64');
 const K2 = randomBytes(32).toString('base64');
@@ -26,16 +26,6 @@ const ACC_1: SecretLocation = { accountId: 'acc-1', setting: 'account.clientSecr
 const V1_KEY = Buffer.alloc(32, 0x11).toString('base64');
 const V1_VALUE = 'enc:v1:k1:UugieWztNsh54Gpf:xpAmC6VpDVCIal6Af0t8xzI-pM3sY-0CibShunhT4axWrXeMCBU';
 const V1_PLAINTEXT = 'legacy-secret-Value~v1';
-
-function decryptionError(run: () => unknown): SecretDecryptionError {
-  try {
-    run();
-  } catch (err: unknown) {
-    if (err instanceof SecretDecryptionError) return err;
-    throw err;
-  }
-  throw new Error('expected a SecretDecryptionError');
-}
 
 describe('encryptSecret / decryptSecret', () => {
   it('round-trips any text, and the stored value names its key but not the secret', () => {

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
-  SecretDecryptionError,
   decryptSecret,
   encryptSecret,
   encryptedKeyId,
@@ -13,20 +12,11 @@ import {
 } from '../../src/secrets/encrypted-secret';
 import { SecretKeyring, SecretKeyringError, parseKeyring } from '../../src/secrets/secret-keyring';
 import { encryptSecretV1 } from '../support/legacy-secrets';
+import { decryptionError } from '../support/secret-errors';
 
 const K1 = randomBytes(32);
 const ACC: SecretLocation = { accountId: 'acc-1', setting: 'account.clientSecret' };
 const keyring = new SecretKeyring([{ id: 'k1', key: K1 }]);
-
-function failureOf(run: () => unknown): SecretDecryptionError {
-  try {
-    run();
-  } catch (err: unknown) {
-    if (err instanceof SecretDecryptionError) return err;
-    throw err;
-  }
-  throw new Error('expected a SecretDecryptionError');
-}
 
 describe('what counts as an encrypted value', () => {
   it('is decided by the enc: prefix only', () => {
@@ -73,30 +63,30 @@ describe('each refusal says what is wrong', () => {
     ['a missing data part', 'enc:v1:k1:a', 'malformed', 'The value is not in the form enc:v1:<keyId>:<iv>:<data>.'],
     ['an extra part', 'enc:v2:k1:a:b:c', 'malformed', 'The value is not in the form enc:v2:<keyId>:<iv>:<data>.'],
   ])('%s', (_case, value, problem, message) => {
-    expect(failureOf(() => decryptSecret(value, keyring, ACC))).toMatchObject({ problem, message });
+    expect(decryptionError(() => decryptSecret(value, keyring, ACC))).toMatchObject({ problem, message });
   });
 
   it('a value too short to hold an iv and a tag', () => {
     const [, , , iv] = stored().split(':');
     const short = `enc:v2:k1:${iv}:${Buffer.alloc(15).toString('base64url')}`;
-    expect(failureOf(() => decryptSecret(short, keyring, ACC))).toMatchObject({
+    expect(decryptionError(() => decryptSecret(short, keyring, ACC))).toMatchObject({
       problem: 'malformed',
       keyId: 'k1',
       format: 'v2',
       message: 'The value is too short to be an encrypted secret.',
     });
     const shortIv = `enc:v2:k1:${Buffer.alloc(11).toString('base64url')}:${Buffer.alloc(32).toString('base64url')}`;
-    expect(failureOf(() => decryptSecret(shortIv, keyring, ACC)).problem).toBe('malformed');
+    expect(decryptionError(() => decryptSecret(shortIv, keyring, ACC)).problem).toBe('malformed');
   });
 
   it('no keys, or not the key the value names', () => {
-    expect(failureOf(() => decryptSecret(stored(), undefined, ACC))).toMatchObject({
+    expect(decryptionError(() => decryptSecret(stored(), undefined, ACC))).toMatchObject({
       problem: 'no-keys',
       format: 'v2',
       message: 'The value is encrypted under key "k1" and no key is configured.',
     });
     const other = new SecretKeyring([{ id: 'k2', key: randomBytes(32) }]);
-    expect(failureOf(() => decryptSecret(stored(), other, ACC))).toMatchObject({
+    expect(decryptionError(() => decryptSecret(stored(), other, ACC))).toMatchObject({
       problem: 'unknown-key',
       keyId: 'k1',
       format: 'v2',
@@ -106,12 +96,12 @@ describe('each refusal says what is wrong', () => {
 
   it('a wrong key under the right id: v2 names where it was read, v1 does not', () => {
     const wrong = new SecretKeyring([{ id: 'k1', key: randomBytes(32) }]);
-    expect(failureOf(() => decryptSecret(stored(), wrong, ACC)).message).toBe(
+    expect(decryptionError(() => decryptSecret(stored(), wrong, ACC)).message).toBe(
       'The value does not decrypt as account acc-1\'s account.clientSecret with key "k1": it was encrypted for another account or setting, ' +
         'the key is not the one it was encrypted with, or the value was altered.',
     );
     const v1 = encryptSecretV1('abc', keyring);
-    expect(failureOf(() => decryptSecret(v1, wrong, ACC))).toMatchObject({
+    expect(decryptionError(() => decryptSecret(v1, wrong, ACC))).toMatchObject({
       problem: 'tampered',
       format: 'v1',
       message: 'The value does not decrypt with key "k1": the key is not the one it was encrypted with, or the value was altered.',
@@ -123,7 +113,7 @@ describe('each refusal says what is wrong', () => {
     const data = Buffer.from(value.split(':')[4]!, 'base64url');
     data[data.length - 1]! ^= 1;
     const altered = value.split(':').slice(0, 4).concat(data.toString('base64url')).join(':');
-    expect(failureOf(() => decryptSecret(altered, keyring, ACC)).problem).toBe('tampered');
+    expect(decryptionError(() => decryptSecret(altered, keyring, ACC)).problem).toBe('tampered');
   });
 });
 
