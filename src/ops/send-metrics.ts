@@ -1,7 +1,7 @@
 // Prometheus metrics of the send path, fed by the worker's SendObserver; registered on a registry
 // the entry point owns (no global default registry).
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { AttemptReport, SendObserver } from '../sending/send-email-job';
+import type { AttemptReport, SendObserver } from '../sending/interfaces';
 import { FAILURE_CATEGORIES } from './failure-reason';
 
 export const SEND_DURATION_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../../config/load-config';
 import { type DeliveryStore, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
-import type { SendObserver } from '../sending/send-email-job';
+import type { SendObserver } from '../sending/interfaces';
 import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';
 import type { CredentialDaysLeft } from '../diagnostics/expiry-monitor';
 import { registerCredentialExpiryMetric } from './credential-metrics';

@@ -2,7 +2,8 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { GRAPH_BACKOFF_TYPE, type ConnectionReport } from '@omikai/graph-mailer-client';
-import { RetryLaterError, type SendEmailResult } from './send-email-job';
+import type { SendEmailResult } from './interfaces';
+import { RetryLaterError } from './settle-attempt';
 
 /** What a job of the e-mail queue returns: a send's result, or a connection test's report. */
 export type EmailQueueResult = SendEmailResult | ConnectionReport;

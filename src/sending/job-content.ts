@@ -31,7 +31,7 @@ import {
   StreamedPayloadHash,
   type AttachmentSource,
 } from './attachment-source';
-import type { SendEmailResult } from './send-email-job';
+import type { SendEmailResult } from './interfaces';
 
 const FIX = 'Fix: enqueue the e-mail again from the ERP; retrying this job cannot send it.';
 

@@ -2,17 +2,14 @@
 // token, send, record the result, and tell BullMQ what comes next. Every I/O dependency is passed in.
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Logger } from 'pino';
 import { maskAddresses } from '../delivery/address-masking';
 import {
   type AttemptStart,
   type DeliveryRecord,
-  type DeliveryStore,
   DeliveryError,
   clipText,
   toError,
   type Failure,
-  type FailureCategory,
   DUE_BULK_PRIORITY,
   priorityOfJob,
   buildSendMailBody,
@@ -22,49 +19,25 @@ import {
   countRecipients,
   parseEmailJob,
   type EmailJob,
-  type PayloadReader,
 } from '@omikai/graph-mailer-client';
-import type { FlowGate, SendTicket } from '../flow/mailbox-gate';
+import type { SendTicket } from '../flow/mailbox-gate';
 import { classifySendResult } from '../graph/classify-send-result';
-import type { GraphMailClient } from '../graph/graph-mail-client';
 import { cloudHasUploadSessions } from '../graph/upload-url';
-import type { UploadBudget } from '../flow/upload-budget';
 import type { AccountSettings } from '../settings/settings-store';
 import { readSendModeSettings } from '../settings/send-mode';
 import { discardDraft, draftProgressOf } from './draft-cleanup';
-import { sendThroughDraft, type DraftGraph } from './draft-send';
+import { sendThroughDraft } from './draft-send';
 import { chooseSendPath, encodedMessageBytes } from './send-path';
-import type { TokenProvider } from '../graph/token-provider';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
-import type { SettingsStore } from '../settings/settings-store';
 import { describeFailure } from '../ops/failure-reason';
-import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
-import type { RetryPolicy } from './retry-policy';
+import type { AttemptState, JobControl, ResolvedDependencies, SendEmailDependencies, SendEmailResult } from './interfaces';
+import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure } from './settle-attempt';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 import { openEmailContent, type SendableContent } from './job-content';
 
 export { describeFailure } from '../ops/failure-reason';
-export { RetryLaterError } from './attempt-outcome';
-
-/** What one attempt came to, for metrics and other observers; never carries message content. */
-export interface AttemptReport {
-  jobId: string;
-  accountId: string;
-  sender?: string;
-  outcome: 'sent' | 'retry' | 'failed' | 'skipped';
-  category?: FailureCategory;
-  /** From the start of the attempt to its outcome (settings, token and sendMail). */
-  durationMs: number;
-  /** For 'retry': how long until the next attempt. */
-  retryInMs?: number;
-}
-
-export interface SendObserver {
-  onAttempt(report: AttemptReport): void;
-  /** A job written by a newer client than this worker understands was put back (rolling upgrades). */
-  onNewerSchema?(schemaVersion: number): void;
-}
+export { RetryLaterError } from './settle-attempt';
 
 /** How long a job of a newer schemaVersion waits before this (older) worker looks again: upgraded workers take it first. */
 export const NEWER_SCHEMA_DELAY_MS = 60_000;
@@ -76,49 +49,7 @@ export function newerSchemaVersionOf(data: unknown): number | undefined {
   return typeof version === 'number' && Number.isInteger(version) && version > newest ? version : undefined;
 }
 
-export interface SendEmailDependencies {
-  settings: SettingsStore;
-  graphProviderValue: string;
-  tokens: TokenProvider;
-  graph: Pick<GraphMailClient, 'sendMail'>;
-  deliveries: DeliveryStore;
-  /** Where content behind a job's reference is read; without it such jobs fail as [content-missing]. */
-  payloads?: PayloadReader;
-  retryPolicy: RetryPolicy;
-  logger: Logger;
-  /** Per-mailbox limits; without it every job may send at once and throttles are ordinary retries. */
-  flow?: FlowGate;
-  /** Draft-based sending (microsoftGraph.sendMode draft or auto); without it every e-mail goes by sendMail. */
-  drafts?: DraftSending;
-  /** Outlook's upload bytes per app and mailbox; without it draft uploads are not paced. */
-  uploads?: UploadBudget;
-  observer?: SendObserver;
-  /** Where permanent store errors are noted for /readyz; a fresh one when not given. */
-  storeHealth?: StoreHealth;
-  now?: () => number;
-  random?: () => number;
-}
-
-export interface DraftSending {
-  graph: DraftGraph;
-  uploadOrigin?: string;
-  confirmWindowMs: number;
-  confirmIntervalMs: number;
-  /** Default a timer; tests pass their own. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export type SendEmailResult =
-  | { status: 'sent'; sender: string; senderSource: 'account' | 'user'; graphRequestId?: string }
-  | { status: 'already-sent'; graphRequestId?: string }
-  | { status: 'duplicate'; duplicateOfJobId: string }
-  /** An operator cancelled the e-mail (ops cancel); it is not sent. */
-  | { status: 'cancelled' };
-
 const PAYLOAD_PROBLEMS_CHARS = 250;
-
-export type ResolvedDependencies = Required<Omit<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>> &
-  Pick<SendEmailDependencies, 'flow' | 'observer' | 'drafts' | 'uploads' | 'payloads'>;
 
 /** Errors that were not already turned into a Failure: something unforeseen; retried with attempts. */
 export function unexpectedFailure(err: unknown): Failure {

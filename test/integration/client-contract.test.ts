@@ -1,7 +1,8 @@
 // The client package's promises to the ERP that need a worker: a job of a newer schemaVersion is put back
 // (never failed) by an older worker, and "Test connection" is a job whose report the client awaits.
 import { ConnectionTestTimeoutError, createEmailProducer, shardForAccount } from '@omikai/graph-mailer-client';
-import { NEWER_SCHEMA_DELAY_MS, type AttemptReport } from '../../src/sending/send-email-job';
+import type { AttemptReport } from '../../src/sending/interfaces';
+import { NEWER_SCHEMA_DELAY_MS } from '../../src/sending/send-email-job';
 import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
 import { until } from '../../tools/until';
 

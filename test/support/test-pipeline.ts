@@ -17,7 +17,7 @@ import { loadConfig } from '../../config/load-config';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import { capturedLogger } from './captured-logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
-import type { SendObserver } from '../../src/sending/send-email-job';
+import type { SendObserver } from '../../src/sending/interfaces';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { StoreHealth } from '../../src/sending/store-guard';
 import { FlakyDeliveryStore, FlakyPayloadStore, FlakySettingsStore } from './flaky-stores';

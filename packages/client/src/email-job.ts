@@ -1,6 +1,5 @@
 // The job contract between the ERP and the worker: one versioned zod schema used on both sides.
 import { z } from 'zod';
-import { buildSendMailBody, sendMailBodyBytes, MAX_SEND_MAIL_REQUEST_BYTES } from './send-mail-body';
 
 export const EMAIL_QUEUE_NAME = 'omikai-email';
 export const SEND_EMAIL_JOB_NAME = 'send-email';
@@ -231,43 +230,6 @@ function isWellFormedText(value: string): boolean {
   // String#isWellFormed (Node 20) is native and much faster than the regex, which stays as the fallback.
   const native = (value as { isWellFormed?: () => boolean }).isWellFormed?.();
   return !value.includes('\uFFFD') && (native ?? !LONE_SURROGATE.test(value));
-}
-
-/**
- * The producer's extra check: the whole Graph request must stay under 4 MB. The worker does not
- * repeat it (Graph answers 413, classified as too-large), which keeps serialisation off its hot path.
- */
-export function graphRequestSizeProblem(job: EmailJob, maxBytes = MAX_SEND_MAIL_REQUEST_BYTES): FieldProblem | undefined {
-  if (job.content !== undefined) return undefined; // checked by the producer on the content before it is stored
-  if (sendMailBodyUpperBoundBytes(job) <= maxBytes) return undefined;
-  const bytes = sendMailBodyBytes(buildSendMailBody(job));
-  if (bytes <= maxBytes) return undefined;
-  const limit = maxBytes === MAX_SEND_MAIL_REQUEST_BYTES ? '4 MB' : `${(maxBytes / 1_000_000).toFixed(1)} MB (maxMessageBytes)`;
-  return {
-    path: 'attachments',
-    message:
-      `the Graph sendMail request would be ${(bytes / 1_000_000).toFixed(1)} MB; the limit is ${limit} ` +
-      '(as base64 adds a third to attachments): send large files as links, or use draft sending (microsoftGraph.sendMode)',
-  };
-}
-
-/**
- * A cheap bound on the request size, so the usual small e-mail skips serialising its body:
- * JSON escaping turns a character into at most 6 bytes (\u00XX); base64 needs no escaping.
- */
-function sendMailBodyUpperBoundBytes(job: EmailJob): number {
-  const text = [job.subject, job.html ?? '', job.text ?? '', ...Object.entries(job.headers ?? {}).flat()];
-  const recipients = [job.to, job.cc, job.bcc, job.replyTo].flatMap((list) => list ?? []);
-  const attachments = job.attachments ?? [];
-  return (
-    6 * text.reduce((sum, part) => sum + part.length, 0) +
-    recipients.reduce((sum, r) => sum + 64 + 6 * (r.address.length + (r.name?.length ?? 0)), 0) +
-    attachments.reduce(
-      (sum, a) => sum + 128 + a.contentBase64.length + 6 * (a.name.length + a.contentType.length + (a.contentId?.length ?? 0)),
-      0,
-    ) +
-    1024
-  );
 }
 
 export type EmailJobInput = z.input<typeof emailJobInputSchema>;

@@ -10,11 +10,11 @@ import {
   EMAIL_QUEUE_NAME,
   EmailJobValidationError,
   SEND_EMAIL_JOB_NAME,
-  graphRequestSizeProblem,
   parseEmailJob,
   type EmailJob,
   type EmailJobInput,
 } from './email-job';
+import { graphRequestSizeProblem } from './send-mail-body';
 import { priorityJobOptions, type EmailPriority } from './priority';
 import type { PayloadWriter } from './payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';

@@ -1,11 +1,14 @@
 // What every ops CLI command gets: its parsed arguments, the queue and stores (opened on first use),
-// and where to write. Commands return an exit code; they never call process.exit.
+// and where to write. Commands return an exit code; they never call process.exit. The types the
+// commands share live here, so no command imports another's.
 import type { PayloadWriter, RedisClient } from '@omikai/graph-mailer-client';
 import type { MailboxLimits } from '../../flow/flow-policy';
 import type { AuditLog } from '../audit-log';
 import type { CancelDeliveries } from '../cancel-email-jobs';
-import type { DraftsAccess } from './drafts-command';
-import type { SettingsSecretsAccess } from './settings-command';
+import type { GraphDraftClient } from '../../graph/draft-client';
+import type { SecretRewriter } from '../../secrets/reencrypt-settings';
+import type { SecretKeyring } from '../../secrets/secret-keyring';
+import type { SendRoute } from '../../settings/resolve-sender';
 import type { CliQueue } from './sharded-queue';
 
 export interface CliIo {
@@ -44,6 +47,20 @@ export interface FlowStatusAccess {
   /** FLOW_* of this environment (the workers' own, in their container); undefined when flow control is off. */
   limits: MailboxLimits | undefined;
   redis(): RedisClient;
+}
+
+export interface DraftsAccess {
+  graph: Pick<GraphDraftClient, 'listTaggedDrafts' | 'deleteMessage'>;
+  /** The account's route (its sender, or `mailbox` with the account's app) and an app token for it. */
+  routeFor(accountId: string, mailbox?: string): Promise<{ route: Pick<SendRoute, 'sender' | 'credentials'>; accessToken: string }>;
+  /** DRAFT_SWEEP_AGE_HOURS in ms. */
+  sweepAgeMs: number;
+}
+
+export interface SettingsSecretsAccess {
+  rewriter: SecretRewriter;
+  /** Undefined when SETTINGS_ENCRYPTION_KEYS / SETTINGS_ENCRYPTION_KEY is not set. */
+  keyring: SecretKeyring | undefined;
 }
 
 export type OptionValue = string | boolean | string[] | undefined;

@@ -1,19 +1,9 @@
 // `ops drafts clean --account A [--mailbox M]… [--older-than 24h] [--dry-run]`: deletes the drafts the
 // worker left behind (tagged, older than DRAFT_SWEEP_AGE_HOURS by default) in the account's mailboxes.
 import { toError } from '@omikai/graph-mailer-client';
-import type { GraphDraftClient } from '../../graph/draft-client';
-import type { SendRoute } from '../../settings/resolve-sender';
 import { sweepTaggedDrafts, type DraftSweep } from '../../sending/draft-sweeper';
 import { parseDurationMs } from '../duration';
 import { EXIT_INCOMPLETE, EXIT_OK, UsageError, flagOption, listOption, stringOption, type CommandContext } from './cli-context';
-
-export interface DraftsAccess {
-  graph: Pick<GraphDraftClient, 'listTaggedDrafts' | 'deleteMessage'>;
-  /** The account's route (its sender, or `mailbox` with the account's app) and an app token for it. */
-  routeFor(accountId: string, mailbox?: string): Promise<{ route: Pick<SendRoute, 'sender' | 'credentials'>; accessToken: string }>;
-  /** DRAFT_SWEEP_AGE_HOURS in ms. */
-  sweepAgeMs: number;
-}
 
 export async function draftsClean(ctx: CommandContext): Promise<number> {
   const accountId = stringOption(ctx, 'account');

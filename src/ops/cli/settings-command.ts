@@ -1,13 +1,14 @@
 // `ops settings reencrypt`: moves every stored secret to the current encryption key (after a rotation) and to format v2.
-import { reencryptSettings, type SecretRewriter } from '../../secrets/reencrypt-settings';
-import type { SecretKeyring } from '../../secrets/secret-keyring';
-import { EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, flagOption, UsageError, type CommandContext } from './cli-context';
-
-export interface SettingsSecretsAccess {
-  rewriter: SecretRewriter;
-  /** Undefined when SETTINGS_ENCRYPTION_KEYS / SETTINGS_ENCRYPTION_KEY is not set. */
-  keyring: SecretKeyring | undefined;
-}
+import { reencryptSettings } from '../../secrets/reencrypt-settings';
+import {
+  EXIT_INCOMPLETE,
+  EXIT_OK,
+  EXIT_USAGE,
+  flagOption,
+  UsageError,
+  type CommandContext,
+  type SettingsSecretsAccess,
+} from './cli-context';
 
 export async function settingsReencrypt(ctx: CommandContext, access: () => Promise<SettingsSecretsAccess>): Promise<number> {
   if (ctx.positionals.length > 0) throw new UsageError(`Unexpected argument ${ctx.positionals[0]}`);

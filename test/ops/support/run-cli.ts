@@ -7,8 +7,7 @@ import type { AuditEntry } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import { runOpsCli } from '../../../src/ops/cli/ops-cli';
-import type { DraftsAccess } from '../../../src/ops/cli/drafts-command';
-import type { SettingsSecretsAccess } from '../../../src/ops/cli/settings-command';
+import type { DraftsAccess, SettingsSecretsAccess } from '../../../src/ops/cli/cli-context';
 
 export interface CliRun {
   code: number;

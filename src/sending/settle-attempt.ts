@@ -2,33 +2,13 @@
 // whether the job is done, waits, retries or has failed for good.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { maskFailureAddresses } from '../delivery/address-masking';
-import { type AttemptOutcome, DeliveryError, type Failure, type EmailJob } from '@omikai/graph-mailer-client';
+import { type AttemptOutcome, DeliveryError, type Failure } from '@omikai/graph-mailer-client';
 import { throttleScope } from '../flow/flow-policy';
 import { describeFailure } from '../ops/failure-reason';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';
-import type { ResolvedDependencies, SendEmailResult } from './send-email-job';
+import type { AttemptState, JobControl, ResolvedDependencies, SendEmailResult } from './interfaces';
 import { guardStore, StoreFailedError, StoreUnavailableError } from './store-guard';
-
-export interface JobControl {
-  job: Job;
-  jobId: string;
-  /** Puts the job back until `untilMs` without using an attempt. */
-  defer(untilMs: number): Promise<never>;
-}
-
-export interface AttemptState {
-  jobId: string;
-  email: EmailJob;
-  /** 1 for the first attempt. */
-  number: number;
-  startedAtMs: number;
-  clientRequestId: string;
-  route?: SendRoute;
-  /** The tenant of the attempt's token (its tid); unset when no token was obtained. */
-  tenantId?: string;
-  begun?: boolean;
-}
 
 /** Thrown for a retryable failure; the worker's backoff strategy reads `delayMs`. */
 export class RetryLaterError extends DeliveryError {
