@@ -35,6 +35,25 @@ export default tseslint.config(
     },
   },
   {
+    // Dependencies between config/ and src/ run one way: config/ reads the environment into the types
+    // src/service-config.ts declares; src/ takes its part as a parameter and never imports config/.
+    files: ['src/**', 'packages/client/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+config(/|$)',
+              message:
+                'src/ never imports config/: declare the option type in src/service-config.ts and let the entry point pass the value in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The one place a Redis client is constructed (in the client package: the ERP's producer connects through it too).
     files: ['packages/client/src/redis-connection.ts'],
     rules: { 'no-restricted-syntax': 'off' },

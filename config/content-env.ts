@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEFAULT_CONTENT_BUCKET } from '@omikai/graph-mailer-client/gridfs';
 import { DEFAULT_INLINE_MAX_BYTES } from '@omikai/graph-mailer-client';
 import { DurationFormatError, parseDurationMs } from '../src/ops/duration';
+import type { ContentConfig } from '../src/service-config';
 
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
@@ -33,17 +34,6 @@ export const contentEnvExamples: Record<keyof ContentEnv, string> = {
   CONTENT_INLINE_MAX_BYTES: String(DEFAULT_INLINE_MAX_BYTES),
   CONTENT_SWEEP_INTERVAL_MS: '600000',
 };
-
-export interface ContentConfig {
-  /** GridFS bucket, with STORE=mongodb. */
-  bucketName: string;
-  /** The directory payload store, with STORE=memory; shared by every process on the host. */
-  directory: string;
-  /** How long a sent e-mail's content is kept; 0: removed at once. */
-  retentionAfterSentMs: number;
-  inlineMaxBytes: number;
-  sweepIntervalMs: number;
-}
 
 /** The shared default directory for demos: the same for the worker, the demo producer and the ops CLI. */
 export const DEFAULT_CONTENT_DIR = join(tmpdir(), 'omikai-email-content');

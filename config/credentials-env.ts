@@ -1,6 +1,7 @@
 // Environment variables for secrets at rest and credential checks (issue 6). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
-import { KEY_ID_PATTERN, SecretKeyringError, parseKeyring, type SecretKeyring } from '../src/secrets/secret-keyring';
+import { KEY_ID_PATTERN, SecretKeyringError, parseKeyring } from '../src/secrets/secret-keyring';
+import type { CredentialsConfig } from '../src/service-config';
 
 // Plain strings on purpose: a zod error would quote the value, and these values are keys.
 const optionalSecret = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -26,17 +27,6 @@ export const credentialsEnvExamples: Record<keyof CredentialsEnv, string> = {
   CREDENTIAL_EXPIRY_WARNING_DAYS: '30',
   CREDENTIAL_EXPIRY_CHECK_INTERVAL_HOURS: '24',
 };
-
-export interface CredentialsConfig {
-  /** The keys that decrypt settings (the first also encrypts); undefined when none is configured. */
-  keyring?: SecretKeyring;
-  /** A secret stored in plaintext fails its jobs (`settings`) instead of only being warned about. */
-  requireEncrypted: boolean;
-  /** Warn this many days before a client secret or certificate expires. */
-  expiryWarningDays: number;
-  /** How often the worker's expiry check runs. */
-  expiryCheckIntervalMs: number;
-}
 
 function problem(name: keyof CredentialsEnv, message: string): string {
   return `${name}: ${message} (example: ${name}=${credentialsEnvExamples[name]})`;

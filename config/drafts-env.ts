@@ -1,5 +1,6 @@
 // Environment variables for draft-based sending (issue 15). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
+import type { DraftsConfig } from '../src/service-config';
 
 const positiveInt = z.coerce.number().int().positive();
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -31,16 +32,6 @@ export const draftsEnvExamples: Record<keyof DraftsEnv, string> = {
   FLOW_UPLOAD_BYTES_PER_WINDOW: String(OUTLOOK_UPLOAD_BYTES_PER_WINDOW),
   FLOW_UPLOAD_WINDOW_MS: String(OUTLOOK_UPLOAD_WINDOW_MS),
 };
-
-export interface DraftsConfig {
-  /** An upload URL on this origin is accepted besides the cloud's Outlook hosts. */
-  uploadBaseUrl?: string;
-  confirmWindowMs: number;
-  confirmIntervalMs: number;
-  sweepAgeMs: number;
-  /** Upload bytes per app and mailbox per window. */
-  uploadBudget: { bytesPerWindow: number; windowMs: number };
-}
 
 export function readDraftsConfig(env: DraftsEnv, problems: string[]): DraftsConfig {
   if (env.DRAFT_CONFIRM_INTERVAL_MS > env.DRAFT_CONFIRM_WINDOW_MS) {

@@ -1,5 +1,7 @@
 // The environment this project reads, as one zod schema. Nothing outside config/ reads process.env.
 import { z } from 'zod';
+import { CLOUD_NAMES } from '../src/graph/clouds';
+import { LOG_LEVELS, NODE_ENVS } from '../src/service-config';
 import { contentEnvExamples, contentEnvSchema } from './content-env';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
 import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
@@ -12,13 +14,10 @@ const nonNegativeInt = z.coerce.number().int().nonnegative();
 const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
-export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const;
-export type CloudName = (typeof CLOUD_NAMES)[number];
-
 /** The variables of the send path; each later concern adds its own from config/<concern>-env.ts. */
 export const coreEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(NODE_ENVS).default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 
   REDIS_URL: redisUrlSchema,
   EMAIL_QUEUE_NAME: z

@@ -1,6 +1,7 @@
 // Environment variables for per-mailbox flow control (issue 4). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
-import { EXCHANGE_LIMITS, type MailboxLimits } from '../src/flow/flow-policy';
+import { EXCHANGE_LIMITS } from '../src/flow/flow-policy';
+import type { FlowConfig } from '../src/service-config';
 
 const positiveInt = z.coerce.number().int().positive();
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -26,11 +27,6 @@ export const flowEnvExamples: Record<keyof FlowEnv, string> = {
   FLOW_MAX_THROTTLE_DEFERRALS: '20',
   FLOW_TENANT_PAUSE_AFTER_MAILBOXES: '3',
 };
-
-export interface FlowConfig {
-  /** undefined: flow control is off (FLOW_ENABLED=false); throttles are then ordinary retries. */
-  limits: MailboxLimits | undefined;
-}
 
 export function readFlowConfig(env: FlowEnv, _problems: string[]): FlowConfig {
   if (!env.FLOW_ENABLED) return { limits: undefined };

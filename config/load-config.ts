@@ -1,49 +1,20 @@
 // Loads the environment once at start into a typed Config; bad values stop the process with one
 // line per variable (name, problem, example), never quoting a secret (config/shown-value.ts).
 import { z } from 'zod';
-import { resolveCloudEndpoints, type CloudEndpoints } from '../src/graph/clouds';
-import { DEFAULT_FIELD_PATHS, type SettingsDocumentShape, type SettingsFieldPaths } from '../src/settings/document-shape';
-import { readContentConfig, type ContentConfig } from './content-env';
-import { readCredentialsConfig, type CredentialsConfig } from './credentials-env';
-import { readDraftsConfig, type DraftsConfig } from './drafts-env';
+import { resolveCloudEndpoints } from '../src/graph/clouds';
+import { ConfigError, StoreNotConfiguredError, type Config } from '../src/service-config';
+import { DEFAULT_FIELD_PATHS, type SettingsFieldPaths } from '../src/settings/document-shape';
+import { readContentConfig } from './content-env';
+import { readCredentialsConfig } from './credentials-env';
+import { readDraftsConfig } from './drafts-env';
 import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema';
-import { readFlowConfig, type FlowConfig } from './flow-env';
-import { readOpsConfig, type OpsConfig } from './ops-env';
-import { readRedisConfig, type RedisConfig } from './redis-env';
+import { readFlowConfig } from './flow-env';
+import { readOpsConfig } from './ops-env';
+import { readRedisConfig } from './redis-env';
 import { shownValue } from './shown-value';
 
-export interface Config {
-  nodeEnv: Env['NODE_ENV'];
-  logLevel: Env['LOG_LEVEL'];
-  redis: RedisConfig;
-  queueName: string;
-  store: { kind: 'mongodb'; uri: string } | { kind: 'memory'; settingsFile: string };
-  settings: { shape: SettingsDocumentShape; cacheTtlMs: number };
-  deliveryCollection: string;
-  cloud: CloudEndpoints;
-  worker: {
-    concurrency: number;
-    sendTimeoutMs: number;
-    retry: { baseDelayMs: number; maxDelayMs: number; outcomeUnknown: 'retry' | 'fail' };
-    shutdownTimeoutMs: number;
-    lockDurationMs: number;
-    stalledIntervalMs: number;
-    maxStalledCount: number;
-  };
-  flow: FlowConfig;
-  ops: OpsConfig;
-  credentials: CredentialsConfig;
-  drafts: DraftsConfig;
-  content: ContentConfig;
-}
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
+// The types live in src/ (src never imports config/); entry points and tests import them from here too.
+export { ConfigError, StoreNotConfiguredError, type Config };
 
 const fieldPathsSchema = z
   .object(Object.fromEntries(Object.keys(DEFAULT_FIELD_PATHS).map((key) => [key, z.string().min(1).optional()])))
@@ -69,11 +40,6 @@ export interface StoreOptionalConfig extends Omit<Config, 'store'> {
   /** Undefined when no store is configured; `storeProblems` then says which variables are missing. */
   store: Config['store'] | undefined;
   storeProblems: string[];
-}
-
-/** A command needs the delivery or settings store, and none is configured. */
-export class StoreNotConfiguredError extends ConfigError {
-  override name = 'StoreNotConfiguredError';
 }
 
 /** Reads `env` (normally process.env); throws ConfigError listing every problem at once. */

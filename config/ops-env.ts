@@ -1,7 +1,8 @@
 // Environment variables for the dashboard, health and metrics endpoints (issue 5). Merged into the one schema by env-schema.ts.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDashboardUsers, type DashboardUser } from '../src/dashboard/dashboard-users';
+import { parseDashboardUsers } from '../src/dashboard/dashboard-users';
+import type { OpsConfig } from '../src/service-config';
 
 const port = z.coerce.number().int().min(1).max(65535);
 /** 0 turns the server off. */
@@ -57,27 +58,6 @@ export const opsEnvExamples: Record<keyof OpsEnv, string> = {
   WORKER_METRICS_HOST: '127.0.0.1',
   OPS_HTTP_HOST: '127.0.0.1',
 };
-
-export interface OpsConfig {
-  /** Settings still read but to be replaced, one sentence each; entry points log them at start. */
-  deprecations: string[];
-  dashboard: {
-    /** The address the board listens on. */
-    host: string;
-    /** Empty unless DASHBOARD_USERS is set; the dashboard refuses to start without users. */
-    users: DashboardUser[];
-    port: number;
-    /** Without a trailing slash, except for the root path '/'. */
-    basePath: string;
-    /** The address of the dashboard's /healthz, /readyz, /metrics server. */
-    metricsHost: string;
-    /** undefined: no health/metrics server. */
-    metricsPort: number | undefined;
-    /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
-    trustProxy: false | number | string[];
-  };
-  worker: { metricsHost: string; metricsPort: number | undefined };
-}
 
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
 export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {

@@ -1,7 +1,8 @@
 // Environment variables that say where Redis is (single node, Sentinel or Cluster), how the queue is
 // sharded, and how durable an enqueue is. Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
-import { ENQUEUE_DURABILITIES, type EnqueueDurability, type RedisHostPort, type RedisTarget } from '@omikai/graph-mailer-client';
+import { ENQUEUE_DURABILITIES, type EnqueueDurability, type RedisHostPort } from '@omikai/graph-mailer-client';
+import type { RedisConfig } from '../src/service-config';
 
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -44,14 +45,6 @@ export const redisEnvExamples: Record<keyof z.infer<typeof redisEnvSchema>, stri
 export const REDIS_SECRET_VARIABLES = ['REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD'] as const;
 
 export type { EnqueueDurability };
-
-export interface RedisConfig {
-  target: RedisTarget;
-  /** How many queues the e-mails are spread over (EMAIL_QUEUE_SHARDS). */
-  shards: number;
-  durability: EnqueueDurability;
-  replicationTimeoutMs: number;
-}
 
 type Problem = (name: keyof RedisEnv, message: string) => string;
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../../config/load-config';
+import type { Config } from '../service-config';
 import type { CancelDeliveries } from '../ops/cancel-email-jobs';
 import { startOpsHttpServer, type OpsHttpServer } from '../ops/ops-http-server';
 import { registerQueueMetrics } from '../ops/queue-metrics';

@@ -1,5 +1,8 @@
 // Microsoft's national clouds: which login host, Graph host and token scope each one uses.
-import type { CloudName } from '../../config/env-schema';
+
+/** The values of MS_GRAPH_CLOUD. */
+export const CLOUD_NAMES = ['global', 'usgov', 'usgov-dod', 'china'] as const;
+export type CloudName = (typeof CLOUD_NAMES)[number];
 
 export interface CloudEndpoints {
   cloud: CloudName;

@@ -1,7 +1,7 @@
 // The Graph calls of draft-based sending: create a draft, attach files (small ones in one request,
 // large ones through an upload session), send it, and look it up again after a lost answer. Every
 // call returns what came back as data (GraphSendResult for failures), like GraphMailClient.sendMail.
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from './clouds';
 import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
 import { type GraphSendResult, readGraphResponse, transportFailure } from './graph-mail-client';

@@ -2,7 +2,7 @@
 // The SDK's RetryHandler is left out on purpose: it retries 429/503/504 POSTs, and a retried 504
 // can deliver the same e-mail several times. The queue schedules retries instead.
 import { Client, GraphClientError, ResponseType, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from './clouds';
 import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
 import { HttpsFetchError } from './https-fetch';

@@ -1,7 +1,7 @@
 // Which hosts an attachment upload URL may point to, and which clouds offer upload sessions at all.
 // The upload URL is pre-authenticated: whoever holds it may write into the mailbox, so it is only
 // ever sent to the cloud's own Outlook host (or the one configured test host), never with our token.
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from './clouds';
 
 /** The Outlook hosts Graph's attachment upload sessions point to, per national cloud. */
 const OUTLOOK_UPLOAD_HOSTS: Record<CloudName, readonly string[]> = {

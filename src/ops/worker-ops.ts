@@ -1,7 +1,7 @@
 // The worker process's metrics and /healthz, /readyz, /metrics server, wired around startEmailWorker.
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../../config/load-config';
+import type { Config } from '../service-config';
 import { type DeliveryStore, configuredQueueLayout, openShardQueues, type RedisClient } from '@omikai/graph-mailer-client';
 import type { SendObserver } from '../sending/interfaces';
 import { startOpsHttpServer, type OpsHttpServer } from './ops-http-server';

@@ -1,6 +1,6 @@
 // Which way an e-mail goes to Graph: one sendMail request, or a draft with attachments uploaded
 // separately. Pure: the account's mode, the cloud's abilities and the e-mail's sizes decide.
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from '../graph/clouds';
 import { DeliveryError, MAX_SEND_MAIL_REQUEST_BYTES } from '@omikai/graph-mailer-client';
 import { tooLargeForMailboxReason } from '../graph/classify-draft-result';
 import type { SendModeSettings } from '../settings/send-mode';

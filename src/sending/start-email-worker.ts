@@ -2,7 +2,7 @@
 // Used by the worker entry point, the demo and the benchmark, so they all run the same code.
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load-config';
+import type { Config } from '../service-config';
 import {
   type DeliveryStore,
   configuredQueueLayout,

@@ -1,6 +1,6 @@
 // Decides who sends an e-mail and with which app credentials, from the account's and the user's
 // settings. Pure: the caller loads the settings (secrets already decrypted by the store).
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from '../graph/clouds';
 import { DeliveryError } from '@omikai/graph-mailer-client';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';

@@ -1,6 +1,6 @@
 // Opens the settings and delivery stores the configuration asks for: MongoDB, or memory for demos.
 import type { Logger } from 'pino';
-import type { Config } from '../../config/load-config';
+import type { Config } from '../service-config';
 import { type DeliveryCancellation, type DeliveryStore, DirectoryPayloadStore, type PayloadStore } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../delivery/memory-delivery-store';
 import { connectMongo } from '../delivery/mongo-connection';

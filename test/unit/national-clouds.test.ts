@@ -2,7 +2,7 @@
 // account whose own cloud setting overrides MS_GRAPH_CLOUD.
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import pino from 'pino';
-import type { CloudName } from '../../config/env-schema';
+import type { CloudName } from '../../src/graph/clouds';
 import { resolveCloudEndpoints, type CloudEndpoints } from '../../src/graph/clouds';
 import { GraphMailClient } from '../../src/graph/graph-mail-client';
 import { MsalTokenProvider } from '../../src/graph/token-provider';

@@ -1,5 +1,5 @@
 // `ops failed list` (failed e-mails grouped by category) and `ops failed show <jobId>` (one job in full).
-import { StoreNotConfiguredError } from '../../../config/load-config';
+import { StoreNotConfiguredError } from '../../service-config';
 import { type DeliveryRecord, toError } from '@omikai/graph-mailer-client';
 import { formatAgo, parseDurationMs } from '../duration';
 import { RUNBOOK_SECTIONS, attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';

@@ -1,7 +1,7 @@
 // The on-call CLI: finds out why e-mails failed and retries them safely. `runOpsCli` parses the
 // arguments, runs one command and returns the exit code; workers/ops-cli.ts is the process around it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../../../config/load-config';
+import { ConfigError } from '../../service-config';
 import { toError } from '@omikai/graph-mailer-client';
 import { cliActor } from '../audit-log';
 import { DurationFormatError } from '../duration';
