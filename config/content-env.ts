@@ -6,8 +6,7 @@ import { DEFAULT_CONTENT_BUCKET } from '@omikai/graph-mailer-client/gridfs';
 import { DEFAULT_INLINE_MAX_BYTES } from '@omikai/graph-mailer-client';
 import { DurationFormatError, parseDurationMs } from '../src/ops/duration';
 import type { ContentConfig } from '../src/service-config';
-
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
+import { nonNegativeInt, optionalString, positiveInt, problemWith } from './env-values';
 
 export const contentEnvSchema = z.object({
   // A bucket name becomes <name>.files and <name>.chunks; letters, digits, _ and - keep it a plain collection name.
@@ -17,12 +16,8 @@ export const contentEnvSchema = z.object({
     .default(DEFAULT_CONTENT_BUCKET),
   CONTENT_DIR: optionalString,
   CONTENT_RETENTION_AFTER_SENT: z.string().default('0'),
-  CONTENT_INLINE_MAX_BYTES: z.coerce.number().int().nonnegative().max(4_000_000).default(DEFAULT_INLINE_MAX_BYTES),
-  CONTENT_SWEEP_INTERVAL_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(10 * 60_000),
+  CONTENT_INLINE_MAX_BYTES: nonNegativeInt.max(4_000_000).default(DEFAULT_INLINE_MAX_BYTES),
+  CONTENT_SWEEP_INTERVAL_MS: positiveInt.default(10 * 60_000),
 });
 
 export type ContentEnv = z.infer<typeof contentEnvSchema>;
@@ -45,9 +40,7 @@ export function readContentConfig(env: ContentEnv, problems: string[]): ContentC
       retentionAfterSentMs = parseDurationMs(env.CONTENT_RETENTION_AFTER_SENT);
     } catch (err: unknown) {
       if (!(err instanceof DurationFormatError)) throw err;
-      problems.push(
-        `CONTENT_RETENTION_AFTER_SENT: must be 0 or a duration such as 30m, 12h or 7d (example: CONTENT_RETENTION_AFTER_SENT=${contentEnvExamples.CONTENT_RETENTION_AFTER_SENT})`,
-      );
+      problems.push(problemWith(contentEnvExamples)('CONTENT_RETENTION_AFTER_SENT', 'must be 0 or a duration such as 30m, 12h or 7d'));
     }
   }
   return {

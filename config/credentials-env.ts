@@ -2,11 +2,7 @@
 import { z } from 'zod';
 import { KEY_ID_PATTERN, SecretKeyringError, parseKeyring } from '../src/secrets/secret-keyring';
 import type { CredentialsConfig } from '../src/service-config';
-
-// Plain strings on purpose: a zod error would quote the value, and these values are keys.
-const optionalSecret = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-const positiveInt = z.coerce.number().int().positive();
-const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+import { boolean, optionalString as optionalSecret, positiveInt, problemWith } from './env-values';
 
 export const credentialsEnvSchema = z.object({
   SETTINGS_ENCRYPTION_KEYS: optionalSecret,
@@ -28,9 +24,7 @@ export const credentialsEnvExamples: Record<keyof CredentialsEnv, string> = {
   CREDENTIAL_EXPIRY_CHECK_INTERVAL_HOURS: '24',
 };
 
-function problem(name: keyof CredentialsEnv, message: string): string {
-  return `${name}: ${message} (example: ${name}=${credentialsEnvExamples[name]})`;
-}
+const problem = problemWith(credentialsEnvExamples);
 
 /** Turns the parsed variables into typed config; push cross-field problems onto `problems`. */
 export function readCredentialsConfig(env: CredentialsEnv, problems: string[]): CredentialsConfig {

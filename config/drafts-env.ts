@@ -1,10 +1,7 @@
 // Environment variables for draft-based sending (issue 15). Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
 import type { DraftsConfig } from '../src/service-config';
-
-const positiveInt = z.coerce.number().int().positive();
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
+import { httpsUrl, optionalString, positiveInt, problemWith } from './env-values';
 
 /** Outlook allows 150 MB of uploads per 5 minutes per app and mailbox (Graph's throttling limits). */
 export const OUTLOOK_UPLOAD_BYTES_PER_WINDOW = 150 * 1024 * 1024;
@@ -36,7 +33,10 @@ export const draftsEnvExamples: Record<keyof DraftsEnv, string> = {
 export function readDraftsConfig(env: DraftsEnv, problems: string[]): DraftsConfig {
   if (env.DRAFT_CONFIRM_INTERVAL_MS > env.DRAFT_CONFIRM_WINDOW_MS) {
     problems.push(
-      `DRAFT_CONFIRM_INTERVAL_MS: must not exceed DRAFT_CONFIRM_WINDOW_MS (${env.DRAFT_CONFIRM_WINDOW_MS}) (example: DRAFT_CONFIRM_INTERVAL_MS=${draftsEnvExamples.DRAFT_CONFIRM_INTERVAL_MS})`,
+      problemWith(draftsEnvExamples)(
+        'DRAFT_CONFIRM_INTERVAL_MS',
+        `must not exceed DRAFT_CONFIRM_WINDOW_MS (${env.DRAFT_CONFIRM_WINDOW_MS})`,
+      ),
     );
   }
   return {

@@ -2,17 +2,13 @@
 import { z } from 'zod';
 import { CLOUD_NAMES } from '../src/graph/clouds';
 import { LOG_LEVELS, NODE_ENVS } from '../src/service-config';
+import { httpsUrl, nonNegativeInt, optionalString, positiveInt } from './env-values';
 import { contentEnvExamples, contentEnvSchema } from './content-env';
 import { credentialsEnvExamples, credentialsEnvSchema } from './credentials-env';
 import { draftsEnvExamples, draftsEnvSchema } from './drafts-env';
 import { flowEnvExamples, flowEnvSchema } from './flow-env';
 import { opsEnvExamples, opsEnvSchema } from './ops-env';
 import { REDIS_SECRET_VARIABLES, redisEnvExamples, redisEnvSchema, redisUrlSchema } from './redis-env';
-
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().nonnegative();
-const httpsUrl = z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).transform((url) => url.replace(/\/+$/, ''));
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
 /** The variables of the send path; each later concern adds its own from config/<concern>-env.ts. */
 export const coreEnvSchema = z.object({

@@ -2,16 +2,14 @@
 import { z } from 'zod';
 import { EXCHANGE_LIMITS } from '../src/flow/flow-policy';
 import type { FlowConfig } from '../src/service-config';
-
-const positiveInt = z.coerce.number().int().positive();
-const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+import { boolean, nonNegativeInt, positiveInt } from './env-values';
 
 export const flowEnvSchema = z.object({
   FLOW_ENABLED: boolean.default(true),
   FLOW_MAILBOX_MESSAGES: positiveInt.default(EXCHANGE_LIMITS.messagesPerWindow),
   FLOW_MAILBOX_WINDOW_MS: positiveInt.default(EXCHANGE_LIMITS.windowMs),
   FLOW_MAILBOX_CONCURRENCY: positiveInt.default(EXCHANGE_LIMITS.concurrentSends),
-  FLOW_MAILBOX_RECIPIENTS_PER_DAY: z.coerce.number().int().nonnegative().default(EXCHANGE_LIMITS.recipientsPerDay),
+  FLOW_MAILBOX_RECIPIENTS_PER_DAY: nonNegativeInt.default(EXCHANGE_LIMITS.recipientsPerDay),
   FLOW_MAX_THROTTLE_DEFERRALS: positiveInt.default(EXCHANGE_LIMITS.maxThrottleDeferrals),
   FLOW_TENANT_PAUSE_AFTER_MAILBOXES: positiveInt.default(EXCHANGE_LIMITS.tenantPauseAfterMailboxes),
 });

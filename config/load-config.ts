@@ -11,6 +11,7 @@ import { SECRET_VARIABLES, envExamples, envSchema, type Env } from './env-schema
 import { readFlowConfig } from './flow-env';
 import { readOpsConfig } from './ops-env';
 import { readRedisConfig } from './redis-env';
+import { problemWith } from './env-values';
 import { shownValue } from './shown-value';
 
 // The types live in src/ (src never imports config/); entry points and tests import them from here too.
@@ -20,9 +21,7 @@ const fieldPathsSchema = z
   .object(Object.fromEntries(Object.keys(DEFAULT_FIELD_PATHS).map((key) => [key, z.string().min(1).optional()])))
   .strict();
 
-function problem(name: keyof Env, message: string): string {
-  return `${name}: ${message} (example: ${name}=${envExamples[name]})`;
-}
+const problem = problemWith(envExamples);
 
 function parseFieldPaths(json: string | undefined, problems: string[]): SettingsFieldPaths {
   if (json === undefined) return DEFAULT_FIELD_PATHS;

@@ -3,12 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDashboardUsers } from '../src/dashboard/dashboard-users';
 import type { OpsConfig } from '../src/service-config';
-
-const port = z.coerce.number().int().min(1).max(65535);
-/** 0 turns the server off. */
-const portOrOff = z.coerce.number().int().min(0).max(65535);
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+import { boolean, commaList, optionalString, port, portOrOff, problemWith } from './env-values';
 
 export const DASHBOARD_BASE_PATH_MAX_LENGTH = 200;
 /**
@@ -65,7 +60,7 @@ export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
     allowPlaintext: env.DASHBOARD_ALLOW_PLAINTEXT_PASSWORDS,
   });
   for (const problem of userProblems) {
-    problems.push(`DASHBOARD_USERS: ${problem} (example: DASHBOARD_USERS=${opsEnvExamples.DASHBOARD_USERS})`);
+    problems.push(problemWith(opsEnvExamples)('DASHBOARD_USERS', problem));
   }
   const basePath = env.DASHBOARD_BASE_PATH === '/' ? '/' : env.DASHBOARD_BASE_PATH.replace(/\/+$/, '');
   const fallbackHost = env.OPS_HTTP_HOST ?? DEFAULT_BIND_HOST;
@@ -107,7 +102,7 @@ function isAddressOrSubnet(entry: string): boolean {
 /** `trust proxy` from DASHBOARD_TRUST_PROXY: off, a hop count, or addresses/subnets (proxy-addr's names allowed). */
 function readTrustProxy(value: string | undefined, problems: string[]): false | number | string[] {
   const problem = (message: string) => {
-    problems.push(`DASHBOARD_TRUST_PROXY: ${message} (example: DASHBOARD_TRUST_PROXY=${opsEnvExamples.DASHBOARD_TRUST_PROXY})`);
+    problems.push(problemWith(opsEnvExamples)('DASHBOARD_TRUST_PROXY', message));
     return false as const;
   };
   if (value === undefined || value === 'false') return false;
@@ -117,10 +112,7 @@ function readTrustProxy(value: string | undefined, problems: string[]): false | 
     );
   }
   if (/^\d+$/.test(value)) return Number(value);
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
+  const entries = commaList(value).filter(Boolean);
   const bad = entries.filter((entry) => !PROXY_NAMES.has(entry) && !isAddressOrSubnet(entry));
   // The entries are addresses, not secrets: naming the bad ones helps.
   if (bad.length > 0 || entries.length === 0)

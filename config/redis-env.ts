@@ -3,9 +3,7 @@
 import { z } from 'zod';
 import { ENQUEUE_DURABILITIES, type EnqueueDurability, type RedisHostPort } from '@omikai/graph-mailer-client';
 import type { RedisConfig } from '../src/service-config';
-
-const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
-const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
+import { boolean, commaList, integer, optionalString, positiveInt } from './env-values';
 
 /** Unset (or empty) means redis://127.0.0.1:6379 unless REDIS_SENTINELS or REDIS_CLUSTER_NODES is set. In the core schema, first among the queue's variables. */
 export const redisUrlSchema = optionalString.pipe(
@@ -21,9 +19,9 @@ export const redisEnvSchema = z.object({
   REDIS_USERNAME: optionalString,
   REDIS_PASSWORD: optionalString,
   REDIS_TLS: boolean.default(false),
-  EMAIL_QUEUE_SHARDS: z.coerce.number().int().min(1).max(64).default(1),
+  EMAIL_QUEUE_SHARDS: integer.min(1).max(64).default(1),
   ENQUEUE_DURABILITY: z.enum(ENQUEUE_DURABILITIES).default('acknowledged'),
-  ENQUEUE_REPLICATION_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  ENQUEUE_REPLICATION_TIMEOUT_MS: positiveInt.default(2_000),
 });
 
 export type RedisEnv = z.infer<typeof redisEnvSchema> & { REDIS_URL?: string | undefined };
@@ -50,7 +48,7 @@ type Problem = (name: keyof RedisEnv, message: string) => string;
 
 function hostList(name: keyof RedisEnv, value: string, problems: string[], problem: Problem): RedisHostPort[] {
   const hosts: RedisHostPort[] = [];
-  for (const entry of value.split(',').map((item) => item.trim())) {
+  for (const entry of commaList(value)) {
     const match = /^(\[[0-9a-fA-F:]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(entry);
     const port = Number(match?.[2]);
     if (!match?.[1] || port < 1 || port > 65535) {
