@@ -42,7 +42,8 @@ export interface ThrottleResult {
 
 export interface FlowGate {
   admit(ticket: SendTicket, now: number): Promise<Admission>;
-  throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult>;
+  /** Records a 429: pauses the mailbox (or the app in its tenant) for Retry-After and counts the job's deferral. */
+  recordThrottle(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult>;
 }
 
 /**
@@ -262,7 +263,7 @@ export class RedisMailboxGate implements FlowGate {
     return { kind: 'go', release };
   }
 
-  async throttled(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult> {
+  async recordThrottle(ticket: SendTicket, scope: 'mailbox' | 'tenant', retryAfterMs: number, now: number): Promise<ThrottleResult> {
     const { keys } = this;
     const { tenantId, mailbox, clientId, jobId } = ticket;
     const until = now + retryAfterMs;

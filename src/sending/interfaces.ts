@@ -97,5 +97,6 @@ export interface AttemptState {
   route?: SendRoute;
   /** The tenant of the attempt's token (its tid); unset when no token was obtained. */
   tenantId?: string;
-  begun?: boolean;
+  /** Set once the delivery record is claimed for this attempt (claimAttempt). */
+  claimed?: boolean;
 }

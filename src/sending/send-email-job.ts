@@ -140,22 +140,29 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
     return { status: 'cancelled' };
   }
 
-  /** Opens (or reopens) the delivery record; returns a result when the e-mail must not be sent. */
-  async function beginAttempt(attempt: AttemptState, start: Omit<AttemptStart, 'status' | 'now'>): Promise<SendEmailResult | undefined> {
-    const begun = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
-    if (begun.action === 'send') {
-      attempt.begun = true;
-      return undefined;
+  /**
+   * Claims the e-mail for this attempt in its delivery record (opening or reopening it). The claim is
+   * refused, with the job's result, when the e-mail must not be sent: already sent, a duplicate, or cancelled.
+   */
+  async function claimAttempt(
+    attempt: AttemptState,
+    start: Omit<AttemptStart, 'status' | 'now'>,
+  ): Promise<{ claimed: true } | { claimed: false; result: SendEmailResult }> {
+    const opened = await guard('deliveries', () => deliveries.startAttempt({ ...start, status: 'sending', now: new Date(now()) }));
+    if (opened.action === 'send') {
+      attempt.claimed = true;
+      return { claimed: true };
     }
-    if (begun.action === 'cancelled') return cancelledResult(start.jobId, begun.record);
+    if (opened.action === 'cancelled') return { claimed: false, result: cancelledResult(start.jobId, opened.record) };
     deps.observer?.onAttempt({ jobId: start.jobId, accountId: start.accountId, outcome: 'skipped', durationMs: 0 });
-    if (begun.action === 'already-sent') {
+    if (opened.action === 'already-sent') {
       logger.info({ jobId: start.jobId }, 'delivery record already says sent; not sending again');
-      return { status: 'already-sent', ...(begun.record.graphRequestId ? { graphRequestId: begun.record.graphRequestId } : {}) };
+      const { graphRequestId } = opened.record;
+      return { claimed: false, result: { status: 'already-sent', ...(graphRequestId ? { graphRequestId } : {}) } };
     }
 
-    logger.info({ jobId: start.jobId, duplicateOfJobId: begun.record.jobId }, 'same idempotency key as another job; not sending');
-    return { status: 'duplicate', duplicateOfJobId: begun.record.jobId };
+    logger.info({ jobId: start.jobId, duplicateOfJobId: opened.record.jobId }, 'same idempotency key as another job; not sending');
+    return { claimed: false, result: { status: 'duplicate', duplicateOfJobId: opened.record.jobId } };
   }
 
   async function attemptSend(control: JobControl, email: EmailJob): Promise<SendEmailResult> {
@@ -218,8 +225,8 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
           const room = await deps.uploads.reserve(ticket, plan.encodedBytes, now());
           if (room.kind === 'wait') return await control.defer(room.untilMs);
         }
-        const skipped = await beginAttempt(attempt, start);
-        if (skipped) return skipped;
+        const claim = await claimAttempt(attempt, start);
+        if (!claim.claimed) return claim.result;
         if (plan.path === 'draft' && deps.drafts) {
           const drafts = deps.drafts;
           const progress = draftProgressOf(control.job);
@@ -265,9 +272,9 @@ export function createSendEmailProcessor(dependencies: SendEmailDependencies) {
         if (err instanceof DelayedError || err instanceof StoreUnavailableError || err instanceof StoreFailedError) throw err;
         failure = err instanceof DeliveryError ? err.failure : unexpectedFailure(err);
         // A settings problem is found before the record exists; it still needs one.
-        if (!attempt.begun) {
-          const skipped = await beginAttempt(attempt, start);
-          if (skipped) return skipped;
+        if (!attempt.claimed) {
+          const claim = await claimAttempt(attempt, start);
+          if (!claim.claimed) return claim.result;
         }
       }
       // A throttle's pause is written before the place is freed, so no other worker sends into it.

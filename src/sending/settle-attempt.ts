@@ -122,7 +122,7 @@ export async function settleFailure(
   // Flow state is keyed by the token's tenant: a throttle before any token (Entra's) is an ordinary retry.
   const throttlePause =
     failure.category === 'throttled' && deps.flow && route && attempt.tenantId !== undefined
-      ? await deps.flow.throttled(
+      ? await deps.flow.recordThrottle(
           { jobId, mailbox: route.sender, tenantId: attempt.tenantId, clientId: route.credentials.clientId, recipients: 0 },
           throttleScope(failure),
           failure.retryAfterMs ?? deps.retryPolicy.baseDelayMs,

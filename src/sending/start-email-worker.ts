@@ -22,7 +22,7 @@ import { RedisMailboxGate } from '../flow/mailbox-gate';
 import { MsalTokenProvider } from '../graph/token-provider';
 import { CachedSettingsStore } from '../settings/cached-settings-store';
 import type { SettingsStore } from '../settings/settings-store';
-import { createEmailWorker, type EmailQueueResult } from './email-worker';
+import { createBullmqWorker, type EmailQueueResult } from './bullmq-worker';
 import { createTestConnectionProcessor } from '../diagnostics/test-connection-job';
 import type { SendObserver } from './interfaces';
 import { createSendEmailProcessor } from './send-email-job';
@@ -41,7 +41,7 @@ export interface EmailWorkerRuntime {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export interface StartEmailWorkerOptions {
+export interface StartBullmqWorkerOptions {
   config: Pick<Config, 'queueName' | 'cloud' | 'settings' | 'worker' | 'flow' | 'drafts'> &
     Partial<Pick<Config, 'content' | 'credentials'>> & { redis: Pick<Config['redis'], 'shards' | 'target'> };
   connection: RedisClient;
@@ -64,7 +64,7 @@ export function startEmailWorker({
   logger,
   observer,
   storeHealth,
-}: StartEmailWorkerOptions): EmailWorkerRuntime {
+}: StartBullmqWorkerOptions): EmailWorkerRuntime {
   const tokens = new MsalTokenProvider({ cloud: config.cloud, logger, timeoutMs: config.worker.sendTimeoutMs });
   const { limits } = config.flow;
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
@@ -156,7 +156,7 @@ export function startEmailWorker({
     : [];
   const shards = queueShards(layout);
   const workers = shards.map(({ name, prefix }) =>
-    createEmailWorker((job, token) => (job.name === TEST_CONNECTION_JOB_NAME ? testConnectionJob(job) : keptProcessor(job, token)), {
+    createBullmqWorker((job, token) => (job.name === TEST_CONNECTION_JOB_NAME ? testConnectionJob(job) : keptProcessor(job, token)), {
       queueName: name,
       prefix,
       connection,

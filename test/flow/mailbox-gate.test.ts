@@ -86,7 +86,7 @@ describe('mailbox gate: sends in flight', () => {
   it('an earlier run released late keeps the slot its later run booked after a pause', async () => {
     const earlierRun = await admitted('job-1');
     // Graph throttled the mailbox: the later run's slot moves past the pause.
-    await gate.throttled(ticket('job-1'), 'mailbox', 1000, now());
+    await gate.recordThrottle(ticket('job-1'), 'mailbox', 1000, now());
     const laterRun = await gate.admit(ticket('job-1'), now());
     if (laterRun.kind !== 'wait') throw new Error(`expected the later run to wait for the pause, got ${laterRun.kind}`);
     await earlierRun.release();
@@ -268,7 +268,7 @@ describe('mailbox gate: one tenant cannot use up another tenant’s mailbox', ()
   it("a 429 for tenant A's use of an address does not pause tenant B's", async () => {
     gate = exchangeGate();
     const start = Date.now();
-    await gate.throttled(from('tenant-a', 'a-1'), 'mailbox', 60_000, start);
+    await gate.recordThrottle(from('tenant-a', 'a-1'), 'mailbox', 60_000, start);
     expect(await gate.admit(from('tenant-a', 'a-2'), start + 1)).toMatchObject({ kind: 'wait' });
     expect(await gate.admit(from('tenant-b', 'b-1'), start + 1)).toMatchObject({ kind: 'go' });
   });
@@ -286,7 +286,7 @@ describe('mailbox gate: per-app state', () => {
   it("a throttle about one app pauses that app's sends in the tenant, not another app's", async () => {
     gate = gateWith(1000, 10);
     const start = Date.now();
-    await gate.throttled(as('app-x', 'x-1', 'info@contoso.example'), 'tenant', 60_000, start);
+    await gate.recordThrottle(as('app-x', 'x-1', 'info@contoso.example'), 'tenant', 60_000, start);
     expect(await gate.admit(as('app-x', 'x-2', 'anna@contoso.example'), start + 1)).toMatchObject({ kind: 'wait' });
     expect(await gate.admit(as('app-y', 'y-1', 'carl@contoso.example'), start + 1)).toMatchObject({ kind: 'go' });
   });
@@ -308,7 +308,7 @@ describe('mailbox gate: per-app state', () => {
     const odd = { jobId: 'job-{x}', mailbox: 'we{ird}@contoso.example', tenantId: 'tenant-1', clientId: 'app-1', recipients: 1 };
     const admission = await gate.admit(odd, now());
     if (admission.kind === 'go') await admission.release();
-    await gate.throttled(odd, 'mailbox', 1000, now());
+    await gate.recordThrottle(odd, 'mailbox', 1000, now());
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.length).toBeGreaterThanOrEqual(6);
     for (const key of keys) expect(key.startsWith(`${prefix}{t:tenant-1}:`)).toBe(true);
@@ -362,7 +362,7 @@ describe('mailbox gate: promises a wrong line would break', () => {
     const start = Date.now();
     const scopes: string[] = [];
     for (const [i, mailbox] of ['a@contoso.example', 'b@contoso.example', 'c@contoso.example'].entries()) {
-      scopes.push((await gate.throttled(ticket(`job-${i}`, mailbox), 'mailbox', 30_000, start)).scope);
+      scopes.push((await gate.recordThrottle(ticket(`job-${i}`, mailbox), 'mailbox', 30_000, start)).scope);
     }
     expect(scopes).toEqual(['mailbox', 'mailbox', 'tenant']);
     expect(await gate.admit(ticket('job-9', 'd@contoso.example'), start + 1)).toEqual({
@@ -375,8 +375,8 @@ describe('mailbox gate: promises a wrong line would break', () => {
   it('throttles for two mailboxes pause only those two', async () => {
     gate = gateOf({});
     const start = Date.now();
-    await gate.throttled(ticket('job-1', 'a@contoso.example'), 'mailbox', 30_000, start);
-    const second = await gate.throttled(ticket('job-2', 'b@contoso.example'), 'mailbox', 30_000, start);
+    await gate.recordThrottle(ticket('job-1', 'a@contoso.example'), 'mailbox', 30_000, start);
+    const second = await gate.recordThrottle(ticket('job-2', 'b@contoso.example'), 'mailbox', 30_000, start);
     expect(second).toEqual({ retryAtMs: start + 30_000, deferrals: 1, scope: 'mailbox' });
     expect(await gate.admit(ticket('job-3', 'a@contoso.example'), start + 1)).toMatchObject({ kind: 'wait', untilMs: start + 30_000 });
     expect(await gate.admit(ticket('job-4', 'd@contoso.example'), start + 1)).toMatchObject({ kind: 'go' });
@@ -385,7 +385,7 @@ describe('mailbox gate: promises a wrong line would break', () => {
   it('an app-wide 429 pauses every mailbox of the app in the tenant until Retry-After, then lets them go', async () => {
     gate = gateOf({});
     const start = Date.now();
-    expect(await gate.throttled(ticket('job-1', 'a@contoso.example'), 'tenant', 5000, start)).toMatchObject({ scope: 'tenant' });
+    expect(await gate.recordThrottle(ticket('job-1', 'a@contoso.example'), 'tenant', 5000, start)).toMatchObject({ scope: 'tenant' });
     expect(await gate.admit(ticket('job-2', 'z@contoso.example'), start + 1)).toEqual({
       kind: 'wait',
       untilMs: start + 5000,
@@ -397,8 +397,11 @@ describe('mailbox gate: promises a wrong line would break', () => {
   it('counts how often a job was deferred by throttles', async () => {
     gate = gateOf({});
     const start = Date.now();
-    await gate.throttled(ticket('job-1'), 'mailbox', 1000, start);
-    expect(await gate.throttled(ticket('job-1'), 'mailbox', 1000, start + 1000)).toMatchObject({ deferrals: 2, retryAtMs: start + 2000 });
+    await gate.recordThrottle(ticket('job-1'), 'mailbox', 1000, start);
+    expect(await gate.recordThrottle(ticket('job-1'), 'mailbox', 1000, start + 1000)).toMatchObject({
+      deferrals: 2,
+      retryAtMs: start + 2000,
+    });
   });
 
   it('consumes the daily recipients of every admitted send, and says when the budget comes back', async () => {
@@ -416,7 +419,7 @@ describe('mailbox gate: promises a wrong line would break', () => {
   it('a throttled mailbox is listed, in lower case, among its app’s throttled mailboxes for `ops flow status`', async () => {
     gate = gateOf({});
     const start = Date.now();
-    await gate.throttled(ticket('job-1', 'Info@Contoso.example'), 'mailbox', 30_000, start);
+    await gate.recordThrottle(ticket('job-1', 'Info@Contoso.example'), 'mailbox', 30_000, start);
     const state = await readFlowState(redis, prefix, EXCHANGE_LIMITS, start + 1);
     expect(state.apps).toEqual([
       expect.objectContaining({ tenantId: 'tenant-1', clientId: 'app-1', throttledMailboxes: ['info@contoso.example'] }),
@@ -425,7 +428,7 @@ describe('mailbox gate: promises a wrong line would break', () => {
 
   it('a job’s throttle deferrals are kept for a day, not forever', async () => {
     gate = gateOf({});
-    await gate.throttled(ticket('job-1'), 'mailbox', 1000, Date.now());
+    await gate.recordThrottle(ticket('job-1'), 'mailbox', 1000, Date.now());
     const ttl = await redis.pttl(new FlowKeys(prefix).jobDeferrals('tenant-1', 'job-1'));
     expect(ttl).toBeGreaterThan(24 * 3600_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(24 * 3600_000);
@@ -436,7 +439,7 @@ describe('mailbox gate: promises a wrong line would break', () => {
     const start = Date.now();
     const scopes: string[] = [];
     for (const [i, mailbox] of ['a@contoso.example', 'b@contoso.example', 'c@contoso.example'].entries()) {
-      scopes.push((await gate.throttled(ticket(`job-${i}`, mailbox), 'mailbox', 0, start)).scope);
+      scopes.push((await gate.recordThrottle(ticket(`job-${i}`, mailbox), 'mailbox', 0, start)).scope);
     }
     expect(scopes).toEqual(['mailbox', 'mailbox', 'tenant']);
   });

@@ -36,9 +36,9 @@ beforeAll(async () => {
   // anna@: one send answered, then Graph throttled the mailbox for 30 s.
   const anna = await gate.admit(ticket('a1', 'anna@contoso.example'), now);
   if (anna.kind === 'go') await anna.release();
-  await gate.throttled(ticket('a1', 'anna@contoso.example'), 'mailbox', 30_000, now);
+  await gate.recordThrottle(ticket('a1', 'anna@contoso.example'), 'mailbox', 30_000, now);
   // The app was throttled as a whole in another tenant for 45 s.
-  await gate.throttled(ticket('f1', 'billing@fabrikam.example', OTHER_TENANT), 'tenant', 45_000, now);
+  await gate.recordThrottle(ticket('f1', 'billing@fabrikam.example', OTHER_TENANT), 'tenant', 45_000, now);
   // A sender address with a terminal escape sequence in it (it comes from the ERP's settings).
   await gate.admit(ticket('e1', 'evil\u001b[2J@contoso.example'), now);
   // Glob characters, braces and colons in an address (Redis hashes only the first {…}: the tenant's).

@@ -20,9 +20,9 @@ function processorAnswering(result: GraphSendResult, calls: string[], tickets: S
       calls.push('admit');
       return { kind: 'go', release: async () => void calls.push('release') };
     },
-    throttled: async (ticket, scope, retryAfterMs, now) => {
+    recordThrottle: async (ticket, scope, retryAfterMs, now) => {
       tickets.push(ticket);
-      calls.push('throttled');
+      calls.push('recordThrottle');
       return { retryAtMs: now + retryAfterMs, deferrals: 1, scope };
     },
   };
@@ -61,7 +61,7 @@ describe('a job and the mailbox gate', () => {
       errorMessage: 'Application is over its MailboxConcurrency limit.',
     };
     await expect(processorAnswering(throttled, calls)(job(calls), 'lock')).rejects.toThrow();
-    expect(calls).toEqual(['admit', 'throttled', 'moveToDelayed', 'release']);
+    expect(calls).toEqual(['admit', 'recordThrottle', 'moveToDelayed', 'release']);
   });
 
   it('a sent e-mail frees its place once, after the send', async () => {

@@ -1,4 +1,4 @@
-// Builds the BullMQ Worker that runs the send processor, with a backoff that honours Retry-After.
+// The BullMQ Worker of the e-mail queue: runs a processor, with a backoff that honours Retry-After.
 import { Worker, type ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import { GRAPH_BACKOFF_TYPE, type ConnectionReport } from '@omikai/graph-mailer-client';
@@ -8,7 +8,7 @@ import { RetryLaterError } from './settle-attempt';
 /** What a job of the e-mail queue returns: a send's result, or a connection test's report. */
 export type EmailQueueResult = SendEmailResult | ConnectionReport;
 
-export interface EmailWorkerOptions {
+export interface BullmqWorkerOptions {
   queueName: string;
   /** BullMQ's key prefix (a hash tag on a Cluster, see queue-shards.ts); BullMQ's default when absent. */
   prefix?: string;
@@ -24,7 +24,7 @@ export interface EmailWorkerOptions {
   autorun?: boolean;
 }
 
-export function createEmailWorker(
+export function createBullmqWorker(
   processor: ConstructorParameters<typeof Worker<unknown, EmailQueueResult>>[1],
   {
     queueName,
@@ -38,7 +38,7 @@ export function createEmailWorker(
     maxStalledCount,
     logger,
     autorun = true,
-  }: EmailWorkerOptions,
+  }: BullmqWorkerOptions,
 ): Worker<unknown, EmailQueueResult> {
   const worker = new Worker<unknown, EmailQueueResult>(queueName, processor, {
     connection,
