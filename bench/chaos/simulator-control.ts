@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { AcceptedMessage, SimulatorFault, SimulatorTenant } from '../../tools/graph-simulator/graph-simulator';
 import { freePort } from '../../tools/redis/throwaway-redis';
 
-const SIMULATOR_ENTRY = join(__dirname, '../../test/simulator/main.ts');
+const SIMULATOR_ENTRY = join(__dirname, '../../tools/graph-simulator/main.ts');
 const START_TIMEOUT_MS = 60_000;
 
 export interface SimulatorChild {

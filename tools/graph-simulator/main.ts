@@ -1,4 +1,4 @@
-// Standalone Graph simulator for the demo and benchmarks: `tsx test/simulator/main.ts [--port 8443] [--upload-port 0] [--config f.json] [--latency-ms 0]`.
+// Standalone Graph simulator for the demo and benchmarks: `tsx tools/graph-simulator/main.ts [--port 8443] [--upload-port 0] [--config f.json] [--latency-ms 0]`.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEMO_TENANT } from './demo-tenant';
