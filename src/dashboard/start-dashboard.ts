@@ -75,6 +75,7 @@ export async function startDashboard({
   });
   const app = createDashboardApp({
     queues,
+    shards: { name: config.queueName, connection },
     users,
     basePath,
     deliveries,
