@@ -11,7 +11,7 @@ import {
 } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
 import type { AuditEntry } from '../../src/ops/audit-log';
-import { until } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 import { SECRET_BODY, secretEmail } from './support/seed-failed-jobs';
 import { OPERATOR, VIEWER, as, startTestDashboard, type TestDashboard } from './support/test-dashboard';
 
