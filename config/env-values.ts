@@ -6,10 +6,18 @@ import { z } from 'zod';
 export const integer = z.coerce.number().int();
 export const positiveInt = integer.positive();
 export const nonNegativeInt = integer.nonnegative();
-/** A TCP port a server listens on. */
-export const port = integer.min(1).max(65535);
-/** A port, or 0 to turn the server off. */
-export const portOrOff = integer.min(0).max(65535);
+/**
+ * A port number, or `auto`: the OS picks a free port when the server starts, and the process logs the
+ * port it bound (for tests and tools that start processes side by side, with no port looked up first).
+ */
+const portOrAuto = (minimum: 0 | 1, meaning: string) =>
+  z.union([z.literal('auto'), integer.min(minimum).max(65535)], {
+    error: `must be a port number (${minimum} to 65535)${meaning}, or auto for a port the OS picks`,
+  });
+/** A TCP port a server listens on, or `auto`. */
+export const port = portOrAuto(1, '');
+/** A port, `auto`, or 0 to turn the server off. */
+export const portOrOff = portOrAuto(0, ', 0 to turn this server off');
 
 /** `true` or `false`, nothing else: a typo is an error rather than a silent false. */
 export const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');

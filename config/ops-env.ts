@@ -5,6 +5,11 @@ import { parseDashboardUsers } from '../src/dashboard/dashboard-users';
 import type { OpsConfig } from '../src/service-config';
 import { boolean, commaList, optionalString, port, portOrOff, problemWith } from './env-values';
 
+/** In the typed config `auto` is port 0: what listen() takes for a port the OS picks. */
+const listenPort = (value: number | 'auto'): number => (value === 'auto' ? 0 : value);
+/** 0 turns the server off (undefined); `auto` lets the OS pick (0). */
+const listenPortOrOff = (value: number | 'auto'): number | undefined => (value === 0 ? undefined : listenPort(value));
+
 export const DASHBOARD_BASE_PATH_MAX_LENGTH = 200;
 /**
  * Unreserved URL characters and slashes after a leading slash: one flat character class, so
@@ -76,14 +81,14 @@ export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
       host: env.DASHBOARD_HOST ?? fallbackHost,
       metricsHost: env.DASHBOARD_METRICS_HOST ?? fallbackHost,
       users,
-      port: env.DASHBOARD_PORT,
+      port: listenPort(env.DASHBOARD_PORT),
       basePath,
-      metricsPort: env.DASHBOARD_METRICS_PORT === 0 ? undefined : env.DASHBOARD_METRICS_PORT,
+      metricsPort: listenPortOrOff(env.DASHBOARD_METRICS_PORT),
       trustProxy: readTrustProxy(env.DASHBOARD_TRUST_PROXY, problems),
     },
     worker: {
       metricsHost: env.WORKER_METRICS_HOST ?? fallbackHost,
-      metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT,
+      metricsPort: listenPortOrOff(env.WORKER_METRICS_PORT),
     },
   };
 }

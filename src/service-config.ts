@@ -59,16 +59,18 @@ export interface OpsConfig {
     host: string;
     /** Empty unless DASHBOARD_USERS is set; the dashboard refuses to start without users. */
     users: DashboardUser[];
+    /** 0: DASHBOARD_PORT=auto, the OS picks a free port (logged at start). */
     port: number;
     /** Without a trailing slash, except for the root path '/'. */
     basePath: string;
     /** The address of the dashboard's /healthz, /readyz, /metrics server. */
     metricsHost: string;
-    /** undefined: no health/metrics server. */
+    /** undefined: no health/metrics server; 0: DASHBOARD_METRICS_PORT=auto, the OS picks a free port. */
     metricsPort: number | undefined;
     /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
     trustProxy: false | number | string[];
   };
+  /** metricsPort as the dashboard's: undefined off, 0 a port the OS picks (WORKER_METRICS_PORT=auto). */
   worker: { metricsHost: string; metricsPort: number | undefined };
 }
 
