@@ -27,7 +27,16 @@ export async function startSimulatorProcess(
   await writeFile(configPath, JSON.stringify({ tenants }));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', 'tsx/cjs', join(REPO_ROOT, 'tools/graph-simulator/main.ts'), '--port', String(port), '--config', configPath, ...extraArgs],
+    [
+      '--require',
+      'tsx/cjs',
+      join(REPO_ROOT, 'tools/graph-simulator/main.ts'),
+      '--port',
+      String(port),
+      '--config',
+      configPath,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   await new Promise<void>((resolve, reject) => {
