@@ -6,7 +6,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startRedisServer } from '../tools/redis/throwaway-redis';
-import { startSimulatorProcess } from './simulator-process';
+import { startSimulatorProcess } from '../tools/graph-simulator/simulator-process';
 import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { runContentEnqueue, runContentFootprint, withAttachment } from './content';
 import {

@@ -20,7 +20,7 @@ import type { AcceptedMessage } from '../tools/graph-simulator/graph-simulator';
 import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { until } from '../tools/until';
 import { startWorkerProcesses } from '../test/support/worker-processes';
-import { startSimulatorProcess } from './simulator-process';
+import { startSimulatorProcess } from '../tools/graph-simulator/simulator-process';
 
 const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000f002';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000f002', clientSecret: 'burst-secret' };

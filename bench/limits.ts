@@ -13,7 +13,7 @@ import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { until } from '../tools/until';
 import { startWorkerProcesses } from '../test/support/worker-processes';
 import { runBurst } from './burst';
-import { startSimulatorProcess } from './simulator-process';
+import { startSimulatorProcess } from '../tools/graph-simulator/simulator-process';
 
 const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000f001';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000f001', clientSecret: 'limits-secret' };

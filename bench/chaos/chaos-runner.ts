@@ -2,7 +2,7 @@
 // flight at each worker kill and Redis restart (the only sends that may be duplicated by them).
 import type { AofRedis } from './aof-redis';
 import { describeAction, type ChaosStep } from './chaos-plan';
-import { addSimulatorFault } from './simulator-control';
+import type { SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import type { StoreService } from './store-service';
 import type { WorkerFleet } from './worker-fleet';
 
@@ -10,7 +10,7 @@ export interface ChaosTargets {
   fleet: WorkerFleet;
   redis: AofRedis;
   store: StoreService;
-  simulator: { url: string };
+  simulator: Pick<SimulatorProcess, 'addFault'>;
 }
 
 export interface ChaosRecord {
@@ -110,7 +110,7 @@ export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, op
         break;
       }
       case 'graph-fault':
-        await addSimulatorFault(targets.simulator.url, action.fault);
+        await targets.simulator.addFault(action.fault);
         note(label);
         break;
     }

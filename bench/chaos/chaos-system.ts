@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load-config';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
 import { startAofRedis, type AofRedis } from './aof-redis';
 import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosWorkerEnv } from './chaos-scenario';
-import { startSimulatorChild, type SimulatorChild } from './simulator-control';
+import { startSimulatorProcess, type SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import { startStoreService, type StoreService } from './store-service';
 import { createWorkerFleet, type WorkerFleet } from './worker-fleet';
 
@@ -28,7 +28,7 @@ export interface ChaosSystem {
   workDir: string;
   queueName: string;
   redis: AofRedis;
-  simulator: SimulatorChild;
+  simulator: SimulatorProcess;
   store: StoreService;
   fleet: WorkerFleet;
   /** Stops everything that was started; safe to call twice. Resolves with how many processes are still alive. */
@@ -69,7 +69,7 @@ export async function startChaosSystem(options: ChaosSystemOptions): Promise<Cha
       await redis.stop();
       pids.push(...redis.startedPids);
     });
-    const simulator = await startSimulatorChild(CHAOS_TENANTS, workDir, options.simulatorLatencyMs);
+    const simulator = await startSimulatorProcess(CHAOS_TENANTS, workDir, ['--latency-ms', String(options.simulatorLatencyMs)]);
     stoppers.push(async () => {
       await simulator.stop();
       pids.push(simulator.pid);

@@ -4,7 +4,7 @@ import { Job, type Queue } from 'bullmq';
 import type { DeliveryRecord } from '@omikai/graph-mailer-client';
 import { chaosKeyOf } from './chaos-scenario';
 import type { AcceptedJob, JobEnd, ReconcileInput } from './reconcile';
-import { fetchAcceptedMessages } from './simulator-control';
+import type { SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import type { StoreService } from './store-service';
 
 const UNFINISHED_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
@@ -34,10 +34,10 @@ export interface CollectedViews extends Omit<ReconcileInput, 'inFlightAtKills' |
 export async function collectViews(
   queue: Queue,
   store: StoreService,
-  simulatorUrl: string,
+  simulator: Pick<SimulatorProcess, 'sent'>,
   accepted: AcceptedJob[],
 ): Promise<CollectedViews> {
-  const messages = await fetchAcceptedMessages(simulatorUrl);
+  const messages = await simulator.sent();
   const records = await store.deliveries.find({ limit: Number.MAX_SAFE_INTEGER });
   const recordsByJobId = new Map<string, DeliveryRecord>(records.map((record) => [record.jobId, record]));
   const jobEnds = new Map<string, JobEnd>();

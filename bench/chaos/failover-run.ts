@@ -16,7 +16,7 @@ import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosEmail, chaosWorkerEnv } from './cha
 import { collectViews, waitForDrain } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob, type Reconciliation } from './reconcile';
-import { fetchAcceptedMessages, startSimulatorChild } from './simulator-control';
+import { startSimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import { startStoreService } from './store-service';
 import { createWorkerFleet } from './worker-fleet';
 
@@ -88,7 +88,7 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
       pids.push(...topology.pids);
       await topology.stop();
     });
-    const simulator = await startSimulatorChild(CHAOS_TENANTS, workDir, options.simulatorLatencyMs);
+    const simulator = await startSimulatorProcess(CHAOS_TENANTS, workDir, ['--latency-ms', String(options.simulatorLatencyMs)]);
     stoppers.push(async () => {
       pids.push(simulator.pid);
       await simulator.stop();
@@ -173,9 +173,9 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
     log(
       drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
     );
-    const views = await collectViews(producer.queue, store, simulator.url, accepted);
+    const views = await collectViews(producer.queue, store, simulator, accepted);
     const reconciliation = reconcile({ ...views, inFlightAtKills: new Set(), inFlightAtRedisRestarts: new Set() });
-    const receipts = (await fetchAcceptedMessages(simulator.url)).map((message) => message.receivedAt).sort((a, b) => a - b);
+    const receipts = (await simulator.sent()).map((message) => message.receivedAt).sort((a, b) => a - b);
     const sendingResumedMs = endOfLongestGap(receipts, killedAtMs) - killedAtMs;
     const firstAcceptedAfterKill = acceptedAt.find((at) => at > killedAtMs);
     if (refusals.size > 0)

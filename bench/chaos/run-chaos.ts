@@ -87,7 +87,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     log(
       drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
     );
-    const views = await collectViews(producer.queue, store, system.simulator.url, accepted);
+    const views = await collectViews(producer.queue, store, system.simulator, accepted);
     const summaryInput = {
       reconciliation: reconcile({
         ...views,

@@ -84,7 +84,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     const enqueueResult = await enqueued;
     const drained = await waitForDrain(producer.queue, Date.now() + DRAIN_GRACE_MS, signal);
     await takeSample();
-    const views = await collectViews(producer.queue, system.store, system.simulator.url, accepted);
+    const views = await collectViews(producer.queue, system.store, system.simulator, accepted);
     const reconciliation = reconcile({ ...views, inFlightAtKills: new Set(), inFlightAtRedisRestarts: new Set() });
     const durationSeconds = Math.round((Date.now() - startedAtMs) / 1000);
     await producer.close();
