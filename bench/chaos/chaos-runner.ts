@@ -47,8 +47,9 @@ async function waitForProgress(share: number, { progress, deadlineMs, signal }: 
   return true;
 }
 
-export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, options: RunPlanOptions): Promise<ChaosRecord> {
-  const record: ChaosRecord = {
+/** What a run without disruptions (a soak) did: nothing yet. */
+export function emptyChaosRecord(): ChaosRecord {
+  return {
     workerKills: 0,
     redisRestarts: 0,
     storeOutageSeconds: 0,
@@ -59,6 +60,10 @@ export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, op
     skippedSteps: 0,
     timeline: [],
   };
+}
+
+export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, options: RunPlanOptions): Promise<ChaosRecord> {
+  const record = emptyChaosRecord();
   const note = (event: string) => {
     const atSeconds = Number(((Date.now() - options.startedAtMs) / 1000).toFixed(1));
     record.timeline.push({ atSeconds, event });

@@ -7,7 +7,8 @@ import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob } from './reconcile';
-import { summarizeSoak, type SoakSample, type SoakSummary } from './soak-summary';
+import { emptyChaosRecord } from './chaos-runner';
+import { buildSummary, type ChaosSummary, type MemorySample } from './chaos-summary';
 
 export interface SoakOptions extends ChaosSystemOptions {
   durationMs: number;
@@ -22,7 +23,7 @@ export interface SoakOptions extends ChaosSystemOptions {
 const DRAIN_GRACE_MS = 120_000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+export async function runSoak(options: SoakOptions): Promise<ChaosSummary> {
   const { log } = options;
   // Ends the enqueue loop when the run fails half-way, as well as on the caller's abort.
   const ended = new AbortController();
@@ -40,13 +41,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     queueName: system.queueName,
     jobOptions: { removeOnComplete },
   });
-  const samples: SoakSample[] = [];
+  const samples: MemorySample[] = [];
   const redisClient = createRedisConnection({ kind: 'single', url: system.redis.url }, 'producer');
   try {
     const takeSample = async (): Promise<void> => {
       const memory = await redisClient.info('memory');
       const counts = await producer.queue.getJobCounts('completed', 'waiting', 'active', 'delayed');
-      const sample: SoakSample = {
+      const sample: MemorySample = {
         atSeconds: Math.round((Date.now() - startedAtMs) / 1000),
         ended: system.store.sentCount() + system.store.failedCount(),
         workerRssMb: (await system.fleet.rssMb()).map((value) => Math.round(value)),
@@ -89,8 +90,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     const durationSeconds = Math.round((Date.now() - startedAtMs) / 1000);
     await producer.close();
     await redisClient.quit();
-    const leftRunning = await system.stop();
-    return summarizeSoak({ reconciliation, samples, accepted: accepted.length, enqueueResult, drained, durationSeconds, leftRunning });
+    return buildSummary({
+      reconciliation,
+      chaos: emptyChaosRecord(),
+      outcomeUnknownFaults: 0,
+      jobStates: views.jobStates,
+      durationSeconds,
+      workers: options.workers,
+      concurrency: options.concurrency,
+      storeCallsRefused: system.store.stats.refusedCalls,
+      enqueueRetries: enqueueResult.retries,
+      notAccepted: enqueueResult.notAccepted,
+      accepted: accepted.length,
+      timedOut: !drained,
+      leftRunning: await system.stop(),
+      samples,
+    });
   } finally {
     ended.abort();
     redisClient.disconnect();
