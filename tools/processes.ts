@@ -86,7 +86,10 @@ export function spawnProcess({ entry, args = [], env, cwd, logFile, ready }: Spa
     async ready(timeoutMs = 60_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${describe(entry, logFile)} was not ready within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`${describe(entry, logFile)} was not ready within ${timeoutMs} ms:\n${output}`)),
+          timeoutMs,
+        );
       });
       try {
         await Promise.race([isReady, timeout]);

@@ -3,6 +3,7 @@
 import { createRedisConnection, DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { chaosEmail } from './chaos-scenario';
+import { startAofRedis } from './aof-redis';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
@@ -31,18 +32,18 @@ export async function runSoak(options: SoakOptions): Promise<ChaosSummary> {
   const startedAtMs = Date.now();
   const total = Math.round((options.enqueuePerSecond * options.durationMs) / 1000);
   log(`Soak: ${total} e-mails at ${options.enqueuePerSecond}/s for ${options.durationMs / 1000} s, ${options.workers} workers`);
-  const system = await startChaosSystem(options);
+  const system = await startChaosSystem(options, startAofRedis);
   const removeOnComplete = {
     ...DEFAULT_EMAIL_JOB_OPTIONS.removeOnComplete,
     ...(options.retainCompleted ? { count: options.retainCompleted } : {}),
   };
   const producer = createEmailProducer({
-    connection: { url: system.redis.url },
+    redis: system.redis.target,
     queueName: system.queueName,
     jobOptions: { removeOnComplete },
   });
   const samples: MemorySample[] = [];
-  const redisClient = createRedisConnection({ kind: 'single', url: system.redis.url }, 'producer');
+  const redisClient = createRedisConnection(system.redis.target, 'producer');
   try {
     const takeSample = async (): Promise<void> => {
       const memory = await redisClient.info('memory');

@@ -36,7 +36,12 @@ export interface StoreService {
 /** Arguments arrive as JSON; the store methods check nothing more, as MongoDB would not either. */
 type StoreArgs = [unknown, unknown?];
 
-function dispatch(deliveries: DeliveryStore, settings: SettingsStore & GraphAccountLister, method: StoreMethod, [first, second]: StoreArgs): Promise<unknown> {
+function dispatch(
+  deliveries: DeliveryStore,
+  settings: SettingsStore & GraphAccountLister,
+  method: StoreMethod,
+  [first, second]: StoreArgs,
+): Promise<unknown> {
   // Each argument is the value the client serialised from the typed interface it implements.
   switch (method) {
     case 'startAttempt':

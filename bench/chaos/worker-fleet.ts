@@ -34,7 +34,14 @@ export function createWorkerFleet({ count, env, args, logDir }: WorkerFleetOptio
   const startedPids: number[] = [];
 
   async function startSlot(slot: number): Promise<void> {
-    const worker = spawnProcess({ entry: WORKER_ENTRY, args, env, cwd: REPO_ROOT, logFile: join(logDir, `worker-${slot}.log`), ready: 'ipc' });
+    const worker = spawnProcess({
+      entry: WORKER_ENTRY,
+      args,
+      env,
+      cwd: REPO_ROOT,
+      logFile: join(logDir, `worker-${slot}.log`),
+      ready: 'ipc',
+    });
     slots[slot] = worker;
     startedPids.push(worker.pid);
     await worker.ready();
