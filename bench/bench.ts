@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     workDir,
   );
   const ctx: BenchContext = {
-    redisUrl: redis.url,
+    redis: { kind: 'single', url: redis.url },
     simulatorUrl: simulator.url,
     concurrency,
     flow: values.flow !== 'off',
