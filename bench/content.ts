@@ -64,14 +64,16 @@ export async function runContentFootprint(
   const connection = createRedisConnection(config.redis.target, 'worker');
   // BullMQ's fixed costs (its scripts, connections) are paid before the baseline: one e-mail end to end.
   await producer.enqueue(email);
-  const warmup = startEmailWorker({
-    config,
-    connection,
-    settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
-    deliveries: new MemoryDeliveryStore(),
-    payloads,
-    logger,
-  });
+  const startWorker = () =>
+    startEmailWorker({
+      config,
+      connection,
+      settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
+      deliveries: new MemoryDeliveryStore(),
+      payloads,
+      logger,
+    });
+  const warmup = startWorker();
   await new Promise<void>((resolve) => warmup.worker.once('completed', () => resolve()));
   await warmup.close();
   const before = await usedMemoryBytes(client);
@@ -81,14 +83,7 @@ export async function runContentFootprint(
   }
   const waiting = await usedMemoryBytes(client);
 
-  const runtime = startEmailWorker({
-    config,
-    connection,
-    settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
-    deliveries: new MemoryDeliveryStore(),
-    payloads,
-    logger,
-  });
+  const runtime = startWorker();
   const startedAt = performance.now();
   await new Promise<void>((resolve, reject) => {
     let completed = 0;

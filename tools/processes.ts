@@ -3,7 +3,7 @@
 // SIGKILL after a deadline, and SIGKILL for every child still running when the harness process exits.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import type { SettingsDocuments } from '../src/settings/memory-settings-store';
@@ -114,6 +114,31 @@ export function spawnProcess({ entry, args = [], env, cwd, logFile, ready }: Spa
 /** A module's source folder, also when it runs compiled in .bench-build/ (`npm run bench`): entries are run from source. */
 export function sourceDir(dir: string): string {
   return dir.replace(`${sep}.bench-build${sep}`, sep);
+}
+
+/** A process's resident set size in bytes (Linux /proc); NaN once it is gone. */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+/** Samples a process's RSS every `everyMs` until `stop()`, which resolves with the peak in bytes. */
+export function samplePeakRss(pid: number, everyMs = 50): { stop(): Promise<number> } {
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await rssBytes(pid)) || 0);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await sampler;
+      return peak;
+    },
+  };
 }
 
 const WORKER_ENTRY = join(sourceDir(__dirname), '../workers/email-worker.ts');

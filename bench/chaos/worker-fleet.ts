@@ -1,8 +1,7 @@
 // The chaos run's worker processes: start N, SIGKILL one and start its replacement, read their RSS,
 // and stop them all (SIGTERM, then SIGKILL after a deadline).
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawnProcess, type ChildHandle } from '../../tools/processes';
+import { rssBytes, spawnProcess, type ChildHandle } from '../../tools/processes';
 
 const WORKER_ENTRY = join(__dirname, 'chaos-worker.ts');
 const REPO_ROOT = join(__dirname, '../..');
@@ -58,12 +57,7 @@ export function createWorkerFleet({ count, env, args, logDir }: WorkerFleetOptio
     },
     async rssMb() {
       const live = slots.filter((worker): worker is ChildHandle => worker !== undefined && worker.child.exitCode === null);
-      return Promise.all(
-        live.map(async ({ pid }) => {
-          const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-          return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
-        }),
-      );
+      return Promise.all(live.map(async ({ pid }) => (await rssBytes(pid)) / 2 ** 20));
     },
     async stop() {
       await Promise.all(slots.map((worker) => worker?.stop(STOP_TIMEOUT_MS)));
