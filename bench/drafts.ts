@@ -28,6 +28,18 @@ import { CLIENT, PIPELINE_TENANTS, TENANT_ID, accountDocument, sampleEmail, star
 
 const MB = 1024 * 1024;
 
+/** RSS from the idle baseline to the peak, and what reached the simulator's upload host. */
+function memoryFigures(baseline: number, peak: number, simulator: GraphSimulator) {
+  return {
+    baselineRssMb: +(baseline / MB).toFixed(1),
+    peakRssMb: +(peak / MB).toFixed(1),
+    rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
+    uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
+    uploadRequests: simulator.stats.uploadRequests,
+    uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+  };
+}
+
 async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb: number, mailboxes: number) {
   const dir = await mkdtemp(join(tmpdir(), 'omikai-bench-drafts-'));
   const accounts = Array.from({ length: mailboxes }, (_, i) =>
@@ -112,12 +124,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       results,
       jobDataBytesInRedis: redisBytes,
       elapsedMs,
-      baselineRssMb: +(baseline / MB).toFixed(1),
-      peakRssMb: +(peak / MB).toFixed(1),
-      rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
-      uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
-      uploadRequests: simulator.stats.uploadRequests,
-      uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+      ...memoryFigures(baseline, peak, simulator),
     };
   } finally {
     await worker.stop();
@@ -204,12 +211,7 @@ async function measureUploader(simulator: GraphSimulator, fileMb: number) {
     fileMb,
     results,
     elapsedMs: Date.now() - started,
-    baselineRssMb: +(baseline / MB).toFixed(1),
-    peakRssMb: +(peak / MB).toFixed(1),
-    rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
-    uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
-    uploadRequests: simulator.stats.uploadRequests,
-    uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+    ...memoryFigures(baseline, peak, simulator),
     uploadRangeErrors: simulator.stats.uploadRangeErrors,
   };
 }

@@ -49,3 +49,26 @@ export async function collectViews(
   const jobStates = await queue.getJobCounts('completed', 'failed', ...UNFINISHED_STATES);
   return { accepted, receivedKeys: messages.map((accepted) => chaosKeyOf(accepted.message)), recordsByJobId, jobEnds, jobStates };
 }
+
+export interface DrainOptions {
+  deadlineMs: number;
+  startedAtMs: number;
+  signal?: AbortSignal;
+  log(line: string): void;
+}
+
+/** waitForDrain, then collectViews, saying which it was; the duration counts from `startedAtMs`. */
+export async function drainAndCollect(
+  queue: Queue,
+  store: StoreService,
+  simulator: Pick<SimulatorProcess, 'sent'>,
+  accepted: AcceptedJob[],
+  { deadlineMs, startedAtMs, signal, log }: DrainOptions,
+): Promise<CollectedViews & { drained: boolean; durationSeconds: number }> {
+  const drained = await waitForDrain(queue, deadlineMs, signal);
+  const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
+  log(
+    drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
+  );
+  return { ...(await collectViews(queue, store, simulator, accepted)), drained, durationSeconds };
+}

@@ -8,7 +8,7 @@ import { createEmailProducer, queueShards } from '@omikai/graph-mailer-client';
 import { startCluster, startSentinelSet, type TestCluster, type TestSentinelSet } from '../../tools/redis/redis-topologies';
 import { chaosEmail } from './chaos-scenario';
 import { startChaosSystem } from './chaos-system';
-import { collectViews, waitForDrain } from './collect-results';
+import { drainAndCollect } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob, type Reconciliation } from './reconcile';
 
@@ -123,12 +123,11 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
     })();
 
     const [enqueued, { killedAtMs, promotionMs }] = await Promise.all([enqueueing, failover]);
-    const drained = await waitForDrain(producer.queue, deadlineMs);
-    const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
-    log(
-      drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
-    );
-    const views = await collectViews(producer.queue, store, system.simulator, accepted);
+    const { drained, durationSeconds, ...views } = await drainAndCollect(producer.queue, store, system.simulator, accepted, {
+      deadlineMs,
+      startedAtMs,
+      log,
+    });
     const reconciliation = reconcile({ ...views, inFlightAtKills: new Set(), inFlightAtRedisRestarts: new Set() });
     const receipts = (await system.simulator.sent()).map((message) => message.receivedAt).sort((a, b) => a - b);
     const sendingResumedMs = endOfLongestGap(receipts, killedAtMs) - killedAtMs;

@@ -9,7 +9,7 @@ import { chaosEmail } from './chaos-scenario';
 import { buildSummary, type ChaosSummary } from './chaos-summary';
 import { startAofRedis } from './aof-redis';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
-import { collectViews, waitForDrain } from './collect-results';
+import { drainAndCollect } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob } from './reconcile';
 
@@ -83,12 +83,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       signal,
     });
     const [enqueued, chaos] = await Promise.all([enqueueing, chaosing]);
-    const drained = await waitForDrain(producer.queue, deadlineMs, signal);
-    const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
-    log(
-      drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
-    );
-    const views = await collectViews(producer.queue, store, system.simulator, accepted);
+    const { drained, durationSeconds, ...views } = await drainAndCollect(producer.queue, store, system.simulator, accepted, {
+      deadlineMs,
+      startedAtMs,
+      signal,
+      log,
+    });
     const summaryInput = {
       reconciliation: reconcile({
         ...views,
