@@ -46,7 +46,7 @@ async function startWorkerProcess({ name, openStores }: WorkerProcessOptions): P
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const storeHealth = new StoreHealth();
   const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, storeHealth, logger });
-  const opsUrl = await ops.serve();
+  const opsServer = await ops.serve();
   const runtime = startEmailWorker({
     config,
     connection,
@@ -73,7 +73,9 @@ async function startWorkerProcess({ name, openStores }: WorkerProcessOptions): P
       concurrency: config.worker.concurrency,
       cloud: config.cloud.cloud,
       graph: config.cloud.graphBaseUrl,
-      ops: opsUrl,
+      ops: opsServer?.url,
+      // The port bound (the OS's pick with WORKER_METRICS_PORT=auto): tools that start workers read it here.
+      metricsPort: opsServer?.port,
     },
     'e-mail worker started',
   );
