@@ -1,4 +1,5 @@
 // Copies every src/**/*.lua beside the compiled modules under <outDir>/src/ (tsc copies only code):
+/* global process, console */
 // the Lua scripts are read at module load relative to __dirname. Usage: node tools/copy-lua.mjs dist
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

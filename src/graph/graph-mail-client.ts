@@ -7,6 +7,7 @@ import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
 import { HttpsFetchError } from './https-fetch';
 import type { SendMailBody } from '@omikai/graph-mailer-client';
+import { toError } from '@omikai/graph-mailer-client';
 
 export type GraphSendResult =
   | {
@@ -36,7 +37,7 @@ class GraphTransportError extends GraphClientError {
   override name = 'GraphTransportError';
 
   constructor(readonly transportCause: unknown) {
-    super(transportCause instanceof Error ? transportCause.message : String(transportCause));
+    super(toError(transportCause).message);
   }
 }
 
@@ -137,7 +138,7 @@ export function transportFailure(err: unknown): Extract<GraphSendResult, { kind:
     cause instanceof HttpsFetchError
       ? cause.requestSent && !TLS_ERROR_CODE.test(code)
       : !NOT_SENT_CODES.has(code) && !TLS_ERROR_CODE.test(code);
-  return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+  return { kind: 'no-response', requestSent, code, message: toError(cause).message, cause };
 }
 
 /** Status, request-id, Retry-After and Graph's error code and message of an answer. */

@@ -3,6 +3,7 @@
 // capped a worker at about 1,500 sends/s on two cores. Only what the SDK uses is implemented.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
+import { toError } from '@omikai/graph-mailer-client';
 
 export interface HttpsFetchOptions {
   /** Connections kept per host; the worker's concurrency is a good value. */
@@ -17,7 +18,7 @@ export class HttpsFetchError extends TypeError {
     readonly requestSent: boolean,
     cause: unknown,
   ) {
-    super(`https request failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`https request failed: ${toError(cause).message}`, { cause });
   }
 }
 

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { withTimeout } from './with-timeout';
+import { toError } from '@omikai/graph-mailer-client';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 const SCRAPE_TIMEOUT_MS = 3000;
@@ -28,7 +29,7 @@ export async function oldestWaitingAgeMs(queue: MeasuredQueue, now: number): Pro
 export function registerQueueMetrics(registry: Registry, { queue: queueOrShards, logger, now = Date.now }: QueueMetricsOptions): void {
   const queues = Array.isArray(queueOrShards) ? queueOrShards : [queueOrShards];
   const failedScrape = (queue: MeasuredQueue, what: string) => (err: unknown) => {
-    logger.warn({ err: err instanceof Error ? err.message : String(err), queue: queue.name }, `could not read ${what} for /metrics`);
+    logger.warn({ err: toError(err).message, queue: queue.name }, `could not read ${what} for /metrics`);
   };
   new Gauge({
     name: 'omikai_email_queue_jobs',

@@ -12,6 +12,7 @@ import {
   type RedisClient,
   TEST_CONNECTION_JOB_NAME,
   type PayloadStore,
+  toError,
 } from '@omikai/graph-mailer-client';
 import { GraphDraftClient } from '../graph/draft-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
@@ -176,10 +177,7 @@ export function startEmailWorker({
       each.on('failed', (job) => {
         if (job)
           void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
-            logger.warn(
-              { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
-              "could not move a failed job's content to the payload store",
-            ),
+            logger.warn({ jobId: job.id, err: toError(err).message }, "could not move a failed job's content to the payload store"),
           );
       });
   }

@@ -1,7 +1,7 @@
 // Tells a store outage (MongoDB down, a network blip, a primary election) apart from a store error that waiting
 // does not fix (a missing privilege, a validator, an unsupported server): the first makes a job wait without using
 // an attempt; the second fails it as [store] with what to do, and /readyz shows it until the store works again.
-import { DeliveryError, type Failure } from '@omikai/graph-mailer-client';
+import { DeliveryError, type Failure, toError } from '@omikai/graph-mailer-client';
 import { classifyStoreError, type StoreName } from '../storage/store-errors';
 
 export class StoreUnavailableError extends Error {
@@ -11,7 +11,7 @@ export class StoreUnavailableError extends Error {
     readonly store: StoreName,
     cause: unknown,
   ) {
-    super(`The ${store} store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`The ${store} store is unavailable: ${toError(cause).message}`, { cause });
   }
 }
 
