@@ -2,8 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { withTimeout } from './with-timeout';
-import { toError } from '@omikai/graph-mailer-client';
+import { toError, withTimeout } from '@omikai/graph-mailer-client';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 const SCRAPE_TIMEOUT_MS = 3000;

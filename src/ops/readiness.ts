@@ -1,7 +1,6 @@
 // Readiness checks for /readyz: is Redis answering, is the delivery store answering.
-import { type DeliveryStore, describeFailure, toError } from '@omikai/graph-mailer-client';
+import { type DeliveryStore, describeFailure, toError, withTimeout } from '@omikai/graph-mailer-client';
 import type { StoreHealth } from '../sending/store-guard';
-import { withTimeout } from './with-timeout';
 
 export interface ReadinessCheck {
   name: string;

@@ -3,6 +3,7 @@
 // an attempt; the second fails it as [store] with what to do, and /readyz shows it until the store works again.
 import { DeliveryError, type Failure, toError } from '@omikai/graph-mailer-client';
 import { classifyStoreError, type StoreName } from '../storage/store-errors';
+import { backoffDelayMs } from './retry-policy';
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
@@ -77,6 +78,5 @@ export async function guardStore<T>(
 
 /** Waits while a store is down: 1 s, doubling per consecutive wait, at most 30 s. */
 export function storeRetryDelayMs(consecutiveWaits: number, random: number): number {
-  const ceilingMs = Math.min(30_000, 1000 * 2 ** Math.max(0, consecutiveWaits));
-  return Math.round(ceilingMs / 2 + (ceilingMs / 2) * random);
+  return backoffDelayMs(Math.max(0, consecutiveWaits) + 1, { baseMs: 1000, maxMs: 30_000 }, random);
 }
