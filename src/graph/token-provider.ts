@@ -92,7 +92,7 @@ export class MsalTokenProvider implements TokenProvider {
     }
   }
 
-  /** The client cache key per credentials object: hashing the secret for every send showed in profiles. */
+  /** The client cache key per credentials object, so the secret is hashed once per credentials object, not per send. */
   private keyFor(credentials: GraphCredentials, endpoints: CloudEndpoints): string {
     let key = this.keys.get(credentials);
     if (key === undefined) {

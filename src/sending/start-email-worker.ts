@@ -69,7 +69,7 @@ export function startEmailWorker({
   const { limits } = config.flow;
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
   // because the worker's is used for blocking commands.
-  // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
+  // Auto-pipelining batches the gate's calls of concurrent jobs into one write instead of a syscall each.
   const flowRedis = limits ? duplicateRedisConnection(connection, { enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
