@@ -106,10 +106,7 @@ export class GraphMailClient {
     accessToken: string,
     clientRequestId: string,
   ): Promise<GraphSendResult> {
-    // A plain controller and timer: AbortSignal.timeout() costs noticeably more per request.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
-    try {
+    return abortAfter(this.options.timeoutMs, async (signal) => {
       let response: Response;
       try {
         response = await this.clientFor(this.graphBaseUrlFor(route))
@@ -117,15 +114,27 @@ export class GraphMailClient {
           .header('Authorization', `Bearer ${accessToken}`)
           .header('client-request-id', clientRequestId)
           .responseType(ResponseType.RAW)
-          .option('signal', controller.signal)
+          .option('signal', signal)
           .post(body);
       } catch (err: unknown) {
         return transportFailure(err);
       }
       return await readGraphResponse(response);
-    } finally {
-      clearTimeout(timer);
-    }
+    });
+  }
+}
+
+/**
+ * Runs `call` (a request and the reading of its answer) with a signal that aborts after `timeoutMs`.
+ * A plain controller and timer: AbortSignal.timeout() costs noticeably more per request.
+ */
+export async function abortAfter<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -77,19 +77,14 @@ export function startEmailWorker({
       ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
       : undefined;
   const uploads = flowRedis ? new RedisUploadBudget(flowRedis, config.drafts.uploadBudget, flowKeyPrefix(config.queueName)) : undefined;
-  const fetchImpl = createHttpsFetch({ maxSockets: config.worker.concurrency });
-  const graph = new GraphMailClient({
+  const graphOptions = {
     graphBaseUrl: config.cloud.graphBaseUrl,
     cloud: config.cloud.cloud,
     timeoutMs: config.worker.sendTimeoutMs,
-    fetch: fetchImpl,
-  });
-  const draftGraph = new GraphDraftClient({
-    graphBaseUrl: config.cloud.graphBaseUrl,
-    cloud: config.cloud.cloud,
-    timeoutMs: config.worker.sendTimeoutMs,
-    fetch: fetchImpl,
-  });
+    fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+  };
+  const graph = new GraphMailClient(graphOptions);
+  const draftGraph = new GraphDraftClient(graphOptions);
   // Connection tests read the settings afresh (a person just changed them), through the same token
   // provider, and check draft sending as `npm run verify` does.
   const testConnectionJob = createTestConnectionProcessor({
