@@ -8,6 +8,7 @@ import {
   type DeliveryRecord,
   DeliveryError,
   clipText,
+  describeFailure,
   toError,
   type Failure,
   DUE_BULK_PRIORITY,
@@ -29,14 +30,12 @@ import { discardDraft, draftProgressOf } from './draft-cleanup';
 import { sendThroughDraft } from './draft-send';
 import { chooseSendPath, encodedMessageBytes } from './send-path';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
-import { describeFailure } from '../ops/failure-reason';
 import type { AttemptState, JobControl, ResolvedDependencies, SendEmailDependencies, SendEmailResult } from './interfaces';
 import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure } from './settle-attempt';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 import { openEmailContent, type SendableContent } from './job-content';
 
-export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './settle-attempt';
 
 /** How long a job of a newer schemaVersion waits before this (older) worker looks again: upgraded workers take it first. */
