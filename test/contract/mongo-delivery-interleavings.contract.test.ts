@@ -235,6 +235,8 @@ describeEachMongoTarget('MongoDB delivery store, with another worker between its
       message: 'Could not cancel job job-1: its delivery record kept changing under the worker (5 tries); cancel it again.',
     });
     expect(statements.filter((statement) => statement === 'findOneAndUpdate')).toHaveLength(5);
+    // Each round it found the record there: it never tried to insert one.
+    expect(statements).not.toContain('insertOne');
   });
 
   test("a cancel that finds the record gone, then loses the insert to the job's own record, cancels that record", async () => {
@@ -251,12 +253,31 @@ describeEachMongoTarget('MongoDB delivery store, with another worker between its
     });
   });
 
+  test("a cancel with a key that lost its insert to the job's own record keeps the key when that record is gone again", async () => {
+    const { store, others, interleave } = await interleavedStore(target);
+    interleave(async (statement, seen) => {
+      if (statement === 'insertOne' && seen === 1) await others.insert(storedRecord({ idempotencyKey: 'invoice-42' }));
+      if (statement === 'findOneAndUpdate' && seen === 2) await others.remove('job-1');
+    });
+
+    const result = await store.cancel(cancelOf({ idempotencyKey: 'invoice-42' }));
+
+    // The duplicate was the job's own _id, not another job's key: the key stays with the job.
+    expect(result).toMatchObject({ outcome: 'cancelled', record: { jobId: 'job-1', status: 'cancelled', idempotencyKey: 'invoice-42' } });
+  });
+
   test('a finishAttempt on an existing record is one statement', async () => {
     const { store, interleave, statements } = await interleavedStore(target);
     await store.startAttempt(attempt());
     interleave(async () => undefined);
 
-    await store.finishAttempt('job-1', { status: 'sent', sender: 'billing@contoso.com', senderSource: 'account', now: T1 });
+    await store.finishAttempt('job-1', {
+      status: 'sent',
+      sender: 'billing@contoso.com',
+      senderSource: 'account',
+      clientRequestId: 'client-req-1',
+      now: T1,
+    });
 
     expect(statements).toEqual(['updateOne']);
   });
