@@ -25,6 +25,7 @@ interface InterleavedStore {
   others: {
     insert(record: Record<string, unknown>): Promise<void>;
     set(jobId: string, fields: Record<string, unknown>): Promise<void>;
+    unset(jobId: string, field: string): Promise<void>;
     remove(jobId: string): Promise<void>;
   };
   /** Every statement the store ran, in order. */
@@ -65,6 +66,9 @@ async function interleavedStore(target: StoreTarget): Promise<InterleavedStore> 
       },
       set: async (jobId, fields) => {
         await collection.updateOne({ _id: jobId }, { $set: fields });
+      },
+      unset: async (jobId, field) => {
+        await collection.updateOne({ _id: jobId }, { $unset: { [field]: 1 } });
       },
       remove: async (jobId) => {
         await collection.deleteOne({ _id: jobId });
@@ -172,7 +176,7 @@ describeEachMongoTarget('MongoDB delivery store, with another worker between its
     // Between this start's read (no key on its record) and its look-up of the key's owner, the other attempt takes the key back.
     interleave(async (statement, seen) => {
       if (statement !== 'findOne' || seen !== 2) return;
-      await others.set('job-2', { idempotencyKey: null });
+      await others.unset('job-2', 'idempotencyKey');
       await others.set('job-1', { idempotencyKey: 'invoice-42', status: 'sending', attempts: 2 });
     });
 
