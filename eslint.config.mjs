@@ -40,8 +40,8 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    // The demo passes its environment on to the worker process it starts.
-    files: ['config/**', 'test/**', 'bench/**', 'workers/demo.ts'],
+    // The demo and the development tools pass their environment on to the processes they start.
+    files: ['config/**', 'test/**', 'bench/**', 'tools/**', 'workers/demo.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

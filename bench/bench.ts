@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startRedisServer } from '../test/support/redis-server';
+import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { startSimulatorProcess } from './simulator-process';
 import { DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { runContentEnqueue, runContentFootprint, withAttachment } from './content';

@@ -16,9 +16,9 @@ import {
   createRedisConnection,
   type RedisClient,
 } from '@omikai/graph-mailer-client';
-import type { AcceptedMessage } from '../test/simulator/graph-simulator';
-import { startRedisServer } from '../test/support/redis-server';
-import { until } from '../test/support/test-pipeline';
+import type { AcceptedMessage } from '../tools/graph-simulator/graph-simulator';
+import { startRedisServer } from '../tools/redis/throwaway-redis';
+import { until } from '../tools/until';
 import { startWorkerProcesses } from '../test/support/worker-processes';
 import { startSimulatorProcess } from './simulator-process';
 

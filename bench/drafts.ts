@@ -21,8 +21,8 @@ import { createHttpsFetch } from '../src/graph/https-fetch';
 import { MsalTokenProvider } from '../src/graph/token-provider';
 import { createEmailProducer, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { sendThroughDraft, type DraftState } from '../src/sending/draft-send';
-import { startGraphSimulator, type GraphSimulator } from '../test/simulator/graph-simulator';
-import { startRedisServer } from '../test/support/redis-server';
+import { startGraphSimulator, type GraphSimulator } from '../tools/graph-simulator/graph-simulator';
+import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { CLIENT, PIPELINE_TENANTS, TENANT_ID, accountDocument, sampleEmail, startTestPipeline } from '../test/support/test-pipeline';
 
 const MB = 1024 * 1024;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { createEmailProducer, type EmailProducer, type EmailJobInput } from '@omikai/graph-mailer-client';
-import { startRedisServer } from '../test/support/redis-server';
+import { startRedisServer } from '../tools/redis/throwaway-redis';
 
 const email = (index: number): EmailJobInput => ({
   accountId: `acc-${index % 7}`,

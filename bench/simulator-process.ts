@@ -2,8 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { AcceptedMessage, SimulatorStats, SimulatorTenant } from '../test/simulator/graph-simulator';
-import { freePort } from '../test/support/redis-server';
+import type { AcceptedMessage, SimulatorStats, SimulatorTenant } from '../tools/graph-simulator/graph-simulator';
+import { freePort } from '../tools/redis/throwaway-redis';
 
 export interface SimulatorProcess {
   url: string;

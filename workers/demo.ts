@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { redactUrlCredentials } from '../config/shown-value';
 import { DEFAULT_CONTENT_DIR } from '../config/content-env';
-import { DEMO_TENANT } from '../test/simulator/demo-tenant';
-import { startGraphSimulator } from '../test/simulator/graph-simulator';
-import { startRedisServer, type TestRedis } from '../test/support/redis-server';
+import { DEMO_TENANT } from '../tools/graph-simulator/demo-tenant';
+import { startGraphSimulator } from '../tools/graph-simulator/graph-simulator';
+import { startRedisServer, type TestRedis } from '../tools/redis/throwaway-redis';
 
 const SETTINGS_FILE = join(__dirname, '../config/demo-settings.json');
 const WORKER_ENTRY = join(__dirname, 'email-worker.ts');

@@ -1,6 +1,6 @@
 // The chaos run's own redis-server with AOF persistence, restartable on the same port and directory so
 // the queue survives the restart.
-import { startRedisServer, type TestRedis } from '../../test/support/redis-server';
+import { startRedisServer, type TestRedis } from '../../tools/redis/throwaway-redis';
 
 export interface AofRedis {
   url: string;

@@ -1,6 +1,6 @@
 // What the chaos run does to the system, and when: a list of disruptions, each fired once the run has
 // finished a given share of its jobs, so the plan fits any machine speed. Pure data; chaos-runner.ts executes it.
-import type { SimulatorFault } from '../../test/simulator/graph-simulator';
+import type { SimulatorFault } from '../../tools/graph-simulator/graph-simulator';
 
 export type ChaosAction =
   | { kind: 'kill-worker'; slot: number }

@@ -2,7 +2,7 @@
 // the e-mails (each carrying its key in an x- header and its subject), and the workers' environment.
 import type { EmailJobInput } from '@omikai/graph-mailer-client';
 import type { SettingsDocuments } from '../../src/settings/memory-settings-store';
-import type { SimulatorTenant } from '../../test/simulator/graph-simulator';
+import type { SimulatorTenant } from '../../tools/graph-simulator/graph-simulator';
 
 export const CHAOS_TENANT_ID = 'cccccccc-0000-4000-8000-00000000c001';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000c001', clientSecret: 'chaos-secret-Value' };

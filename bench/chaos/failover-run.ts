@@ -10,7 +10,7 @@ import calculateSlot from 'cluster-key-slot';
 import { loadConfig } from '../../config/load-config';
 import { createEmailProducer, queueShards } from '@omikai/graph-mailer-client';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
-import { startCluster, startSentinelSet } from '../../test/support/redis-topologies';
+import { startCluster, startSentinelSet } from '../../tools/redis/redis-topologies';
 import { isAlive } from './chaos-system';
 import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosEmail, chaosWorkerEnv } from './chaos-scenario';
 import { collectViews, waitForDrain } from './collect-results';

@@ -3,8 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AcceptedMessage, SimulatorFault, SimulatorTenant } from '../../test/simulator/graph-simulator';
-import { freePort } from '../../test/support/redis-server';
+import type { AcceptedMessage, SimulatorFault, SimulatorTenant } from '../../tools/graph-simulator/graph-simulator';
+import { freePort } from '../../tools/redis/throwaway-redis';
 
 const SIMULATOR_ENTRY = join(__dirname, '../../test/simulator/main.ts');
 const START_TIMEOUT_MS = 60_000;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { PIPELINE_TENANTS, sampleEmail } from '../support/test-pipeline';
 import { startObservedPipeline, type ObservedPipeline } from '../ops/support/observed-pipeline';
 import { OPERATOR, VIEWER, startTestDashboard, type TestDashboard } from '../ops/support/test-dashboard';

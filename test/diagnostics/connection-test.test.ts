@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
 import { parseKeyring } from '../../src/secrets/secret-keyring';
 import { encryptSecretV1 } from '../support/legacy-secrets';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import {
   APPS,
   MAILBOXES,

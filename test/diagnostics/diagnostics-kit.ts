@@ -9,8 +9,8 @@ import { MsalTokenProvider } from '../../src/graph/token-provider';
 import type { SecretKeyring } from '../../src/secrets/secret-keyring';
 import { DEFAULT_DOCUMENT_SHAPE } from '../../src/settings/document-shape';
 import { MemorySettingsStore, type SettingsDocuments } from '../../src/settings/memory-settings-store';
-import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';
-import type { GraphSimulator, SimulatorTenant } from '../simulator/graph-simulator';
+import { createAppCertificate, type AppCertificate } from '../../tools/graph-simulator/app-certificates';
+import type { GraphSimulator, SimulatorTenant } from '../../tools/graph-simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-0000000000d1';
 export const OTHER_TENANT_ID = 'bbbbbbbb-0000-4000-8000-0000000000d2';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { createEmailProducer } from '@omikai/graph-mailer-client';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { encryptSecretV1 } from '../support/legacy-secrets';
 import { sampleEmail } from '../support/test-pipeline';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';

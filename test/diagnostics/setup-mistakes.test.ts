@@ -1,6 +1,6 @@
 // Every setup mistake, reproduced against the simulator, gets its own message — the same one in
 // verify, in the delivery record and in the job's failedReason (what the dashboard shows).
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
 import { MAILBOXES, SECRET, diagnosticsFixture, stepOf, verifyAgainst, withAccount, type DiagnosticsFixture } from './diagnostics-kit';
 import { SETUP_MISTAKES, type SetupMistake } from './setup-mistakes';

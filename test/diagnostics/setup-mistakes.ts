@@ -2,7 +2,7 @@
 // step, code, reason and fix the connection test must report for it.
 import type { FailureCategory } from '@omikai/graph-mailer-client';
 import type { StepId } from '../../src/diagnostics/connection-test';
-import type { SimulatorFault } from '../simulator/graph-simulator';
+import type { SimulatorFault } from '../../tools/graph-simulator/graph-simulator';
 import { APPS, MAILBOXES, type DiagnosticsFixture } from './diagnostics-kit';
 
 export interface SetupMistake {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionReport } from '../../src/diagnostics/connection-test';
 import { encryptSecret } from '../../src/secrets/encrypted-secret';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { APPS, MAILBOXES, SECRET, accountDocument, diagnosticsFixture, type DiagnosticsFixture } from './diagnostics-kit';
 
 const VERIFY_ENTRY = join(__dirname, '../../workers/verify.ts');

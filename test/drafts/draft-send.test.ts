@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createEmailProducer, payloadIdOf, type AttachmentInput, type DirectoryPayloadStore } from '@omikai/graph-mailer-client';
-import { ensureSimulatorCertificate, DEFAULT_TLS_DIR } from '../simulator/tls';
-import { CLIENT_SEND_ONLY, accountDocument, sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
+import { ensureSimulatorCertificate, DEFAULT_TLS_DIR } from '../../tools/graph-simulator/tls';
+import { CLIENT_SEND_ONLY, accountDocument, sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let pipeline: TestPipeline;

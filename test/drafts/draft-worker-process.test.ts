@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
 import { DirectoryPayloadStore, createEmailProducer, type EmailProducer } from '@omikai/graph-mailer-client';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
-import { CLIENT_SEND_ONLY, PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';
+import { CLIENT_SEND_ONLY, PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const redisUrl = process.env.REDIS_URL!;
 const MB = 1024 * 1024;

@@ -4,7 +4,7 @@ import { resolveCloudEndpoints } from '../../src/graph/clouds';
 import { GraphDraftClient } from '../../src/graph/draft-client';
 import { MsalTokenProvider } from '../../src/graph/token-provider';
 import type { DraftsAccess } from '../../src/ops/cli/drafts-command';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { runCli } from '../ops/support/run-cli';
 import { CLIENT, PIPELINE_TENANTS, TENANT_ID } from '../support/test-pipeline';
 

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
 import { createEmailProducer, type EmailProducer, BULK_PRIORITY } from '@omikai/graph-mailer-client';
-import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../simulator/graph-simulator';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument, until } from '../support/test-pipeline';
+import { startGraphSimulator, type AcceptedMessage, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail, userDocument } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 import { startWorkerProcesses, type WorkerProcesses } from '../support/worker-processes';
 
 const WINDOW_MS = 2000;

@@ -1,7 +1,8 @@
 // A cancelled e-mail is never sent afterwards: not by the attempt that was under way when it was
 // cancelled, not by a later retry. The real worker, real Redis, the Graph simulator.
 import { cancelEmailJob } from '../../src/ops/cancel-email-jobs';
-import { sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let pipeline: TestPipeline;

@@ -2,7 +2,8 @@
 // (never failed) by an older worker, and "Test connection" is a job whose report the client awaits.
 import { ConnectionTestTimeoutError, createEmailProducer, shardForAccount } from '@omikai/graph-mailer-client';
 import { NEWER_SCHEMA_DELAY_MS, type AttemptReport } from '../../src/sending/send-email-job';
-import { sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let pipeline: TestPipeline;

@@ -11,7 +11,7 @@ import {
   clusterKeySlot,
   connectionForKey,
 } from '@omikai/graph-mailer-client';
-import { startCluster, type TestCluster } from '../support/redis-topologies';
+import { startCluster, type TestCluster } from '../../tools/redis/redis-topologies';
 import { TENANT_ID, accountDocument, sampleEmail, usePipelineFixture } from '../support/test-pipeline';
 
 const fx = usePipelineFixture();

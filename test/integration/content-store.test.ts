@@ -5,8 +5,9 @@ import { readdirSync } from 'node:fs';
 import { sha256Hex, newPayloadId, payloadIdOf, createEmailProducer, type DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { cancelEmailJob } from '../../src/ops/cancel-email-jobs';
 import { ORPHAN_GRACE_MS, shouldRemovePayload, sweepPayloads } from '../../src/content/content-sweeper';
-import { freePort } from '../support/redis-server';
-import { sampleEmail, type TestPipeline, until, usePipelineFixture } from '../support/test-pipeline';
+import { freePort } from '../../tools/redis/throwaway-redis';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let pipeline: TestPipeline;

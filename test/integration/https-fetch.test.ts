@@ -1,7 +1,7 @@
 // The keep-alive https transport under the Graph SDK, against the simulator.
 import { createHttpsFetch, HttpsFetchError } from '../../src/graph/https-fetch';
-import { freePort } from '../support/redis-server';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { freePort } from '../../tools/redis/throwaway-redis';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { PIPELINE_TENANTS, TENANT_ID, CLIENT } from '../support/test-pipeline';
 
 let simulator: GraphSimulator;

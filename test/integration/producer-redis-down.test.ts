@@ -1,6 +1,6 @@
 // The producer never hangs the ERP: with Redis down, enqueue() fails within its timeout, clearly.
 import { createEmailProducer, QueueUnavailableError } from '@omikai/graph-mailer-client';
-import { freePort, startRedisServer, type TestRedis } from '../support/redis-server';
+import { freePort, startRedisServer, type TestRedis } from '../../tools/redis/throwaway-redis';
 
 /** Retries `operation` until it succeeds: the client reconnects on its own schedule. */
 async function eventually<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {

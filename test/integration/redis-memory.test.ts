@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRedisConnection, DirectoryPayloadStore, createEmailProducer } from '@omikai/graph-mailer-client';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
-import { startRedisServer, type TestRedis } from '../support/redis-server';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
+import { startRedisServer, type TestRedis } from '../../tools/redis/throwaway-redis';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const MB = 1024 * 1024;
 const COUNT = 20;

@@ -4,8 +4,9 @@ import { Queue } from 'bullmq';
 import { createRedisConnection, type RedisClient } from '@omikai/graph-mailer-client';
 import { basicAuthHeader } from '../ops/support/http';
 import { OPERATOR, startTestDashboard, type TestDashboard } from '../ops/support/test-dashboard';
-import { startSentinelSet, type TestSentinelSet } from '../support/redis-topologies';
-import { sampleEmail, until, usePipelineFixture } from '../support/test-pipeline';
+import { startSentinelSet, type TestSentinelSet } from '../../tools/redis/redis-topologies';
+import { sampleEmail, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let sentinels: TestSentinelSet;

@@ -2,7 +2,8 @@
 // an outage the driver signals (NotWritablePrimary, a RetryableWriteError label) still makes jobs wait.
 import mongoose from 'mongoose';
 import { runReadinessChecks, storeErrorsReadiness } from '../../src/ops/readiness';
-import { sampleEmail, type TestPipeline, usePipelineFixture, until } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const { MongoServerError } = mongoose.mongo;
 const fx = usePipelineFixture();

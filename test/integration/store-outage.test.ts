@@ -1,6 +1,7 @@
 // MongoDB outages degrade, not destroy: jobs wait without using attempts, nothing is sent twice,
 // and no delivery record is lost.
-import { sampleEmail, type TestPipeline, usePipelineFixture, until } from '../support/test-pipeline';
+import { sampleEmail, type TestPipeline, usePipelineFixture } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const fx = usePipelineFixture();
 let pipeline: TestPipeline;

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { createEmailProducer } from '@omikai/graph-mailer-client';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { spawnWorkerProcess } from '../support/worker-processes';
-import { PIPELINE_TENANTS, accountDocument, sampleEmail, until } from '../support/test-pipeline';
+import { PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const redisUrl = process.env.REDIS_URL!;
 

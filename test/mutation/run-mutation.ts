@@ -2,7 +2,7 @@
 // every jest run (one per mutant) uses them instead of starting its own (jest's globalSetup is off there).
 import { spawn } from 'node:child_process';
 import { MONGO_TARGETS_VARIABLE, startMongoTargets } from '../support/mongo-targets';
-import { startRedisServer } from '../support/redis-server';
+import { startRedisServer } from '../../tools/redis/throwaway-redis';
 
 async function main(): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);

@@ -1,5 +1,5 @@
 // `ops retry` with the real worker and the Graph simulator: a retried e-mail is sent, and only once.
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { PIPELINE_TENANTS, sampleEmail } from '../support/test-pipeline';
 import { openObservedPipelines, startObservedPipeline, type ObservedPipeline } from './support/observed-pipeline';
 import { runCli } from './support/run-cli';

@@ -2,7 +2,8 @@
 // something leaves an entry saying who, which route, which jobs and how it ended.
 import { EMAIL_JOB_SCHEMA_VERSION } from '@omikai/graph-mailer-client';
 import type { AuditEntry } from '../../src/ops/audit-log';
-import { sampleEmail, until } from '../support/test-pipeline';
+import { sampleEmail } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 import { seedScenario, type Scenario } from './support/seed-scenario';
 import { OPERATOR, VIEWER, as, startTestDashboard, type TestDashboard } from './support/test-dashboard';
 

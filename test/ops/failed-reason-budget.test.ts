@@ -18,7 +18,7 @@ import { SettingsSecrets } from '../../src/settings/settings-secrets';
 import { STORE_ERROR_CODES, classifyStoreError } from '../../src/storage/store-errors';
 import type { AccountSettings } from '../../src/settings/settings-store';
 import { encryptSecretV1 } from '../support/legacy-secrets';
-import { createAppCertificate } from '../simulator/app-certificates';
+import { createAppCertificate } from '../../tools/graph-simulator/app-certificates';
 
 // Long but real values: a 64-character mailbox, GUIDs, MongoDB ObjectIds, Graph's own long messages.
 const SENDER = 'accounts-receivable.central-europe@contoso-industrial-group.example';

@@ -9,7 +9,7 @@ import { startOpsHttpServer, type OpsHttpServer } from '../../src/ops/ops-http-s
 import { registerQueueMetrics } from '../../src/ops/queue-metrics';
 import { deliveryStoreReadiness, redisReadiness, runReadinessChecks } from '../../src/ops/readiness';
 import { registerSendMetrics, registerTokenRequestMetric } from '../../src/ops/send-metrics';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { PIPELINE_TENANTS, accountDocument, sampleEmail } from '../support/test-pipeline';
 import { sampleValue } from './support/http';
 import { openObservedPipelines, startObservedPipeline, type ObservedPipeline } from './support/observed-pipeline';

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { hashPassword } from '../../src/dashboard/password-hash';
-import { freePort } from '../support/redis-server';
-import { until } from '../support/test-pipeline';
+import { freePort } from '../../tools/redis/throwaway-redis';
+import { until } from '../../tools/until';
 import { spawnEntryProcess } from '../support/worker-processes';
 
 const DOCS = join(__dirname, '../../docs');

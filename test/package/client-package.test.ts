@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
-import { startGraphSimulator, type GraphSimulator } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { spawnWorkerProcess, type WorkerProcess } from '../support/worker-processes';
-import { PIPELINE_TENANTS, accountDocument, until } from '../support/test-pipeline';
+import { PIPELINE_TENANTS, accountDocument } from '../support/test-pipeline';
+import { until } from '../../tools/until';
 
 const run = promisify(execFile);
 const REPO = join(__dirname, '..', '..');

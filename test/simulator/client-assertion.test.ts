@@ -1,9 +1,9 @@
 // Certificate credentials at the simulated token endpoint: the assertion's signature is checked
 // against the certificates uploaded to the app, with Entra's error codes for each way it fails.
 import { randomUUID, sign, constants } from 'node:crypto';
-import { createAppCertificate, type AppCertificate } from './app-certificates';
-import { JWT_BEARER_ASSERTION } from './client-assertion';
-import { startGraphSimulator, type GraphSimulator } from './graph-simulator';
+import { createAppCertificate, type AppCertificate } from '../../tools/graph-simulator/app-certificates';
+import { JWT_BEARER_ASSERTION } from '../../tools/graph-simulator/client-assertion';
+import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
 import { TENANT_ID, type EntraErrorBody } from './simulator-test-kit';
 
 const CLIENT_ID = 'c0000000-0000-4000-8000-0000000000ce';

@@ -1,6 +1,6 @@
 // The HTTP control API that benchmarks and the demo use to drive a simulator in another process.
-import type { GraphSimulator } from './graph-simulator';
-import { emptyStats } from './simulator-state';
+import type { GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
+import { emptyStats } from '../../tools/graph-simulator/simulator-state';
 import { MAILBOXES, accessToken, sendMail, useGraphSimulator } from './simulator-test-kit';
 
 function control(simulator: GraphSimulator, method: string, route: string, body?: unknown): Promise<Response> {

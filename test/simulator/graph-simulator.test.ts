@@ -1,8 +1,8 @@
 // End to end: MSAL and fetch against a real simulator over HTTPS.
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { connect } from 'node:tls';
-import type { GraphSimulator } from './graph-simulator';
-import { emptyStats } from './simulator-state';
+import type { GraphSimulator } from '../../tools/graph-simulator/graph-simulator';
+import { emptyStats } from '../../tools/graph-simulator/simulator-state';
 import { CLIENTS, MAILBOXES, TENANT_ID, messageTo, sendMail, useGraphSimulator } from './simulator-test-kit';
 
 /** The MSAL configuration the worker needs against the simulator (or any non-Microsoft authority). */

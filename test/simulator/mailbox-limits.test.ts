@@ -1,5 +1,5 @@
 // The simulator's Exchange limits: a sliding window of accepted messages and a concurrency cap.
-import { MailboxLimiter } from './mailbox-limits';
+import { MailboxLimiter } from '../../tools/graph-simulator/mailbox-limits';
 
 describe('MailboxLimiter', () => {
   it('refuses the message beyond the window with the seconds until the oldest one leaves it', () => {

@@ -1,5 +1,5 @@
 // The simulated Graph sendMail: its checks, in Graph's order, with Graph's error codes.
-import { MAX_SEND_MAIL_BYTES } from './send-mail-endpoint';
+import { MAX_SEND_MAIL_BYTES } from '../../tools/graph-simulator/send-mail-endpoint';
 import {
   CLIENTS,
   MAILBOXES,

@@ -1,6 +1,6 @@
 // Tenants and request helpers shared by the simulator's own tests.
-import { type GraphSimulator, type StartSimulatorOptions, startGraphSimulator } from './graph-simulator';
-import type { SimulatorTenant } from './directory';
+import { type GraphSimulator, type StartSimulatorOptions, startGraphSimulator } from '../../tools/graph-simulator/graph-simulator';
+import type { SimulatorTenant } from '../../tools/graph-simulator/directory';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const OTHER_TENANT_ID = 'bbbbbbbb-0000-4000-8000-000000000002';

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ensureSimulatorCertificate, generateCertificate } from './tls';
+import { ensureSimulatorCertificate, generateCertificate } from '../../tools/graph-simulator/tls';
 
 describe('ensureSimulatorCertificate', () => {
   let dir: string;

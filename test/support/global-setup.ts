@@ -2,8 +2,8 @@
 // TEST_REDIS_TOPOLOGY=cluster a throwaway Redis Cluster for the pipeline suites, and the
 // MongoDB targets of the contract suites (MONGODB_URI, real mongod, or the stand-in; see mongo-targets.ts).
 import { MONGO_TARGETS_VARIABLE, startMongoTargets, type StartedMongoTargets } from './mongo-targets';
-import { startRedisServer, type TestRedis } from './redis-server';
-import { startCluster, type TestCluster } from './redis-topologies';
+import { startRedisServer, type TestRedis } from '../../tools/redis/throwaway-redis';
+import { startCluster, type TestCluster } from '../../tools/redis/redis-topologies';
 
 declare global {
   var __TEST_REDIS__: TestRedis | undefined;

@@ -21,7 +21,7 @@ import type { SendObserver } from '../../src/sending/send-email-job';
 import { startEmailWorker, type EmailWorkerRuntime } from '../../src/sending/start-email-worker';
 import { StoreHealth } from '../../src/sending/store-guard';
 import { FlakyDeliveryStore, FlakyPayloadStore, FlakySettingsStore } from './flaky-stores';
-import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../simulator/graph-simulator';
+import { startGraphSimulator, type GraphSimulator, type SimulatorTenant } from '../../tools/graph-simulator/graph-simulator';
 
 export const TENANT_ID = 'aaaaaaaa-0000-4000-8000-000000000001';
 export const CLIENT = { clientId: 'c0000000-0000-4000-8000-000000000001', clientSecret: 'test-secret-Value~s3cr3t' };
@@ -288,13 +288,4 @@ export function usePipelineFixture(): PipelineFixture {
       return (pipeline = await startTestPipeline({ simulator, ...options }));
     },
   };
-}
-
-/** Polls `condition` every 20 ms; for states no event announces (a counter in another process). */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,7 +1,7 @@
 // Certificate credentials are checked before MSAL uses them; each mistake is named without quoting the key.
 import { generateKeyPairSync } from 'node:crypto';
 import { checkCertificateCredential, normalizeThumbprint } from '../../src/secrets/certificates';
-import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';
+import { createAppCertificate, type AppCertificate } from '../../tools/graph-simulator/app-certificates';
 
 let cert: AppCertificate;
 let other: AppCertificate;

@@ -5,7 +5,7 @@ import { checkCredentialExpiry, startCredentialExpiryChecks } from '../../src/di
 import { capturedLogger } from '../support/captured-logger';
 import { DEFAULT_DOCUMENT_SHAPE } from '../../src/settings/document-shape';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
-import { createAppCertificate } from '../simulator/app-certificates';
+import { createAppCertificate } from '../../tools/graph-simulator/app-certificates';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const DAY = 24 * 3600_000;

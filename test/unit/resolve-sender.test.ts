@@ -2,7 +2,7 @@ import { resolveSender, type ResolveSenderInput } from '../../src/settings/resol
 import { DeliveryError } from '@omikai/graph-mailer-client';
 import { EMAIL_ADDRESS_PATTERN, isEmailAddress } from '../../src/settings/email-address';
 import type { AccountSettings } from '../../src/settings/settings-store';
-import { createAppCertificate, type AppCertificate } from '../simulator/app-certificates';
+import { createAppCertificate, type AppCertificate } from '../../tools/graph-simulator/app-certificates';
 
 const account: AccountSettings = {
   accountId: 'acc-1',

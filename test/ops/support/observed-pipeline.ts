@@ -5,7 +5,7 @@ import type { EmailWorkerRuntime } from '../../../src/sending/start-email-worker
 import type { MemoryDeliveryStore } from '../../../src/delivery/memory-delivery-store';
 import type { SendObserver } from '../../../src/sending/send-email-job';
 import type { SettingsDocuments } from '../../../src/settings/memory-settings-store';
-import type { GraphSimulator } from '../../simulator/graph-simulator';
+import type { GraphSimulator } from '../../../tools/graph-simulator/graph-simulator';
 import { startTestPipeline } from '../../support/test-pipeline';
 
 export interface ObservedPipeline {

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RedisHostPort, RedisTarget } from '@omikai/graph-mailer-client';
-import { startRedisServer, type TestRedis } from './redis-server';
+import { startRedisServer, type TestRedis } from './throwaway-redis';
 
 const HOST = '127.0.0.1';
 /** Full syncs start at once (Redis otherwise waits 5 s to batch replicas), so a test's replica is in sync quickly. */
