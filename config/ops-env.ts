@@ -3,9 +3,21 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDashboardUsers, type DashboardUser } from '../src/dashboard/dashboard-users';
 
-const port = z.coerce.number().int().min(1).max(65535);
+/**
+ * A port number, or `auto`: the OS picks a free port when the server starts, and the process logs the
+ * port it bound (for tests and tools that start processes side by side, with no port looked up first).
+ */
+const portOrAuto = (minimum: 0 | 1, meaning: string) =>
+  z.union([z.literal('auto'), z.coerce.number().int().min(minimum).max(65535)], {
+    error: `must be a port number (${minimum} to 65535)${meaning}, or auto for a port the OS picks`,
+  });
+const port = portOrAuto(1, '');
 /** 0 turns the server off. */
-const portOrOff = z.coerce.number().int().min(0).max(65535);
+const portOrOff = portOrAuto(0, ', 0 to turn this server off');
+/** In the typed config `auto` is port 0: what listen() takes for a port the OS picks. */
+const listenPort = (value: number | 'auto'): number => (value === 'auto' ? 0 : value);
+/** 0 turns the server off (undefined); `auto` lets the OS pick (0). */
+const listenPortOrOff = (value: number | 'auto'): number | undefined => (value === 0 ? undefined : listenPort(value));
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 const boolean = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -66,16 +78,18 @@ export interface OpsConfig {
     host: string;
     /** Empty unless DASHBOARD_USERS is set; the dashboard refuses to start without users. */
     users: DashboardUser[];
+    /** 0: DASHBOARD_PORT=auto, the OS picks a free port (logged at start). */
     port: number;
     /** Without a trailing slash, except for the root path '/'. */
     basePath: string;
     /** The address of the dashboard's /healthz, /readyz, /metrics server. */
     metricsHost: string;
-    /** undefined: no health/metrics server. */
+    /** undefined: no health/metrics server; 0: DASHBOARD_METRICS_PORT=auto, the OS picks a free port. */
     metricsPort: number | undefined;
     /** Express's `trust proxy`: false, a hop count, or the proxies' addresses and subnets. */
     trustProxy: false | number | string[];
   };
+  /** metricsPort as the dashboard's: undefined off, 0 a port the OS picks (WORKER_METRICS_PORT=auto). */
   worker: { metricsHost: string; metricsPort: number | undefined };
 }
 
@@ -101,14 +115,14 @@ export function readOpsConfig(env: OpsEnv, problems: string[]): OpsConfig {
       host: env.DASHBOARD_HOST ?? fallbackHost,
       metricsHost: env.DASHBOARD_METRICS_HOST ?? fallbackHost,
       users,
-      port: env.DASHBOARD_PORT,
+      port: listenPort(env.DASHBOARD_PORT),
       basePath,
-      metricsPort: env.DASHBOARD_METRICS_PORT === 0 ? undefined : env.DASHBOARD_METRICS_PORT,
+      metricsPort: listenPortOrOff(env.DASHBOARD_METRICS_PORT),
       trustProxy: readTrustProxy(env.DASHBOARD_TRUST_PROXY, problems),
     },
     worker: {
       metricsHost: env.WORKER_METRICS_HOST ?? fallbackHost,
-      metricsPort: env.WORKER_METRICS_PORT === 0 ? undefined : env.WORKER_METRICS_PORT,
+      metricsPort: listenPortOrOff(env.WORKER_METRICS_PORT),
     },
   };
 }

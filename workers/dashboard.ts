@@ -16,7 +16,15 @@ async function main(): Promise<void> {
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const dashboard = await startDashboard({ config, connection, deliveries: stores.deliveries, payloads: stores.payloads, logger });
   logger.info(
-    { url: dashboard.url, ops: dashboard.opsUrl, queue: config.queueName, users: config.ops.dashboard.users.length },
+    {
+      url: dashboard.url,
+      ops: dashboard.opsUrl,
+      // The ports bound (the OS's picks with DASHBOARD_PORT / DASHBOARD_METRICS_PORT=auto): tools that start dashboards read them here.
+      port: dashboard.port,
+      metricsPort: dashboard.opsPort,
+      queue: config.queueName,
+      users: config.ops.dashboard.users.length,
+    },
     'dashboard started',
   );
 

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const storeHealth = new StoreHealth();
   const ops = createWorkerOps({ config, connection, deliveries: stores.deliveries, storeHealth, logger });
-  const opsUrl = await ops.serve();
+  const opsServer = await ops.serve();
   const runtime = startEmailWorker({
     config,
     connection,
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
       concurrency: config.worker.concurrency,
       cloud: config.cloud.cloud,
       graph: config.cloud.graphBaseUrl,
-      ops: opsUrl,
+      ops: opsServer?.url,
+      // The port bound (the OS's pick with WORKER_METRICS_PORT=auto): tools that start workers read it here.
+      metricsPort: opsServer?.port,
     },
     'e-mail worker started',
   );

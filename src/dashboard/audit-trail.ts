@@ -46,7 +46,7 @@ function safeDecode(segment: string): string {
 }
 
 /** Bulk routes name no job: list the jobs in the state they act on, as they were before the action. */
-async function jobsInState(queue: Queue | undefined, route: string, params: Record<string, string>): Promise<Partial<AuditEntry>> {
+async function jobsInState(queue: AuditedQueue | undefined, route: string, params: Record<string, string>): Promise<Partial<AuditEntry>> {
   const state = params.queueStatus ?? (route.endsWith('/promote') && params.jobId === undefined ? 'delayed' : undefined);
   if (!queue || state === undefined) return state === undefined ? {} : { queueStatus: state };
   const [jobs, counts] = await Promise.all([
@@ -76,8 +76,11 @@ function captureErrorMessage(res: Response): () => string | undefined {
   return () => message;
 }
 
+/** What the audit trail reads of a queue (a BullMQ queue, or the shards seen as one). */
+export type AuditedQueue = Pick<Queue, 'name' | 'getJobs' | 'getJobCounts'>;
+
 export interface AuditTrailOptions {
-  queues: readonly Queue[];
+  queues: readonly AuditedQueue[];
   /** '/' or a path without a trailing slash. */
   basePath: string;
   audit: AuditLog;

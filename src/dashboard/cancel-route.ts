@@ -33,7 +33,8 @@ const USAGE =
   'Send JSON: {"jobIds": ["42", "43"]} or {"correlation": {"documentId": "1042"}, "accountId": "acc-1"}, with "dryRun": true to look first.';
 
 export interface CancelRouteOptions {
-  queues: readonly Queue[];
+  /** BullMQ queues, or the shards seen as one. */
+  queues: readonly Pick<Queue, 'name' | 'getJob' | 'getJobs'>[];
   deliveries: CancelDeliveries;
   /** Where a cancelled e-mail's content is removed. */
   payloads?: Pick<PayloadWriter, 'remove'>;

@@ -9,6 +9,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { loggerAuditLog, type AuditLog } from '../ops/audit-log';
 import type { CancelDeliveries } from '../ops/cancel-email-jobs';
+import { shardedQueueView } from '../ops/cli/sharded-queue';
 import { auditDashboardWrites } from './audit-trail';
 import { basicAuth, createAuthenticator, roleOf, type LoginFailureReason } from './basic-auth';
 import { cancelRouter, OPS_ROUTES_PREFIX } from './cancel-route';
@@ -17,9 +18,13 @@ import type { DashboardRole, DashboardUser } from './dashboard-users';
 import type { LoginLimits } from './login-guard';
 import { jobViewHook, redactJobs } from './job-view';
 import { createBoardPolicy, readOnlyForViewers } from './route-policy';
+import { ShardedQueueAdapter, type ShardedQueue } from './sharded-queue-adapter';
 
 export interface DashboardAppOptions {
+  /** The e-mail queue, or every shard's queue (EMAIL_QUEUE_SHARDS), shard 0 first. */
   queues: readonly Queue[];
+  /** With several shards: the name they are shown under as one queue, and the connection their queues use. */
+  shards?: Omit<ShardedQueue, 'queues'>;
   users: readonly DashboardUser[];
   /** '/' or a path without a trailing slash, e.g. '/email-dashboard'. */
   basePath: string;
@@ -47,12 +52,21 @@ export class DashboardSetupError extends Error {
   override name = 'DashboardSetupError';
 }
 
+/** The board's queue entries: one per queue, or one for all shards. */
+function boardQueues(options: DashboardAppOptions, readOnlyMode: boolean): BullMQAdapter[] {
+  const adapterOptions = { readOnlyMode, description: 'Omikai ERP e-mail' };
+  if (options.queues.length > 1 && options.shards) {
+    return [redactJobs(new ShardedQueueAdapter({ ...options.shards, queues: options.queues }, adapterOptions))];
+  }
+  return options.queues.map((queue) => redactJobs(new BullMQAdapter(queue, adapterOptions)));
+}
+
 function boardRouter(options: DashboardAppOptions, role: DashboardRole): RequestHandler {
   const readOnlyMode = role === 'viewer';
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(options.basePath);
   createBullBoard({
-    queues: options.queues.map((queue) => redactJobs(new BullMQAdapter(queue, { readOnlyMode, description: 'Omikai ERP e-mail' }))),
+    queues: boardQueues(options, readOnlyMode),
     serverAdapter,
     options: {
       uiConfig: { boardTitle: readOnlyMode ? 'E-mail queue (view only)' : 'E-mail queue', hideDocsLink: true },
@@ -90,6 +104,12 @@ export function assertDashboardUsers(users: readonly DashboardUser[]): void {
 
 export function createDashboardApp(options: DashboardAppOptions): Express {
   assertDashboardUsers(options.users);
+  if (options.queues.length > 1 && !options.shards) {
+    throw new DashboardSetupError('Several queues are the shards of one e-mail queue: pass `shards` (their name and connection).');
+  }
+  // The audit trail and the cancel route see the shards as one queue too, under the board's name.
+  const queues =
+    options.queues.length > 1 && options.shards ? [shardedQueueView([...options.queues], options.shards.name)] : options.queues;
   const viewerBoard = boardRouter(options, 'viewer');
   const operatorBoard = boardRouter(options, 'operator');
   const app = express();
@@ -100,12 +120,12 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const authenticator = createAuthenticator(options.users, options.loginLimits ? { limits: options.loginLimits } : {});
   app.use(basicAuth(authenticator, { logger: options.logger, ...(options.onLoginFailure ? { onFailure: options.onLoginFailure } : {}) }));
   const audit = options.audit ?? loggerAuditLog(options.logger);
-  app.use(auditDashboardWrites({ queues: options.queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
+  app.use(auditDashboardWrites({ queues, basePath: options.basePath, audit, selfAuditedPrefix: OPS_ROUTES_PREFIX }));
   if (options.deliveries) {
     app.use(
       options.basePath,
       cancelRouter({
-        queues: options.queues,
+        queues,
         deliveries: options.deliveries,
         ...(options.payloads ? { payloads: options.payloads } : {}),
         audit,

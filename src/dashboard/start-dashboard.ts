@@ -20,15 +20,19 @@ export interface StartDashboardOptions {
   /** Where a cancelled e-mail's content is removed. */
   payloads?: Pick<PayloadWriter, 'remove'>;
   logger: Logger;
-  /** Overrides config.ops.dashboard.port (0 picks a free port, for tests). */
+  /** Overrides config.ops.dashboard.port (0 picks a free port, as DASHBOARD_PORT=auto does). */
   port?: number;
   processMetrics?: boolean;
 }
 
 export interface RunningDashboard {
   url: string;
+  /** The board's port as bound (the OS's pick with DASHBOARD_PORT=auto). */
+  port: number;
   /** undefined when DASHBOARD_METRICS_PORT=0. */
   opsUrl: string | undefined;
+  /** The port /healthz, /readyz, /metrics bound; undefined when DASHBOARD_METRICS_PORT=0. */
+  opsPort: number | undefined;
   /** The first shard's queue (the only one when not sharded). */
   queue: Queue;
   queues: Queue[];
@@ -75,6 +79,7 @@ export async function startDashboard({
   });
   const app = createDashboardApp({
     queues,
+    shards: { name: config.queueName, connection },
     users,
     basePath,
     deliveries,
@@ -87,7 +92,12 @@ export async function startDashboard({
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
-      reject(new DashboardSetupError(`Could not listen on port ${port} (${err.message}); set DASHBOARD_PORT.`, { cause: err })),
+      reject(
+        new DashboardSetupError(
+          `Could not listen on port ${port} (${err.message}); set DASHBOARD_PORT to a free port, or to auto for a port the OS picks.`,
+          { cause: err },
+        ),
+      ),
     );
     server.listen(port, config.ops.dashboard.host, () => resolve());
   });
@@ -106,7 +116,9 @@ export async function startDashboard({
   const host = config.ops.dashboard.host === '0.0.0.0' || config.ops.dashboard.host === '::' ? '127.0.0.1' : config.ops.dashboard.host;
   return {
     url: `http://${host}:${address.port}${basePath === '/' ? '/' : `${basePath}/`}`,
+    port: address.port,
     opsUrl: ops?.url,
+    opsPort: ops?.port,
     queue,
     queues,
     async close() {

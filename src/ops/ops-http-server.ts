@@ -55,7 +55,7 @@ export class OpsHttpListenError extends Error {
 }
 
 /**
- * Listens on host:port (0 picks a free port); resolves once listening. `portVariable` names the
+ * Listens on host:port (0 picks a free port, as the setting `auto` does); resolves once listening. `portVariable` names the
  * setting to change when the port is taken.
  */
 export async function startOpsHttpServer(
@@ -66,7 +66,7 @@ export async function startOpsHttpServer(
     server.once('error', (err) => {
       const message =
         `Could not serve /healthz, /readyz and /metrics on ${options.host}:${options.port} (${toError(err).message}); ` +
-        `set ${options.portVariable} to a free port, or to 0 to turn this server off.`;
+        `set ${options.portVariable} to a free port, or to 0 to turn this server off (auto: a port the OS picks).`;
       reject(new OpsHttpListenError(message, { cause: err }));
     });
     server.listen(options.port, options.host, () => {

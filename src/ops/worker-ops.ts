@@ -36,10 +36,11 @@ export interface WorkerOps {
   /** Pass to startEmailWorker. */
   observer: SendObserver;
   /**
-   * Starts the HTTP server (unless WORKER_METRICS_PORT=0) and returns its URL. Call it before the
-   * worker starts: a port that is taken then stops the process before any e-mail is picked up.
+   * Starts the HTTP server (unless WORKER_METRICS_PORT=0) and returns its URL and the port it bound
+   * (the OS's pick with WORKER_METRICS_PORT=auto). Call it before the worker starts: a port that is
+   * taken then stops the process before any e-mail is picked up.
    */
-  serve(): Promise<string | undefined>;
+  serve(): Promise<Pick<OpsHttpServer, 'url' | 'port'> | undefined>;
   /** Connects the running worker: token counts for /metrics, running state for /readyz. */
   attach(probe: WorkerRuntimeProbe): void;
   close(): Promise<void>;
@@ -88,7 +89,7 @@ export function createWorkerOps({
           conditionReadiness('worker', () => probe?.isRunning() ?? false, 'the worker is starting or shutting down'),
         ],
       });
-      return server.url;
+      return { url: server.url, port: server.port };
     },
     async close() {
       await server?.close();

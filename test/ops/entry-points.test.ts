@@ -6,9 +6,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { hashPassword } from '../../src/dashboard/password-hash';
 import { startMongoStandin } from '../support/mongo-standin/standin-server';
-import { freePort } from '../../tools/redis/throwaway-redis';
-import { until as waitUntil } from '../../tools/until';
-import { spawnEntryProcess, type WorkerProcess } from '../support/worker-processes';
+import { logLine, loggedPort, spawnEntryProcess, type WorkerProcess } from '../support/worker-processes';
 import { basicAuthHeader, sampleValue } from './support/http';
 import { seedJobs, type SeededQueue } from './support/seed-failed-jobs';
 
@@ -27,21 +25,20 @@ function start(entry: string, env: Record<string, string>, args: string[] = []):
   return spawnEntryProcess(entry, { STORE: 'memory', SETTINGS_FILE: settingsFile, REDIS_URL: redisUrl, ...env }, args);
 }
 
-const until = (condition: () => boolean) => waitUntil(condition, 20_000);
-
 describe('the dashboard process', () => {
   it('serves the board behind Basic auth and /readyz, /metrics on its own port, and stops on SIGTERM', async () => {
-    const [port, metricsPort] = [await freePort(), await freePort()];
     // The weakest hash the dashboard accepts, so the test stays quick.
     const hash = await hashPassword('operator-password-1', { N: 2 ** 15, r: 8, p: 1 });
     const dashboard = start('dashboard.ts', {
       EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
       DASHBOARD_USERS: `olga:operator:${hash}`,
-      DASHBOARD_PORT: String(port),
-      DASHBOARD_METRICS_PORT: String(metricsPort),
+      DASHBOARD_PORT: 'auto',
+      DASHBOARD_METRICS_PORT: 'auto',
     });
     try {
-      await until(() => dashboard.output().includes('dashboard started'));
+      const started = await logLine(dashboard, 'dashboard started');
+      const [port, metricsPort] = [loggedPort(started, 'port'), loggedPort(started, 'metricsPort')];
+      expect(port).not.toBe(metricsPort);
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${port}/`, { headers: basicAuthHeader('olga', 'operator-password-1') })).status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
@@ -58,7 +55,7 @@ describe('the dashboard process', () => {
   });
 
   it('refuses to start without users, saying how to add them', async () => {
-    const dashboard = start('dashboard.ts', { DASHBOARD_PORT: String(await freePort()), DASHBOARD_METRICS_PORT: '0' });
+    const dashboard = start('dashboard.ts', { DASHBOARD_PORT: 'auto', DASHBOARD_METRICS_PORT: '0' });
     expect(await dashboard.exited).toBe(78);
     expect(dashboard.output()).toContain('dashboard not started: No dashboard users: set DASHBOARD_USERS');
   });
@@ -81,10 +78,9 @@ describe('the dashboard process', () => {
 
 describe('the worker process', () => {
   it('serves /healthz, /readyz and /metrics on WORKER_METRICS_PORT', async () => {
-    const metricsPort = await freePort();
-    const worker = start('email-worker.ts', { EMAIL_QUEUE_NAME: `test-${randomUUID()}`, WORKER_METRICS_PORT: String(metricsPort) });
+    const worker = start('email-worker.ts', { EMAIL_QUEUE_NAME: `test-${randomUUID()}`, WORKER_METRICS_PORT: 'auto' });
     try {
-      await until(() => worker.output().includes('e-mail worker started'));
+      const metricsPort = loggedPort(await logLine(worker, 'e-mail worker started'), 'metricsPort');
       expect(await (await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).json()).toEqual({ status: 'ok' });
       const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
       expect(await ready.json()).toEqual({
@@ -107,19 +103,19 @@ describe('the worker process with MongoDB', () => {
   it('answers /readyz not ready, naming the delivery store, while its MongoDB is down and the worker runs on', async () => {
     // A stand-in of this test's own, so stopping it touches no other test.
     const mongo = await startMongoStandin();
-    const metricsPort = await freePort();
     const worker = start('email-worker.ts', {
       STORE: 'mongodb',
       MONGODB_URI: `${mongo.uri}readyz-${randomUUID().slice(0, 8)}`,
       EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
-      WORKER_METRICS_PORT: String(metricsPort),
+      WORKER_METRICS_PORT: 'auto',
     });
+    let metricsPort = 0;
     const readyz = async () => {
       const response = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
       return { status: response.status, body: (await response.json()) as unknown };
     };
     try {
-      await until(() => worker.output().includes('e-mail worker started'));
+      metricsPort = loggedPort(await logLine(worker, 'e-mail worker started'), 'metricsPort');
       expect(await readyz()).toEqual({
         status: 200,
         body: { status: 'ready', checks: { redis: 'ok', deliveryStore: 'ok', storeErrors: 'ok', worker: 'ok' } },

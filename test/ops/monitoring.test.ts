@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { hashPassword } from '../../src/dashboard/password-hash';
-import { freePort } from '../../tools/redis/throwaway-redis';
-import { until } from '../../tools/until';
-import { spawnEntryProcess } from '../support/worker-processes';
+import { logLine, loggedPort, spawnEntryProcess } from '../support/worker-processes';
 
 const DOCS = join(__dirname, '../../docs');
 const RULES_FILE = join(DOCS, 'alerts/email-worker.yml');
@@ -151,7 +149,6 @@ describe('the metrics the alert rules and the Grafana dashboard query', () => {
     dir = await mkdtemp(join(tmpdir(), 'omikai-metrics-'));
     const settingsFile = join(dir, 'settings.json');
     await writeFile(settingsFile, JSON.stringify({ accounts: [], users: [] }));
-    const [workerPort, dashboardPort, dashboardMetricsPort] = [await freePort(), await freePort(), await freePort()];
     const base = {
       STORE: 'memory',
       SETTINGS_FILE: settingsFile,
@@ -159,20 +156,20 @@ describe('the metrics the alert rules and the Grafana dashboard query', () => {
       EMAIL_QUEUE_NAME: `test-${randomUUID()}`,
       OPS_HTTP_HOST: '127.0.0.1',
     };
-    const worker = spawnEntryProcess('email-worker.ts', { ...base, WORKER_METRICS_PORT: String(workerPort) });
+    const worker = spawnEntryProcess('email-worker.ts', { ...base, WORKER_METRICS_PORT: 'auto' });
     const dashboard = spawnEntryProcess('dashboard.ts', {
       ...base,
       DASHBOARD_USERS: `olga:operator:${await hashPassword('operator-password-1', { N: 2 ** 15, r: 8, p: 1 })}`,
-      DASHBOARD_PORT: String(dashboardPort),
-      DASHBOARD_METRICS_PORT: String(dashboardMetricsPort),
+      DASHBOARD_PORT: 'auto',
+      DASHBOARD_METRICS_PORT: 'auto',
     });
     try {
-      await until(
-        () => worker.output().includes('e-mail worker started') && dashboard.output().includes('dashboard started'),
-        20_000,
-      ).catch((err: unknown) => {
-        throw new Error(`the worker and the dashboard did not start:\n${worker.output()}\n${dashboard.output()}`, { cause: err });
-      });
+      // Each process reports the ports it bound; logLine fails with the process's output if it never starts.
+      const [workerStarted, dashboardStarted] = await Promise.all([
+        logLine(worker, 'e-mail worker started'),
+        logLine(dashboard, 'dashboard started'),
+      ]);
+      const [workerPort, dashboardMetricsPort] = [loggedPort(workerStarted, 'metricsPort'), loggedPort(dashboardStarted, 'metricsPort')];
       const pages = await Promise.all(
         [workerPort, dashboardMetricsPort].map(async (port) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
       );

@@ -90,6 +90,36 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadConfig: dashboard and metrics ports', () => {
+  const ports = (env: Record<string, string>) => {
+    const { dashboard, worker } = loadConfig({ MONGODB_URI: 'mongodb://db/x', ...env }).ops;
+    return { board: dashboard.port, dashboardMetrics: dashboard.metricsPort, workerMetrics: worker.metricsPort };
+  };
+
+  it('listens on the ports given, 0 turns a metrics server off, and auto is port 0: the OS picks one', () => {
+    expect(ports({})).toEqual({ board: 3000, dashboardMetrics: 9465, workerMetrics: 9464 });
+    expect(ports({ DASHBOARD_METRICS_PORT: '0', WORKER_METRICS_PORT: '0' })).toEqual({
+      board: 3000,
+      dashboardMetrics: undefined,
+      workerMetrics: undefined,
+    });
+    expect(ports({ DASHBOARD_PORT: 'auto', DASHBOARD_METRICS_PORT: 'auto', WORKER_METRICS_PORT: 'auto' })).toEqual({
+      board: 0,
+      dashboardMetrics: 0,
+      workerMetrics: 0,
+    });
+  });
+
+  it('refuses a port that is neither a number nor auto, saying what it takes', () => {
+    expect(problemsOf({ MONGODB_URI: 'mongodb://db/x', DASHBOARD_PORT: 'any', WORKER_METRICS_PORT: 'Auto' })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DASHBOARD_PORT: must be a port number \(1 to 65535\), or auto/),
+        expect.stringMatching(/^WORKER_METRICS_PORT: must be a port number \(0 to 65535\), 0 to turn this server off, or auto/),
+      ]),
+    );
+  });
+});
+
 describe('loadConfig: encryption keys and expiry warnings', () => {
   const KEY_1 = Buffer.alloc(32, 1).toString('base64');
   const KEY_2 = Buffer.alloc(32, 2).toString('base64');

@@ -1,5 +1,5 @@
 // The typed producer API the ERP calls to queue e-mails.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { TEST_CONNECTION_JOB_NAME, type ConnectionReport, type ConnectionTestRequest } from './connection-report';
 import { createRedisConnection, duplicateRedisConnection, type RedisClient, type RedisTarget } from './redis-connection';
@@ -153,6 +153,15 @@ export function prepareEmailJob(input: EmailJobInput, now: number, maxMessageByt
   return { name: SEND_EMAIL_JOB_NAME, data, opts };
 }
 
+/**
+ * With shards, each queue counts its own BullMQ ids (shard 0 and shard 1 both have a job "1"), and a job id
+ * names its delivery record: a job without an idempotency key gets an id of its own instead.
+ */
+function withIdUniqueAcrossShards(job: PreparedEmailJob, shards: number): PreparedEmailJob {
+  if (shards === 1 || job.opts.jobId !== undefined) return job;
+  return { ...job, opts: { ...job.opts, jobId: `email-${randomUUID()}` } };
+}
+
 /** The jobs with the job option that marks their priority (BullMQ acts on it before a worker takes them). */
 function withPriority(jobs: PreparedEmailJob[], priority: EmailPriority): PreparedEmailJob[] {
   const marked = priorityJobOptions(priority);
@@ -244,7 +253,7 @@ export function createEmailProducer({
     const at = now();
     for (const [index, input] of inputs.entries()) {
       try {
-        jobs.push(prepareEmailJob(await toJobInput(input, limit), at, limit));
+        jobs.push(withIdUniqueAcrossShards(prepareEmailJob(await toJobInput(input, limit), at, limit), queues.length));
       } catch (err: unknown) {
         if (!(err instanceof EmailJobValidationError)) throw err;
         if (single) throw err;

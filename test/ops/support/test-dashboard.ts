@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { AuditLog } from '../../../src/ops/audit-log';
 import type { CancelDeliveries } from '../../../src/ops/cancel-email-jobs';
 import { createDashboardApp } from '../../../src/dashboard/dashboard-app';
+import type { ShardedQueue } from '../../../src/dashboard/sharded-queue-adapter';
 import { parseDashboardUsers } from '../../../src/dashboard/dashboard-users';
 import { hashPassword } from '../../../src/dashboard/password-hash';
 import { createLogger } from '../../../src/logging/logger';
@@ -23,7 +24,8 @@ export interface TestDashboard {
 }
 
 export async function startTestDashboard(options: {
-  queue: Queue;
+  /** One queue, or the shards of one (EMAIL_QUEUE_SHARDS). */
+  queue: Queue | ShardedQueue;
   deliveries?: CancelDeliveries;
   basePath?: string;
   audit?: AuditLog;
@@ -37,8 +39,9 @@ export async function startTestDashboard(options: {
   });
   if (problems.length > 0) throw new Error(problems.join('; '));
   const basePath = options.basePath ?? '/';
+  const { queue } = options;
   const app = createDashboardApp({
-    queues: [options.queue],
+    ...('queues' in queue ? { queues: queue.queues, shards: { name: queue.name, connection: queue.connection } } : { queues: [queue] }),
     users,
     basePath,
     ...(options.deliveries ? { deliveries: options.deliveries } : {}),
