@@ -50,11 +50,9 @@ export class MongoDeliveryStore implements DeliveryStore, DeliveryCancellation {
   private readonly model: Model<StoredDelivery>;
 
   constructor(connection: Connection, collectionName: string) {
-    // Stryker disable ObjectLiteral,BooleanLiteral: Connection.model replaces a model of the same name given a new schema either way
-    this.model = connection.model<StoredDelivery>(`DeliveryRecord:${collectionName}`, createDeliverySchema(), collectionName, {
-      overwriteModels: true,
-    });
-    // Stryker restore ObjectLiteral,BooleanLiteral
+    // Stryker disable next-line ObjectLiteral,BooleanLiteral: Connection.model replaces a model of the same name given a new schema either way
+    const options = { overwriteModels: true };
+    this.model = connection.model<StoredDelivery>(`DeliveryRecord:${collectionName}`, createDeliverySchema(), collectionName, options);
   }
 
   /**
