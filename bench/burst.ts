@@ -19,8 +19,8 @@ import {
 import type { AcceptedMessage } from '../tools/graph-simulator/graph-simulator';
 import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { until } from '../tools/until';
-import { startWorkerProcesses } from '../test/support/worker-processes';
-import { startSimulatorProcess } from './simulator-process';
+import { startWorkerProcesses } from '../tools/processes';
+import { startSimulatorProcess } from '../tools/graph-simulator/simulator-process';
 
 const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000f002';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000f002', clientSecret: 'burst-secret' };
@@ -104,9 +104,11 @@ export async function runBurst(o: BurstOptions): Promise<void> {
       WORKER_CONCURRENCY: '20',
     },
   );
-  const producer = createEmailProducer({ connection: { url: redis.url }, queueName, enqueueTimeoutMs: 60_000 });
-  const queue = new Queue(queueName, { connection: { url: redis.url } });
-  const admin = createRedisConnection({ kind: 'single', url: redis.url }, 'cli');
+  const target = { kind: 'single', url: redis.url } as const;
+  const producer = createEmailProducer({ redis: target, queueName, enqueueTimeoutMs: 60_000 });
+  const admin = createRedisConnection(target, 'cli');
+  const connection = createRedisConnection(target, 'producer');
+  const queue = new Queue(queueName, { connection });
   try {
     await until(async () => (await queue.getWorkersCount()) >= o.workers, 60_000);
     // Jobs not finished yet, from the queue's counts (the event stream is trimmed, so counting events could miss some).
@@ -263,6 +265,7 @@ export async function runBurst(o: BurstOptions): Promise<void> {
   } finally {
     await admin.quit();
     await queue.close();
+    await connection.quit();
     await producer.close();
     await workers.stop();
     await simulator.stop();

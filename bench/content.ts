@@ -3,28 +3,24 @@
 // 100 KB attachments (enqueueMany through the payload store against addBulk of the same jobs inline).
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   createRedisConnection,
   type PayloadStore,
-  EMAIL_JOB_SCHEMA_VERSION,
-  SEND_EMAIL_JOB_NAME,
   type EmailJobInput,
-  DEFAULT_EMAIL_JOB_OPTIONS,
   createEmailProducer,
+  type RedisClient,
 } from '@omikai/graph-mailer-client';
 import pino from 'pino';
-import { loadConfig } from '../config/load-config';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore } from '../src/settings/memory-settings-store';
 import { startEmailWorker } from '../src/sending/start-email-worker';
-import type { BenchContext } from './scenarios';
+import { benchConfig, connect, fillQueue, timed, type BenchContext } from './scenarios';
 
 /** Enqueued in chunks this size: 50 e-mails of 1 MB is 50 MB of base64 at once in the producer. */
 const CHUNK = 50;
 
-async function usedMemoryBytes(client: Redis): Promise<number> {
+async function usedMemoryBytes(client: RedisClient): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await client.info('memory'))?.[1] ?? 0);
 }
 
@@ -55,39 +51,29 @@ export async function runContentFootprint(
   payloads: PayloadStore,
   inlineMaxBytes?: number,
 ): Promise<FootprintResult> {
-  const client = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'producer') as Redis;
+  const client = createRedisConnection(ctx.redis, 'producer');
   const producer = createEmailProducer({
-    connection: { url: ctx.redisUrl },
+    redis: ctx.redis,
     queueName,
     payloads,
     ...(inlineMaxBytes !== undefined ? { inlineMaxBytes } : {}),
   });
-  const config = loadConfig({
-    STORE: 'memory',
-    SETTINGS_FILE: '(bench documents)',
-    REDIS_URL: ctx.redisUrl,
-    EMAIL_QUEUE_NAME: queueName,
-    MS_GRAPH_BASE_URL: ctx.simulatorUrl,
-    MS_LOGIN_BASE_URL: ctx.simulatorUrl,
-    // 1 MB e-mails: ten at a time keep each Graph request well inside SEND_TIMEOUT_MS on a shared machine.
-    WORKER_CONCURRENCY: String(Math.min(ctx.concurrency, 10)),
-    FLOW_ENABLED: String(ctx.flow),
-    FLOW_MAILBOX_MESSAGES: '1000000',
-    FLOW_MAILBOX_WINDOW_MS: '1000',
-    FLOW_MAILBOX_CONCURRENCY: '10000',
-  });
+  // 1 MB e-mails: ten at a time keep each Graph request well inside SEND_TIMEOUT_MS on a shared machine.
+  const config = benchConfig(ctx, queueName, { WORKER_CONCURRENCY: String(Math.min(ctx.concurrency, 10)) });
   const logger = createLogger({ level: 'warn' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const connection = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'worker') as Redis;
+  const connection = createRedisConnection(config.redis.target, 'worker');
   // BullMQ's fixed costs (its scripts, connections) are paid before the baseline: one e-mail end to end.
   await producer.enqueue(email);
-  const warmup = startEmailWorker({
-    config,
-    connection,
-    settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
-    deliveries: new MemoryDeliveryStore(),
-    payloads,
-    logger,
-  });
+  const startWorker = () =>
+    startEmailWorker({
+      config,
+      connection,
+      settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
+      deliveries: new MemoryDeliveryStore(),
+      payloads,
+      logger,
+    });
+  const warmup = startWorker();
   await new Promise<void>((resolve) => warmup.worker.once('completed', () => resolve()));
   await warmup.close();
   const before = await usedMemoryBytes(client);
@@ -97,14 +83,7 @@ export async function runContentFootprint(
   }
   const waiting = await usedMemoryBytes(client);
 
-  const runtime = startEmailWorker({
-    config,
-    connection,
-    settings: new MemorySettingsStore(ctx.documents, config.settings.shape),
-    deliveries: new MemoryDeliveryStore(),
-    payloads,
-    logger,
-  });
+  const runtime = startWorker();
   const startedAt = performance.now();
   await new Promise<void>((resolve, reject) => {
     let completed = 0;
@@ -142,24 +121,15 @@ export async function runContentEnqueue(
   email: EmailJobInput,
   payloads: PayloadStore,
 ): Promise<{ enqueueManySeconds: number; addBulkInlineSeconds: number }> {
-  const producer = createEmailProducer({ connection: { url: ctx.redisUrl }, queueName: `${queueName}-producer`, payloads });
-  const raw = new Queue(`${queueName}-raw`, { connection: { url: ctx.redisUrl } });
-  const data = { ...email, saveToSentItems: true, schemaVersion: EMAIL_JOB_SCHEMA_VERSION };
-  const timed = async (fill: () => Promise<unknown>): Promise<number> => {
-    const started = performance.now();
-    await fill();
-    return (performance.now() - started) / 1000;
-  };
-  const addBulkInlineSeconds = await timed(async () => {
-    for (let i = 0; i < n; i += CHUNK) {
-      const size = Math.min(CHUNK, n - i);
-      await raw.addBulk(Array.from({ length: size }, () => ({ name: SEND_EMAIL_JOB_NAME, data, opts: DEFAULT_EMAIL_JOB_OPTIONS })));
-    }
-  });
+  const producer = createEmailProducer({ redis: ctx.redis, queueName: `${queueName}-producer`, payloads });
+  const connection = connect(ctx);
+  const raw = new Queue(`${queueName}-raw`, { connection });
+  const addBulkInlineSeconds = await timed(() => fillQueue(raw, email, n, {}, CHUNK));
   const enqueueManySeconds = await timed(async () => {
     for (let i = 0; i < n; i += CHUNK) await producer.enqueueMany(Array.from({ length: Math.min(CHUNK, n - i) }, () => email));
   });
   await Promise.all([producer.queue.obliterate({ force: true }), raw.obliterate({ force: true })]);
   await Promise.all([producer.close(), raw.close()]);
+  await connection.quit();
   return { enqueueManySeconds, addBulkInlineSeconds };
 }

@@ -9,7 +9,7 @@
 //  outcomes: lost answers to send (504 and connection reset) with the Sent Items copy appearing after
 //            various delays; how many were resolved exactly, flagged, and sent twice (docs/reliability.md).
 import { randomUUID } from 'node:crypto';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -19,17 +19,25 @@ import { resolveCloudEndpoints } from '../src/graph/clouds';
 import { GraphDraftClient } from '../src/graph/draft-client';
 import { createHttpsFetch } from '../src/graph/https-fetch';
 import { MsalTokenProvider } from '../src/graph/token-provider';
-import { createEmailProducer, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
+import { createEmailProducer, createRedisConnection, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
 import { sendThroughDraft, type DraftState } from '../src/sending/draft-send';
 import { startGraphSimulator, type GraphSimulator } from '../tools/graph-simulator/graph-simulator';
 import { startRedisServer } from '../tools/redis/throwaway-redis';
+import { rssBytes, samplePeakRss, spawnProcess } from '../tools/processes';
 import { CLIENT, PIPELINE_TENANTS, TENANT_ID, accountDocument, sampleEmail, startTestPipeline } from '../test/support/test-pipeline';
 
 const MB = 1024 * 1024;
 
-async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+/** RSS from the idle baseline to the peak, and what reached the simulator's upload host. */
+function memoryFigures(baseline: number, peak: number, simulator: GraphSimulator) {
+  return {
+    baselineRssMb: +(baseline / MB).toFixed(1),
+    peakRssMb: +(peak / MB).toFixed(1),
+    rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
+    uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
+    uploadRequests: simulator.stats.uploadRequests,
+    uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+  };
 }
 
 async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb: number, mailboxes: number) {
@@ -40,7 +48,8 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
   await writeFile(join(dir, 'settings.json'), JSON.stringify({ accounts, users: [] }));
   const queueName = `bench-drafts-${randomUUID()}`;
   const contentDir = join(dir, 'content');
-  const worker = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../workers/email-worker.ts')], {
+  const worker = spawnProcess({
+    entry: join(__dirname, '../workers/email-worker.ts'),
     env: {
       PATH: process.env.PATH,
       NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS,
@@ -56,16 +65,17 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       SEND_TIMEOUT_MS: '60000',
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
   });
   const producer = createEmailProducer({
-    connection: { url: redisUrl },
+    redis: { kind: 'single', url: redisUrl },
     queueName,
     maxMessageBytes: 145 * MB,
     enqueueTimeoutMs: 120_000,
     payloads: new DirectoryPayloadStore(contentDir),
   });
-  const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  // QueueEvents blocks reading events: a connection of its own.
+  const eventsConnection = createRedisConnection({ kind: 'single', url: redisUrl }, 'worker');
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   try {
     // A 4 MB draft e-mail from the store first: the worker has loaded everything it needs before the baseline.
     const warmUp = await producer.enqueue({
@@ -74,7 +84,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
     });
     await (await Job.fromId(producer.queue, warmUp.jobId))!.waitUntilFinished(events, 60_000);
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const baseline = await rssBytes(worker.pid!);
+    const baseline = await rssBytes(worker.pid);
 
     const content = Buffer.alloc(fileMb * MB);
     for (let i = 0; i < content.length; i += 4) content.writeUInt32LE((i * 2654435761) >>> 0, i);
@@ -94,14 +104,7 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
     const redisBytes = await Promise.all(
       jobs.map(async ({ jobId }) => JSON.stringify((await Job.fromId(producer.queue, jobId))!.data).length),
     );
-    let peak = baseline;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        peak = Math.max(peak, await rssBytes(worker.pid!).catch(() => 0));
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    })();
+    const sampler = samplePeakRss(worker.pid);
     const started = Date.now();
     await producer.queue.resume();
     const results = await Promise.all(
@@ -114,25 +117,19 @@ async function measureMemory(simulator: GraphSimulator, redisUrl: string, fileMb
       }),
     );
     const elapsedMs = Date.now() - started;
-    sampling = false;
-    await sampler;
+    const peak = Math.max(baseline, await sampler.stop());
     return {
       emails: mailboxes,
       fileMb,
       results,
       jobDataBytesInRedis: redisBytes,
       elapsedMs,
-      baselineRssMb: +(baseline / MB).toFixed(1),
-      peakRssMb: +(peak / MB).toFixed(1),
-      rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
-      uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
-      uploadRequests: simulator.stats.uploadRequests,
-      uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+      ...memoryFigures(baseline, peak, simulator),
     };
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await worker.stop();
     await events.close();
+    await eventsConnection.quit();
     await producer.queue.obliterate({ force: true });
     await producer.close();
     await rm(dir, { recursive: true, force: true });
@@ -202,32 +199,19 @@ async function measureUploader(simulator: GraphSimulator, fileMb: number) {
   await message();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const baseline = await rssBytes(child.pid!);
-  let peak = baseline;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      peak = Math.max(peak, await rssBytes(child.pid!).catch(() => 0));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  })();
+  const sampler = samplePeakRss(child.pid!);
   const started = Date.now();
   const done = message();
   child.send('go');
   const results = await done;
-  sampling = false;
-  await sampler;
+  const peak = Math.max(baseline, await sampler.stop());
   child.kill();
   return {
     emails: 5,
     fileMb,
     results,
     elapsedMs: Date.now() - started,
-    baselineRssMb: +(baseline / MB).toFixed(1),
-    peakRssMb: +(peak / MB).toFixed(1),
-    rssGrowthMb: +((peak - baseline) / MB).toFixed(1),
-    uploadedMb: +(simulator.stats.uploadBytes / MB).toFixed(1),
-    uploadRequests: simulator.stats.uploadRequests,
-    uploadAuthorizationHeaders: simulator.stats.uploadAuthorizationHeaders,
+    ...memoryFigures(baseline, peak, simulator),
     uploadRangeErrors: simulator.stats.uploadRangeErrors,
   };
 }

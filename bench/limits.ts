@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
-import { createEmailProducer, type EmailJobInput } from '@omikai/graph-mailer-client';
+import { createEmailProducer, createRedisConnection, type EmailJobInput } from '@omikai/graph-mailer-client';
 import type { AcceptedMessage } from '../tools/graph-simulator/graph-simulator';
 import { startRedisServer } from '../tools/redis/throwaway-redis';
 import { until } from '../tools/until';
-import { startWorkerProcesses } from '../test/support/worker-processes';
+import { startWorkerProcesses } from '../tools/processes';
 import { runBurst } from './burst';
-import { startSimulatorProcess } from './simulator-process';
+import { startSimulatorProcess } from '../tools/graph-simulator/simulator-process';
 
 const TENANT_ID = 'bbbbbbbb-0000-4000-8000-00000000f001';
 const CLIENT = { clientId: 'c0000000-0000-4000-8000-00000000f001', clientSecret: 'limits-secret' };
@@ -102,13 +102,17 @@ async function main(): Promise<void> {
       WORKER_CONCURRENCY: '20',
     },
   );
-  const producer = createEmailProducer({ connection: { url: redis.url }, queueName });
-  const events = new QueueEvents(queueName, { connection: { url: redis.url } });
+  const target = { kind: 'single', url: redis.url } as const;
+  const producer = createEmailProducer({ redis: target, queueName });
+  const connection = createRedisConnection(target, 'producer');
+  // QueueEvents blocks reading events: a connection of its own.
+  const eventsConnection = createRedisConnection(target, 'worker');
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   try {
     await events.waitUntilReady();
     // The worker processes boot (under tsx, about a second) before the burst is queued: the idle
     // mailbox's wait should measure the workers, not their start-up.
-    const queue = new Queue(queueName, { connection: { url: redis.url } });
+    const queue = new Queue(queueName, { connection });
     await until(async () => (await queue.getWorkersCount()) >= Number(values.workers), 60_000);
     await queue.close();
     const expected: string[] = [];
@@ -189,6 +193,8 @@ async function main(): Promise<void> {
   } finally {
     await events.close();
     await producer.close();
+    await connection.quit();
+    await eventsConnection.quit();
     await workers.stop();
     await simulator.stop();
     await redis.stop();

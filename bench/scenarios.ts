@@ -2,6 +2,8 @@
 // to the simulator, and by the real pipeline; plus enqueueMany against raw addBulk.
 import {
   createRedisConnection,
+  type RedisClient,
+  type RedisTarget,
   type AttemptStartResult,
   type DeliveryRecord,
   type DeliveryStore,
@@ -18,7 +20,7 @@ import { Agent, request } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type JobsOptions } from 'bullmq';
 import pino from 'pino';
-import { loadConfig } from '../config/load-config';
+import { loadConfig, type Config } from '../config/load-config';
 import { MemoryDeliveryStore } from '../src/delivery/memory-delivery-store';
 import { createLogger } from '../src/logging/logger';
 import { MemorySettingsStore, type SettingsDocuments } from '../src/settings/memory-settings-store';
@@ -26,7 +28,8 @@ import type { AccountSettings, SettingsStore, UserSettings } from '../src/settin
 import { startEmailWorker } from '../src/sending/start-email-worker';
 
 export interface BenchContext {
-  redisUrl: string;
+  /** The benchmark's own redis-server. */
+  redis: Extract<RedisTarget, { kind: 'single' }>;
   simulatorUrl: string;
   concurrency: number;
   documents: SettingsDocuments;
@@ -49,16 +52,51 @@ export interface DrainResult {
 
 const CHUNK = 500;
 
+/** The worker's configuration for a run on `queueName`, with flow-control limits no run reaches (its Redis round trips are part of the cost). */
+export function benchConfig(ctx: BenchContext, queueName: string, env: Record<string, string>): Config {
+  return loadConfig({
+    STORE: 'memory',
+    SETTINGS_FILE: '(bench documents)',
+    REDIS_URL: ctx.redis.url,
+    EMAIL_QUEUE_NAME: queueName,
+    MS_GRAPH_BASE_URL: ctx.simulatorUrl,
+    MS_LOGIN_BASE_URL: ctx.simulatorUrl,
+    FLOW_ENABLED: String(ctx.flow),
+    FLOW_MAILBOX_MESSAGES: '1000000',
+    FLOW_MAILBOX_WINDOW_MS: '1000',
+    FLOW_MAILBOX_CONCURRENCY: '10000',
+    ...env,
+  });
+}
+
+/** A connection to the bench's Redis, made as every process makes one; a scenario's queue and worker share it. */
+export function connect(ctx: BenchContext): RedisClient {
+  return createRedisConnection(ctx.redis, 'worker');
+}
+
+/** Seconds `fill` takes. */
+export async function timed(fill: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fill();
+  return (performance.now() - started) / 1000;
+}
+
 function jobData(email: EmailJobInput) {
   return { ...email, saveToSentItems: true, schemaVersion: EMAIL_JOB_SCHEMA_VERSION };
 }
 
 /** Queues `n` copies of the e-mail with the producer's job options, as raw BullMQ jobs. */
-export async function fillQueue(queue: Queue, email: EmailJobInput, n: number, extraOptions: JobsOptions = {}): Promise<void> {
+export async function fillQueue(
+  queue: Queue,
+  email: EmailJobInput,
+  n: number,
+  extraOptions: JobsOptions = {},
+  chunk = CHUNK,
+): Promise<void> {
   const data = jobData(email);
   const opts = { ...DEFAULT_EMAIL_JOB_OPTIONS, ...extraOptions };
-  for (let i = 0; i < n; i += CHUNK) {
-    const size = Math.min(CHUNK, n - i);
+  for (let i = 0; i < n; i += chunk) {
+    const size = Math.min(chunk, n - i);
     await queue.addBulk(Array.from({ length: size }, () => ({ name: SEND_EMAIL_JOB_NAME, data, opts })));
   }
 }
@@ -88,24 +126,25 @@ export function drain(worker: Worker, n: number): Promise<DrainResult> {
   return result;
 }
 
-export async function runBare(ctx: BenchContext, queueName: string, n: number): Promise<DrainResult> {
-  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
+/** Fills a queue with n jobs and drains it with `processor`: the bare scenarios. */
+async function runBareWorker(ctx: BenchContext, queueName: string, n: number, processor: () => Promise<unknown>): Promise<DrainResult> {
+  const connection = connect(ctx);
+  const queue = new Queue(queueName, { connection });
   await fillQueue(queue, ctx.email, n);
-  const worker = new Worker(queueName, async () => undefined, {
-    connection: { url: ctx.redisUrl },
-    concurrency: ctx.concurrency,
-    autorun: false,
-  });
+  const worker = new Worker(queueName, processor, { connection, concurrency: ctx.concurrency, autorun: false });
   const result = await drain(worker, n);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
+  await connection.quit();
   return result;
 }
 
+export function runBare(ctx: BenchContext, queueName: string, n: number): Promise<DrainResult> {
+  return runBareWorker(ctx, queueName, n, async () => undefined);
+}
+
 export async function runBareHttps(ctx: BenchContext, queueName: string, n: number, accessToken: string): Promise<DrainResult> {
-  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
-  await fillQueue(queue, ctx.email, n);
   const body = JSON.stringify(buildSendMailBody(jobData(ctx.email)));
   const url = new URL(`${ctx.simulatorUrl}/v1.0/users/info%40contoso.example/sendMail`);
   const headers = {
@@ -124,12 +163,8 @@ export async function runBareHttps(ctx: BenchContext, queueName: string, n: numb
       req.on('error', reject);
       req.end(body);
     });
-  const worker = new Worker(queueName, post, { connection: { url: ctx.redisUrl }, concurrency: ctx.concurrency, autorun: false });
-  const result = await drain(worker, n);
-  await worker.close();
+  const result = await runBareWorker(ctx, queueName, n, post);
   agent.destroy();
-  await queue.obliterate({ force: true });
-  await queue.close();
   return result;
 }
 
@@ -158,8 +193,8 @@ export interface PipelineResult extends DrainResult {
   redisUsedMemoryMb: number;
 }
 
-export async function redisUsedMemoryMb(redisUrl: string): Promise<number> {
-  const client = createRedisConnection({ kind: 'single', url: redisUrl }, 'producer');
+export async function redisUsedMemoryMb(redis: RedisTarget): Promise<number> {
+  const client = createRedisConnection(redis, 'producer');
   const info = await client.info('memory');
   await client.quit();
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1_048_576;
@@ -189,27 +224,13 @@ export interface PipelineVariant {
 
 export async function runPipeline(ctx: BenchContext, queueName: string, n: number, variant: PipelineVariant = {}): Promise<PipelineResult> {
   const { concurrency = ctx.concurrency, flow = ctx.flow, logLevel = 'info', deliveryRecords = true } = variant;
-  const config = loadConfig({
-    STORE: 'memory',
-    SETTINGS_FILE: '(bench documents)',
-    REDIS_URL: ctx.redisUrl,
-    EMAIL_QUEUE_NAME: queueName,
-    MS_GRAPH_BASE_URL: ctx.simulatorUrl,
-    MS_LOGIN_BASE_URL: ctx.simulatorUrl,
-    WORKER_CONCURRENCY: String(concurrency),
-    LOG_LEVEL: logLevel,
-    // Flow control runs (its Redis round trips are part of the cost) with limits the run never reaches.
-    FLOW_ENABLED: String(flow),
-    FLOW_MAILBOX_MESSAGES: '1000000',
-    FLOW_MAILBOX_WINDOW_MS: '1000',
-    FLOW_MAILBOX_CONCURRENCY: '10000',
-  });
-  const queue = new Queue(queueName, { connection: { url: ctx.redisUrl } });
+  const config = benchConfig(ctx, queueName, { WORKER_CONCURRENCY: String(concurrency), LOG_LEVEL: logLevel, FLOW_ENABLED: String(flow) });
+  const connection = createRedisConnection(config.redis.target, 'worker');
+  const queue = new Queue(queueName, { connection });
   await fillQueue(queue, ctx.email, n);
 
   const settings = new CountingSettingsStore(new MemorySettingsStore(ctx.documents, config.settings.shape));
   const logger = createLogger({ level: logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const connection = createRedisConnection({ kind: 'single', url: ctx.redisUrl }, 'producer', { maxRetriesPerRequest: null });
   globalThis.gc?.();
   const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
   const runtime = startEmailWorker({
@@ -224,10 +245,10 @@ export async function runPipeline(ctx: BenchContext, queueName: string, n: numbe
   await runtime.close();
   globalThis.gc?.();
   const { rss: rssAfter, heapUsed: heapAfter } = process.memoryUsage();
-  await connection.quit();
-  const redisMb = await redisUsedMemoryMb(ctx.redisUrl);
+  const redisMb = await redisUsedMemoryMb(ctx.redis);
   await queue.obliterate({ force: true });
   await queue.close();
+  await connection.quit();
   return {
     ...result,
     redisUsedMemoryMb: redisMb,
@@ -249,14 +270,10 @@ export async function runEnqueue(
   n: number,
   producerFirst: boolean,
 ): Promise<{ enqueueManySeconds: number; addBulkSeconds: number }> {
-  const producer = createEmailProducer({ connection: { url: ctx.redisUrl }, queueName: `${queueName}-producer` });
-  const raw = new Queue(`${queueName}-raw`, { connection: { url: ctx.redisUrl } });
+  const producer = createEmailProducer({ redis: ctx.redis, queueName: `${queueName}-producer` });
+  const connection = connect(ctx);
+  const raw = new Queue(`${queueName}-raw`, { connection });
   const inputs = Array.from({ length: CHUNK }, () => ctx.email);
-  const timed = async (fill: () => Promise<void>): Promise<number> => {
-    const started = performance.now();
-    await fill();
-    return (performance.now() - started) / 1000;
-  };
   // enqueueMany marks its e-mails bulk (a BullMQ priority), so the raw jobs carry the same.
   const viaAddBulk = () => timed(() => fillQueue(raw, ctx.email, n, priorityJobOptions('bulk')));
   const viaEnqueueMany = () =>
@@ -276,5 +293,6 @@ export async function runEnqueue(
 
   await Promise.all([producer.queue.obliterate({ force: true }), raw.obliterate({ force: true })]);
   await Promise.all([producer.close(), raw.close()]);
+  await connection.quit();
   return { enqueueManySeconds, addBulkSeconds };
 }

@@ -1,11 +1,18 @@
 // `npm run demo`: the real worker process, in memory mode, against the Graph simulator; sends a few
 // sample e-mails and prints what happened to each. Needs only Node and Redis (started if missing).
-import { createRedisConnection, createEmailProducer, type EmailInput, DirectoryPayloadStore } from '@omikai/graph-mailer-client';
+import {
+  createRedisConnection,
+  createEmailProducer,
+  describeRedisTarget,
+  type EmailInput,
+  DirectoryPayloadStore,
+  type RedisTarget,
+} from '@omikai/graph-mailer-client';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Job, QueueEvents } from 'bullmq';
-import { redactUrlCredentials } from '../config/shown-value';
+import { loadStoreOptionalConfig } from '../config/load-config';
 import { DEFAULT_CONTENT_DIR } from '../config/content-env';
 import { DEMO_TENANT } from '../tools/graph-simulator/demo-tenant';
 import { startGraphSimulator } from '../tools/graph-simulator/graph-simulator';
@@ -93,8 +100,8 @@ function demoFile(bytes: number): Buffer {
   return Buffer.alloc(bytes, pattern);
 }
 
-async function redisReachable(url: string): Promise<boolean> {
-  const client = createRedisConnection({ kind: 'single', url: url }, 'producer', {
+async function redisReachable(target: RedisTarget): Promise<boolean> {
+  const client = createRedisConnection(target, 'producer', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
@@ -112,12 +119,19 @@ async function redisReachable(url: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  let redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  // Redis as the worker finds it (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES; default 127.0.0.1:6379).
+  let redis = loadStoreOptionalConfig(env).redis.target;
+  let redisEnv: Record<string, string> = {};
   let ownRedis: TestRedis | undefined;
-  if (!(await redisReachable(redisUrl))) {
+  if (!(await redisReachable(redis))) {
     ownRedis = await startRedisServer();
-    console.log(`No Redis at ${redactUrlCredentials(redisUrl)}; started a throwaway redis-server at ${ownRedis.url}.`);
-    redisUrl = ownRedis.url;
+    console.log(`No Redis at ${describeRedisTarget(redis)}; started a throwaway redis-server at ${ownRedis.url}.`);
+    redis = { kind: 'single', url: ownRedis.url };
+    // The worker connects there too: the variables of any other topology are blanked.
+    redisEnv = { REDIS_URL: ownRedis.url, REDIS_TLS: 'false' };
+    for (const name of ['REDIS_SENTINELS', 'REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_USERNAME', 'REDIS_SENTINEL_PASSWORD'] as const)
+      redisEnv[name] = '';
+    for (const name of ['REDIS_CLUSTER_NODES', 'REDIS_USERNAME', 'REDIS_PASSWORD'] as const) redisEnv[name] = '';
   }
   const simulator = await startGraphSimulator({
     tenants: [{ ...DEMO_TENANT, mailboxes: [...DEMO_TENANT.mailboxes, { address: 'branch@contoso.example', blockedByPolicy: true }] }],
@@ -133,7 +147,7 @@ async function main(): Promise<void> {
       NODE_ENV: 'development',
       STORE: 'memory',
       SETTINGS_FILE,
-      REDIS_URL: redisUrl,
+      ...redisEnv,
       EMAIL_QUEUE_NAME: queueName,
       CONTENT_DIR: contentDir,
       MS_GRAPH_BASE_URL: simulator.url,
@@ -150,12 +164,14 @@ async function main(): Promise<void> {
 
   // The draft-mode account takes e-mails over sendMail's 4 MB, up to its own limit.
   const producer = createEmailProducer({
-    connection: { url: redisUrl },
+    redis,
     queueName,
     maxMessageBytes: 40 * 1024 * 1024,
     payloads: new DirectoryPayloadStore(contentDir),
   });
-  const events = new QueueEvents(queueName, { connection: { url: redisUrl } });
+  // QueueEvents blocks reading events: a connection of its own.
+  const eventsConnection = createRedisConnection(redis, 'worker');
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   try {
     simulator.inject({ on: 'sendMail', kind: 'status', status: 429, retryAfter: '1', mailbox: 'info@contoso.example' });
     const jobs = await Promise.all(SAMPLES.map(async (sample) => ({ ...sample, ...(await producer.enqueue(sample.email)) })));
@@ -182,6 +198,7 @@ async function main(): Promise<void> {
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));
     await events.close();
+    await eventsConnection.quit();
     await producer.queue.obliterate({ force: true });
     await producer.close();
     await simulator.close();

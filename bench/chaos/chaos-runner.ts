@@ -2,7 +2,7 @@
 // flight at each worker kill and Redis restart (the only sends that may be duplicated by them).
 import type { AofRedis } from './aof-redis';
 import { describeAction, type ChaosStep } from './chaos-plan';
-import { addSimulatorFault } from './simulator-control';
+import type { SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import type { StoreService } from './store-service';
 import type { WorkerFleet } from './worker-fleet';
 
@@ -10,7 +10,7 @@ export interface ChaosTargets {
   fleet: WorkerFleet;
   redis: AofRedis;
   store: StoreService;
-  simulator: { url: string };
+  simulator: Pick<SimulatorProcess, 'addFault'>;
 }
 
 export interface ChaosRecord {
@@ -47,8 +47,9 @@ async function waitForProgress(share: number, { progress, deadlineMs, signal }: 
   return true;
 }
 
-export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, options: RunPlanOptions): Promise<ChaosRecord> {
-  const record: ChaosRecord = {
+/** What a run without disruptions (a soak) did: nothing yet. */
+export function emptyChaosRecord(): ChaosRecord {
+  return {
     workerKills: 0,
     redisRestarts: 0,
     storeOutageSeconds: 0,
@@ -59,6 +60,10 @@ export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, op
     skippedSteps: 0,
     timeline: [],
   };
+}
+
+export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, options: RunPlanOptions): Promise<ChaosRecord> {
+  const record = emptyChaosRecord();
   const note = (event: string) => {
     const atSeconds = Number(((Date.now() - options.startedAtMs) / 1000).toFixed(1));
     record.timeline.push({ atSeconds, event });
@@ -110,7 +115,7 @@ export async function runChaosPlan(steps: ChaosStep[], targets: ChaosTargets, op
         break;
       }
       case 'graph-fault':
-        await addSimulatorFault(targets.simulator.url, action.fault);
+        await targets.simulator.addFault(action.fault);
         note(label);
         break;
     }

@@ -62,9 +62,8 @@ export function chaosKeyOf(message: unknown): string | undefined {
 }
 
 export interface WorkerEnvOptions {
-  redisUrl: string;
-  /** REDIS_* variables of a Sentinel set or Cluster, instead of redisUrl. */
-  redisEnv?: Record<string, string>;
+  /** REDIS_URL, or the REDIS_* variables of a Sentinel set or Cluster. */
+  redisEnv: Record<string, string>;
   queueName: string;
   simulatorUrl: string;
   settingsFile: string;
@@ -81,7 +80,7 @@ export function chaosWorkerEnv(options: WorkerEnvOptions): Record<string, string
     NODE_EXTRA_CA_CERTS: options.caCertPath,
     NODE_ENV: 'development',
     LOG_LEVEL: options.logLevel,
-    ...(options.redisEnv ?? { REDIS_URL: options.redisUrl }),
+    ...options.redisEnv,
     EMAIL_QUEUE_NAME: options.queueName,
     // Validated by the config loader; the chaos worker uses the harness's store service instead.
     STORE: 'memory',

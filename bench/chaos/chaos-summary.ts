@@ -1,4 +1,5 @@
-// The figures a chaos run ends with, whether they meet the targets, and how they are printed.
+// The figures a chaos run or a soak ends with (a soak: no disruptions, plus memory over time), whether
+// they meet the targets, and how they are printed.
 import type { ChaosRecord } from './chaos-runner';
 import type { Reconciliation } from './reconcile';
 
@@ -50,6 +51,31 @@ export interface ChaosSummary {
   passed: boolean;
   lostExamples: string[];
   timeline: ChaosRecord['timeline'];
+  /** A soak's memory figures. */
+  memory?: MemoryFigures;
+}
+
+export interface MemorySample {
+  atSeconds: number;
+  /** Jobs whose record was finished sent or failed so far. */
+  ended: number;
+  workerRssMb: number[];
+  redisUsedMemoryMb: number;
+  /** Completed jobs Redis still holds (bounded by removeOnComplete). */
+  completedInRedis: number;
+  backlog: number;
+}
+
+export interface MemoryFigures {
+  /** Mean worker RSS at the first sample, halfway through the load, and at its end. */
+  rssMb: { first: number; half: number; last: number; max: number };
+  redisUsedMemoryMb: { first: number; half: number; last: number; max: number; afterDrain: number };
+  /** Growth over the second half of the load, where a leak shows and warm-up does not. */
+  rssGrowthSecondHalfMb: number;
+  redisGrowthSecondHalfMb: number;
+  completedInRedisLast: number;
+  maxBacklog: number;
+  samples: MemorySample[];
 }
 
 export interface SummaryInput {
@@ -66,9 +92,35 @@ export interface SummaryInput {
   accepted: number;
   timedOut: boolean;
   leftRunning: number;
+  /** A soak's samples; the last one is taken after the drain. */
+  samples?: MemorySample[];
 }
 
 const sum = (values: number[]) => values.reduce((total, n) => total + n, 0);
+const mean = (values: number[]) => (values.length === 0 ? 0 : sum(values) / values.length);
+const round = (value: number) => Math.round(value * 10) / 10;
+
+function memoryFigures(samples: MemorySample[]): MemoryFigures {
+  const loaded = samples.length > 1 ? samples.slice(0, -1) : samples;
+  const [first, half, last] = [loaded[0], loaded[Math.floor(loaded.length / 2)], loaded[loaded.length - 1]];
+  const rss = (sample: MemorySample | undefined) => round(mean(sample?.workerRssMb ?? []));
+  const redis = (sample: MemorySample | undefined) => sample?.redisUsedMemoryMb ?? 0;
+  return {
+    rssMb: { first: rss(first), half: rss(half), last: rss(last), max: Math.max(0, ...loaded.map(rss)) },
+    redisUsedMemoryMb: {
+      first: redis(first),
+      half: redis(half),
+      last: redis(last),
+      max: Math.max(0, ...loaded.map(redis)),
+      afterDrain: redis(samples[samples.length - 1]),
+    },
+    rssGrowthSecondHalfMb: round(rss(last) - rss(half)),
+    redisGrowthSecondHalfMb: round(redis(last) - redis(half)),
+    completedInRedisLast: samples[samples.length - 1]?.completedInRedis ?? 0,
+    maxBacklog: Math.max(0, ...samples.map((sample) => sample.backlog)),
+    samples,
+  };
+}
 
 export function buildSummary(input: SummaryInput): ChaosSummary {
   const { reconciliation: r, chaos } = input;
@@ -113,6 +165,7 @@ export function buildSummary(input: SummaryInput): ChaosSummary {
     leftRunning: input.leftRunning,
     lostExamples: r.lostExamples,
     timeline: chaos.timeline,
+    ...(input.samples ? { memory: memoryFigures(input.samples) } : {}),
   };
   const passed =
     summary.lost === 0 &&
@@ -126,8 +179,8 @@ export function buildSummary(input: SummaryInput): ChaosSummary {
 
 /** One JSON line: the issue's fields first, then the extras; long lists left out. */
 export function summaryJson(summary: ChaosSummary): string {
-  const { lostExamples: _lostExamples, timeline: _timeline, ...figures } = summary;
-  return JSON.stringify(figures);
+  const { lostExamples: _lostExamples, timeline: _timeline, memory, ...figures } = summary;
+  return JSON.stringify({ ...figures, ...(memory ? { memory: { ...memory, samples: memory.samples.length } } : {}) });
 }
 
 export function formatSummary(s: ChaosSummary): string[] {
@@ -157,6 +210,21 @@ export function formatSummary(s: ChaosSummary): string[] {
     ['duration', `${s.durationSeconds} s`],
     ['result', s.passed ? 'PASSED' : 'FAILED'],
   ];
+  const m = s.memory;
+  if (m) {
+    rows.splice(
+      rows.length - 1,
+      0,
+      ['worker RSS (mean) first → half → last, max', `${m.rssMb.first} → ${m.rssMb.half} → ${m.rssMb.last} MB, ${m.rssMb.max} MB`],
+      [
+        'Redis used_memory first → half → last, drained',
+        `${m.redisUsedMemoryMb.first} → ${m.redisUsedMemoryMb.half} → ${m.redisUsedMemoryMb.last} MB, ${m.redisUsedMemoryMb.afterDrain} MB`,
+      ],
+      ['growth over the second half: RSS / Redis', `${m.rssGrowthSecondHalfMb} MB / ${m.redisGrowthSecondHalfMb} MB`],
+      ['completed jobs kept in Redis at the end', m.completedInRedisLast],
+      ['largest backlog', m.maxBacklog],
+    );
+  }
   const lines = rows.map(([name, value]) => `${name.padEnd(48)} ${value}`);
   if (s.lostExamples.length > 0) lines.push('lost e-mails (first 10):', ...s.lostExamples.map((line) => `  ${line}`));
   return lines;

@@ -1,14 +1,15 @@
-// Starts everything a chaos run works on — an AOF redis-server, the Graph simulator process, the shared
-// store service and N worker processes — and stops all of it again, also after a failed start.
+// Starts everything a chaos run works on — a Redis (an AOF redis-server, or a Sentinel set or Cluster for
+// a failover run), the Graph simulator process, the shared store service and N worker processes — and
+// stops all of it again, also after a failed start.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RedisTarget } from '@omikai/graph-mailer-client';
 import { loadConfig } from '../../config/load-config';
 import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
-import { startAofRedis, type AofRedis } from './aof-redis';
+import { startSimulatorProcess, type SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosWorkerEnv } from './chaos-scenario';
-import { startSimulatorChild, type SimulatorChild } from './simulator-control';
 import { startStoreService, type StoreService } from './store-service';
 import { createWorkerFleet, type WorkerFleet } from './worker-fleet';
 
@@ -24,11 +25,20 @@ export interface ChaosSystemOptions {
   keepWorkDir: boolean;
 }
 
-export interface ChaosSystem {
+/** The Redis a run works on: where it is, for the harness and as the workers' REDIS_* variables. */
+export interface ChaosRedis {
+  target: RedisTarget;
+  env: Record<string, string>;
+  /** Every pid it started, to check at the end that none is left running. */
+  readonly pids: readonly number[];
+  stop(): Promise<void>;
+}
+
+export interface ChaosSystem<R extends ChaosRedis> {
   workDir: string;
   queueName: string;
-  redis: AofRedis;
-  simulator: SimulatorChild;
+  redis: R;
+  simulator: SimulatorProcess;
   store: StoreService;
   fleet: WorkerFleet;
   /** Stops everything that was started; safe to call twice. Resolves with how many processes are still alive. */
@@ -45,10 +55,15 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function startChaosSystem(options: ChaosSystemOptions): Promise<ChaosSystem> {
+/** `startRedis` gets a directory of its own in the work directory. */
+export async function startChaosSystem<R extends ChaosRedis>(
+  options: ChaosSystemOptions,
+  startRedis: (dir: string) => Promise<R>,
+  queuePrefix = 'chaos',
+): Promise<ChaosSystem<R>> {
   const caCert = process.env.NODE_EXTRA_CA_CERTS;
   if (!caCert) throw new Error('NODE_EXTRA_CA_CERTS is not set: run `npm run chaos` (it trusts the simulator certificate first).');
-  const workDir = await mkdtemp(join(tmpdir(), 'omikai-chaos-'));
+  const workDir = await mkdtemp(join(tmpdir(), `omikai-${queuePrefix}-`));
   const stoppers: (() => Promise<unknown>)[] = [];
   const pids: number[] = [];
   let stopped: Promise<number> | undefined;
@@ -57,6 +72,7 @@ export async function startChaosSystem(options: ChaosSystemOptions): Promise<Cha
     for (const stopOne of stoppers.reverse()) {
       await stopOne().catch((err: unknown) => console.error('chaos: could not stop a component cleanly:', err));
     }
+    stoppers.length = 0;
     if (!options.keepWorkDir) await rm(workDir, { recursive: true, force: true });
     return pids.filter(isAlive).length;
   }
@@ -64,12 +80,12 @@ export async function startChaosSystem(options: ChaosSystemOptions): Promise<Cha
   try {
     const redisDir = join(workDir, 'redis');
     await mkdir(redisDir);
-    const redis = await startAofRedis(redisDir);
+    const redis = await startRedis(redisDir);
     stoppers.push(async () => {
       await redis.stop();
-      pids.push(...redis.startedPids);
+      pids.push(...redis.pids);
     });
-    const simulator = await startSimulatorChild(CHAOS_TENANTS, workDir, options.simulatorLatencyMs);
+    const simulator = await startSimulatorProcess(CHAOS_TENANTS, workDir, ['--latency-ms', String(options.simulatorLatencyMs)]);
     stoppers.push(async () => {
       await simulator.stop();
       pids.push(simulator.pid);
@@ -81,13 +97,13 @@ export async function startChaosSystem(options: ChaosSystemOptions): Promise<Cha
     const store = await startStoreService(new MemorySettingsStore(CHAOS_SETTINGS, shape));
     stoppers.push(() => store.close());
 
-    const queueName = `chaos-${randomUUID()}`;
+    const queueName = `${queuePrefix}-${randomUUID()}`;
     const fleet = createWorkerFleet({
       count: options.workers,
       logDir: workDir,
       args: ['--store-url', store.url],
       env: chaosWorkerEnv({
-        redisUrl: redis.url,
+        redisEnv: redis.env,
         queueName,
         simulatorUrl: simulator.url,
         settingsFile,
@@ -103,15 +119,7 @@ export async function startChaosSystem(options: ChaosSystemOptions): Promise<Cha
       pids.push(...fleet.startedPids);
     });
     await fleet.start();
-    return {
-      workDir,
-      queueName,
-      redis,
-      simulator,
-      store,
-      fleet,
-      stop: () => (stopped ??= stopAll()),
-    };
+    return { workDir, queueName, redis, simulator, store, fleet, stop: () => (stopped ??= stopAll()) };
   } catch (err: unknown) {
     await stopAll();
     throw err;

@@ -4,7 +4,7 @@ import { Job, type Queue } from 'bullmq';
 import type { DeliveryRecord } from '@omikai/graph-mailer-client';
 import { chaosKeyOf } from './chaos-scenario';
 import type { AcceptedJob, JobEnd, ReconcileInput } from './reconcile';
-import { fetchAcceptedMessages } from './simulator-control';
+import type { SimulatorProcess } from '../../tools/graph-simulator/simulator-process';
 import type { StoreService } from './store-service';
 
 const UNFINISHED_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
@@ -34,10 +34,10 @@ export interface CollectedViews extends Omit<ReconcileInput, 'inFlightAtKills' |
 export async function collectViews(
   queue: Queue,
   store: StoreService,
-  simulatorUrl: string,
+  simulator: Pick<SimulatorProcess, 'sent'>,
   accepted: AcceptedJob[],
 ): Promise<CollectedViews> {
-  const messages = await fetchAcceptedMessages(simulatorUrl);
+  const messages = await simulator.sent();
   const records = await store.deliveries.find({ limit: Number.MAX_SAFE_INTEGER });
   const recordsByJobId = new Map<string, DeliveryRecord>(records.map((record) => [record.jobId, record]));
   const jobEnds = new Map<string, JobEnd>();
@@ -48,4 +48,27 @@ export async function collectViews(
   }
   const jobStates = await queue.getJobCounts('completed', 'failed', ...UNFINISHED_STATES);
   return { accepted, receivedKeys: messages.map((accepted) => chaosKeyOf(accepted.message)), recordsByJobId, jobEnds, jobStates };
+}
+
+export interface DrainOptions {
+  deadlineMs: number;
+  startedAtMs: number;
+  signal?: AbortSignal;
+  log(line: string): void;
+}
+
+/** waitForDrain, then collectViews, saying which it was; the duration counts from `startedAtMs`. */
+export async function drainAndCollect(
+  queue: Queue,
+  store: StoreService,
+  simulator: Pick<SimulatorProcess, 'sent'>,
+  accepted: AcceptedJob[],
+  { deadlineMs, startedAtMs, signal, log }: DrainOptions,
+): Promise<CollectedViews & { drained: boolean; durationSeconds: number }> {
+  const drained = await waitForDrain(queue, deadlineMs, signal);
+  const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
+  log(
+    drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
+  );
+  return { ...(await collectViews(queue, store, simulator, accepted)), drained, durationSeconds };
 }

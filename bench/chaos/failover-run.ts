@@ -3,22 +3,14 @@
 // failover); the killed node comes back as a replica, as an orchestrator would restart it. Then every
 // e-mail is reconciled: acknowledged but lost, sent twice without possibleDuplicate, and how long sending paused.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import calculateSlot from 'cluster-key-slot';
-import { loadConfig } from '../../config/load-config';
 import { createEmailProducer, queueShards } from '@omikai/graph-mailer-client';
-import { MemorySettingsStore } from '../../src/settings/memory-settings-store';
-import { startCluster, startSentinelSet } from '../../tools/redis/redis-topologies';
-import { isAlive } from './chaos-system';
-import { CHAOS_SETTINGS, CHAOS_TENANTS, chaosEmail, chaosWorkerEnv } from './chaos-scenario';
-import { collectViews, waitForDrain } from './collect-results';
+import { startCluster, startSentinelSet, type TestCluster, type TestSentinelSet } from '../../tools/redis/redis-topologies';
+import { chaosEmail } from './chaos-scenario';
+import { startChaosSystem } from './chaos-system';
+import { drainAndCollect } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob, type Reconciliation } from './reconcile';
-import { fetchAcceptedMessages, startSimulatorChild } from './simulator-control';
-import { startStoreService } from './store-service';
-import { createWorkerFleet } from './worker-fleet';
 
 export interface FailoverOptions {
   topology: 'sentinel' | 'cluster';
@@ -73,58 +65,21 @@ export interface FailoverSummary {
 export async function runFailover(overrides: Partial<FailoverOptions> = {}): Promise<FailoverSummary> {
   const options = { ...DEFAULT_FAILOVER_OPTIONS, ...overrides };
   const { log } = options;
-  const caCert = process.env.NODE_EXTRA_CA_CERTS;
-  if (!caCert) throw new Error('NODE_EXTRA_CA_CERTS is not set: run `npm run chaos` (it trusts the simulator certificate first).');
   const startedAtMs = Date.now();
   const deadlineMs = startedAtMs + options.timeoutMs;
-  const workDir = await mkdtemp(join(tmpdir(), 'omikai-failover-'));
-  const stoppers: (() => Promise<unknown>)[] = [];
-  const pids: number[] = [];
-  const queueName = `failover-${randomUUID().slice(0, 8)}`;
+  const system = await startChaosSystem(
+    { ...options, flow: true, logLevel: 'warn', keepWorkDir: false },
+    (): Promise<TestSentinelSet | TestCluster> =>
+      options.topology === 'sentinel' ? startSentinelSet({ replicas: 1 }) : startCluster({ masters: 3, replicasPerMaster: 1 }),
+    'failover',
+  );
+  const { redis: topology, queueName, store } = system;
+  const producer = createEmailProducer({
+    redis: topology.target,
+    queueName,
+    durability: options.durable ? 'replicated' : 'acknowledged',
+  });
   try {
-    const topology =
-      options.topology === 'sentinel' ? await startSentinelSet({ replicas: 1 }) : await startCluster({ masters: 3, replicasPerMaster: 1 });
-    stoppers.push(async () => {
-      pids.push(...topology.pids);
-      await topology.stop();
-    });
-    const simulator = await startSimulatorChild(CHAOS_TENANTS, workDir, options.simulatorLatencyMs);
-    stoppers.push(async () => {
-      pids.push(simulator.pid);
-      await simulator.stop();
-    });
-    const settingsFile = join(workDir, 'settings.json');
-    await writeFile(settingsFile, JSON.stringify(CHAOS_SETTINGS));
-    const { shape } = loadConfig({ STORE: 'memory', SETTINGS_FILE: settingsFile }).settings;
-    const store = await startStoreService(new MemorySettingsStore(CHAOS_SETTINGS, shape));
-    stoppers.push(() => store.close());
-    const fleet = createWorkerFleet({
-      count: options.workers,
-      logDir: workDir,
-      args: ['--store-url', store.url],
-      env: chaosWorkerEnv({
-        redisUrl: '',
-        redisEnv: topology.env,
-        queueName,
-        simulatorUrl: simulator.url,
-        settingsFile,
-        caCertPath: resolve(caCert),
-        concurrency: options.concurrency,
-        flow: true,
-        logLevel: 'warn',
-      }),
-    });
-    stoppers.push(async () => {
-      await fleet.stop();
-      pids.push(...fleet.startedPids);
-    });
-    await fleet.start();
-    const producer = createEmailProducer({
-      redis: topology.target,
-      queueName,
-      durability: options.durable ? 'replicated' : 'acknowledged',
-    });
-    stoppers.push(() => producer.close());
     log(
       `Failover run on ${options.topology} (${topology.env.REDIS_SENTINELS ?? topology.env.REDIS_CLUSTER_NODES}): ${options.jobs} e-mails at ` +
         `${options.enqueuePerSecond}/s, enqueue ${options.durable ? 'replicated' : 'acknowledged'}, ${options.workers} workers × ${options.concurrency}`,
@@ -168,22 +123,20 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
     })();
 
     const [enqueued, { killedAtMs, promotionMs }] = await Promise.all([enqueueing, failover]);
-    const drained = await waitForDrain(producer.queue, deadlineMs);
-    const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
-    log(
-      drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
-    );
-    const views = await collectViews(producer.queue, store, simulator.url, accepted);
+    const { drained, durationSeconds, ...views } = await drainAndCollect(producer.queue, store, system.simulator, accepted, {
+      deadlineMs,
+      startedAtMs,
+      log,
+    });
     const reconciliation = reconcile({ ...views, inFlightAtKills: new Set(), inFlightAtRedisRestarts: new Set() });
-    const receipts = (await fetchAcceptedMessages(simulator.url)).map((message) => message.receivedAt).sort((a, b) => a - b);
+    const receipts = (await system.simulator.sent()).map((message) => message.receivedAt).sort((a, b) => a - b);
     const sendingResumedMs = endOfLongestGap(receipts, killedAtMs) - killedAtMs;
     const firstAcceptedAfterKill = acceptedAt.find((at) => at > killedAtMs);
     if (refusals.size > 0)
       log(`Refused enqueues (each repeated with the same key): ${[...refusals].map(([name, n]) => `${name} ×${n}`).join(', ')}`);
 
-    for (const stopOne of stoppers.reverse()) await stopOne().catch((err: unknown) => log(`could not stop a component: ${String(err)}`));
-    stoppers.length = 0;
-    const leftRunning = pids.filter(isAlive).length;
+    await producer.close();
+    const leftRunning = await system.stop();
     const summary: FailoverSummary = {
       topology: options.topology,
       durability: options.durable ? 'replicated' : 'acknowledged',
@@ -208,8 +161,9 @@ export async function runFailover(overrides: Partial<FailoverOptions> = {}): Pro
     };
     return summary;
   } finally {
-    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
-    await rm(workDir, { recursive: true, force: true });
+    // Both are idempotent: after a failure they stop whatever is still running.
+    await producer.close();
+    await system.stop();
   }
 }
 

@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { formatSummary, summaryJson } from './chaos-summary';
 import { DEFAULT_FAILOVER_OPTIONS, formatFailover, runFailover } from './failover-run';
 import { DEFAULT_CHAOS_OPTIONS, runChaos } from './run-chaos';
-import { formatSoak, soakJson } from './soak-summary';
 import { runSoak } from './soak';
 
 /** "30m", "45s", "1h", "90" (seconds) → milliseconds. */
@@ -72,28 +71,22 @@ async function main(): Promise<void> {
     signal: aborter.signal,
   };
 
-  if (values.soak !== undefined) {
-    const durationMs = parseDurationMs(values.soak);
-    const summary = await runSoak({
-      ...common,
-      durationMs,
-      enqueuePerSecond: positiveInteger(values.rate, '--rate', 50),
-      sampleEveryMs: Math.max(5_000, Math.round(durationMs / 30)),
-      ...(values.retain === undefined ? {} : { retainCompleted: positiveInteger(values.retain, '--retain', 10_000) }),
-    });
-    console.log('');
-    for (const line of formatSoak(summary)) console.log(line);
-    console.log(soakJson(summary));
-    process.exitCode = summary.passed ? 0 : 1;
-    return;
-  }
-
-  const summary = await runChaos({
-    ...common,
-    jobs: positiveInteger(values.jobs, '--jobs', DEFAULT_CHAOS_OPTIONS.jobs),
-    enqueuePerSecond: positiveInteger(values.rate, '--rate', DEFAULT_CHAOS_OPTIONS.enqueuePerSecond),
-    redisStopSignal: values['redis-crash'] ? 'SIGKILL' : 'SIGTERM',
-  });
+  const durationMs = values.soak === undefined ? undefined : parseDurationMs(values.soak);
+  const summary =
+    durationMs !== undefined
+      ? await runSoak({
+          ...common,
+          durationMs,
+          enqueuePerSecond: positiveInteger(values.rate, '--rate', 50),
+          sampleEveryMs: Math.max(5_000, Math.round(durationMs / 30)),
+          ...(values.retain === undefined ? {} : { retainCompleted: positiveInteger(values.retain, '--retain', 10_000) }),
+        })
+      : await runChaos({
+          ...common,
+          jobs: positiveInteger(values.jobs, '--jobs', DEFAULT_CHAOS_OPTIONS.jobs),
+          enqueuePerSecond: positiveInteger(values.rate, '--rate', DEFAULT_CHAOS_OPTIONS.enqueuePerSecond),
+          redisStopSignal: values['redis-crash'] ? 'SIGKILL' : 'SIGTERM',
+        });
   console.log('');
   for (const line of formatSummary(summary)) console.log(line);
   console.log(summaryJson(summary));

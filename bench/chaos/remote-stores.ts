@@ -9,7 +9,7 @@ import {
   type DeliveryRecord,
   type DeliveryStore,
 } from '@omikai/graph-mailer-client';
-import type { AccountSettings, SettingsStore, UserSettings } from '../../src/settings/settings-store';
+import type { AccountSettings, GraphAccountLister, SettingsStore, UserSettings } from '../../src/settings/settings-store';
 import { RECORD_NOT_FOUND_STATUS, reviveDates, type StoreErrorBody, type StoreMethod } from './store-wire';
 
 /** The store service did not answer usefully: what a MongoDB outage looks like to the worker. */
@@ -24,7 +24,7 @@ export interface RemoteStoreOptions {
   timeoutMs?: number;
 }
 
-export class RemoteStores implements DeliveryStore, SettingsStore {
+export class RemoteStores implements DeliveryStore, SettingsStore, GraphAccountLister {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: RemoteStoreOptions) {
@@ -74,5 +74,9 @@ export class RemoteStores implements DeliveryStore, SettingsStore {
 
   findUser(userId: string): Promise<UserSettings | null> {
     return this.call('findUser', userId);
+  }
+
+  listGraphAccountIds(): Promise<string[]> {
+    return this.call('listGraphAccountIds');
   }
 }

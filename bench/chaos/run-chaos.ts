@@ -7,8 +7,9 @@ import { buildChaosPlan, describeAction, outcomeUnknownFaults } from './chaos-pl
 import { runChaosPlan } from './chaos-runner';
 import { chaosEmail } from './chaos-scenario';
 import { buildSummary, type ChaosSummary } from './chaos-summary';
+import { startAofRedis } from './aof-redis';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
-import { collectViews, waitForDrain } from './collect-results';
+import { drainAndCollect } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob } from './reconcile';
 
@@ -56,8 +57,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
   log(`Chaos run: ${options.jobs} e-mails at ${options.enqueuePerSecond}/s, ${options.workers} workers × ${options.concurrency}`);
   log(`Plan: ${plan.map((step) => `${(step.atProgress * 100).toFixed(0)}% ${describeAction(step.action)}`).join('; ')}`);
 
-  const system = await startChaosSystem(options);
-  const producer = createEmailProducer({ connection: { url: system.redis.url }, queueName: system.queueName });
+  const system = await startChaosSystem(options, startAofRedis);
+  const producer = createEmailProducer({ redis: system.redis.target, queueName: system.queueName });
   try {
     log(
       `Started Redis (AOF) ${system.redis.url}, simulator ${system.simulator.url}, store ${system.store.url}, work dir ${system.workDir}`,
@@ -82,12 +83,12 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       signal,
     });
     const [enqueued, chaos] = await Promise.all([enqueueing, chaosing]);
-    const drained = await waitForDrain(producer.queue, deadlineMs, signal);
-    const durationSeconds = Math.round((Date.now() - startedAtMs) / 100) / 10;
-    log(
-      drained ? `Queue drained after ${durationSeconds} s; reconciling.` : 'Deadline reached before the queue drained; reconciling anyway.',
-    );
-    const views = await collectViews(producer.queue, store, system.simulator.url, accepted);
+    const { drained, durationSeconds, ...views } = await drainAndCollect(producer.queue, store, system.simulator, accepted, {
+      deadlineMs,
+      startedAtMs,
+      signal,
+      log,
+    });
     const summaryInput = {
       reconciliation: reconcile({
         ...views,

@@ -3,11 +3,13 @@
 import { createRedisConnection, DEFAULT_EMAIL_JOB_OPTIONS, createEmailProducer } from '@omikai/graph-mailer-client';
 import { randomUUID } from 'node:crypto';
 import { chaosEmail } from './chaos-scenario';
+import { startAofRedis } from './aof-redis';
 import { startChaosSystem, type ChaosSystemOptions } from './chaos-system';
 import { collectViews, waitForDrain } from './collect-results';
 import { enqueuePaced } from './enqueue-paced';
 import { reconcile, type AcceptedJob } from './reconcile';
-import { summarizeSoak, type SoakSample, type SoakSummary } from './soak-summary';
+import { emptyChaosRecord } from './chaos-runner';
+import { buildSummary, type ChaosSummary, type MemorySample } from './chaos-summary';
 
 export interface SoakOptions extends ChaosSystemOptions {
   durationMs: number;
@@ -22,7 +24,7 @@ export interface SoakOptions extends ChaosSystemOptions {
 const DRAIN_GRACE_MS = 120_000;
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 
-export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
+export async function runSoak(options: SoakOptions): Promise<ChaosSummary> {
   const { log } = options;
   // Ends the enqueue loop when the run fails half-way, as well as on the caller's abort.
   const ended = new AbortController();
@@ -30,23 +32,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   const startedAtMs = Date.now();
   const total = Math.round((options.enqueuePerSecond * options.durationMs) / 1000);
   log(`Soak: ${total} e-mails at ${options.enqueuePerSecond}/s for ${options.durationMs / 1000} s, ${options.workers} workers`);
-  const system = await startChaosSystem(options);
+  const system = await startChaosSystem(options, startAofRedis);
   const removeOnComplete = {
     ...DEFAULT_EMAIL_JOB_OPTIONS.removeOnComplete,
     ...(options.retainCompleted ? { count: options.retainCompleted } : {}),
   };
   const producer = createEmailProducer({
-    connection: { url: system.redis.url },
+    redis: system.redis.target,
     queueName: system.queueName,
     jobOptions: { removeOnComplete },
   });
-  const samples: SoakSample[] = [];
-  const redisClient = createRedisConnection({ kind: 'single', url: system.redis.url }, 'producer');
+  const samples: MemorySample[] = [];
+  const redisClient = createRedisConnection(system.redis.target, 'producer');
   try {
     const takeSample = async (): Promise<void> => {
       const memory = await redisClient.info('memory');
       const counts = await producer.queue.getJobCounts('completed', 'waiting', 'active', 'delayed');
-      const sample: SoakSample = {
+      const sample: MemorySample = {
         atSeconds: Math.round((Date.now() - startedAtMs) / 1000),
         ended: system.store.sentCount() + system.store.failedCount(),
         workerRssMb: (await system.fleet.rssMb()).map((value) => Math.round(value)),
@@ -84,13 +86,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     const enqueueResult = await enqueued;
     const drained = await waitForDrain(producer.queue, Date.now() + DRAIN_GRACE_MS, signal);
     await takeSample();
-    const views = await collectViews(producer.queue, system.store, system.simulator.url, accepted);
+    const views = await collectViews(producer.queue, system.store, system.simulator, accepted);
     const reconciliation = reconcile({ ...views, inFlightAtKills: new Set(), inFlightAtRedisRestarts: new Set() });
     const durationSeconds = Math.round((Date.now() - startedAtMs) / 1000);
     await producer.close();
     await redisClient.quit();
-    const leftRunning = await system.stop();
-    return summarizeSoak({ reconciliation, samples, accepted: accepted.length, enqueueResult, drained, durationSeconds, leftRunning });
+    return buildSummary({
+      reconciliation,
+      chaos: emptyChaosRecord(),
+      outcomeUnknownFaults: 0,
+      jobStates: views.jobStates,
+      durationSeconds,
+      workers: options.workers,
+      concurrency: options.concurrency,
+      storeCallsRefused: system.store.stats.refusedCalls,
+      enqueueRetries: enqueueResult.retries,
+      notAccepted: enqueueResult.notAccepted,
+      accepted: accepted.length,
+      timedOut: !drained,
+      leftRunning: await system.stop(),
+      samples,
+    });
   } finally {
     ended.abort();
     redisClient.disconnect();

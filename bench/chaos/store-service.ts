@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { DeliveryRecordNotFoundError, type DeliveryStore, toError } from '@omikai/graph-mailer-client';
 import { MemoryDeliveryStore } from '../../src/delivery/memory-delivery-store';
-import type { SettingsStore } from '../../src/settings/settings-store';
+import type { GraphAccountLister, SettingsStore } from '../../src/settings/settings-store';
 import {
   RECORD_NOT_FOUND_STATUS,
   STORE_DOWN_STATUS,
@@ -36,7 +36,12 @@ export interface StoreService {
 /** Arguments arrive as JSON; the store methods check nothing more, as MongoDB would not either. */
 type StoreArgs = [unknown, unknown?];
 
-function dispatch(deliveries: DeliveryStore, settings: SettingsStore, method: StoreMethod, [first, second]: StoreArgs): Promise<unknown> {
+function dispatch(
+  deliveries: DeliveryStore,
+  settings: SettingsStore & GraphAccountLister,
+  method: StoreMethod,
+  [first, second]: StoreArgs,
+): Promise<unknown> {
   // Each argument is the value the client serialised from the typed interface it implements.
   switch (method) {
     case 'startAttempt':
@@ -49,6 +54,8 @@ function dispatch(deliveries: DeliveryStore, settings: SettingsStore, method: St
       return settings.findAccount(String(first));
     case 'findUser':
       return settings.findUser(String(first));
+    case 'listGraphAccountIds':
+      return settings.listGraphAccountIds();
   }
 }
 
@@ -74,7 +81,7 @@ function replyError(res: ServerResponse, status: number, err: Error, jobId?: str
   reply(res, status, body);
 }
 
-export async function startStoreService(settings: SettingsStore, maxRecords = 1_000_000): Promise<StoreService> {
+export async function startStoreService(settings: SettingsStore & GraphAccountLister, maxRecords = 1_000_000): Promise<StoreService> {
   const deliveries = new MemoryDeliveryStore(maxRecords);
   const sent = new Set<string>();
   const failed = new Set<string>();

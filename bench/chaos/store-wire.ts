@@ -1,7 +1,7 @@
 // The JSON wire format between the chaos store service and its clients: store calls by name, with Dates kept as Dates.
 
-/** The store calls the service answers; the names of the DeliveryStore and SettingsStore methods. */
-export const STORE_METHODS = ['startAttempt', 'finishAttempt', 'find', 'findAccount', 'findUser'] as const;
+/** The store calls the service answers; the names of the DeliveryStore, SettingsStore and GraphAccountLister methods. */
+export const STORE_METHODS = ['startAttempt', 'finishAttempt', 'find', 'findAccount', 'findUser', 'listGraphAccountIds'] as const;
 export type StoreMethod = (typeof STORE_METHODS)[number];
 
 /** Answered with 503 while the service plays "MongoDB is down". */

@@ -1,5 +1,6 @@
 // Explains an index conflict at start-up (MongoDB codes 85 and 86): which existing index is in the way of which
 // index the worker needs, why, and the one command that fixes it.
+import { toError } from '@omikai/graph-mailer-client';
 
 /** IndexOptionsConflict: the same keys exist under another name or options. */
 const INDEX_OPTIONS_CONFLICT = 85;
@@ -36,7 +37,7 @@ export class IndexConflictError extends Error {
     readonly conflict: IndexConflict | undefined,
     cause: unknown,
   ) {
-    const server = cause instanceof Error ? cause.message : String(cause);
+    const server = toError(cause).message;
     super(
       conflict
         ? `The index "${conflict.existing.name}" on collection "${collection}" is in the way of the index the worker needs: ${conflict.why}. ` +

@@ -18,7 +18,7 @@ const keyOf = (accountId: string, idempotencyKey: string) => `${accountId}\0${id
 export const DEFAULT_MAX_MEMORY_RECORDS = 10_000;
 /** Records in these states give their idempotency key to the next job that asks for it. */
 const RELEASES_KEY = new Set(['failed', 'cancelled']);
-/** Once full, the oldest tenth goes at once: deleting one at a time from a Map's front costs ~7 µs per insert. */
+/** Once full, the oldest tenth goes at once: deleting from a Map's front one insert at a time is slow. */
 const EVICT_FRACTION = 0.1;
 
 export class MemoryDeliveryStore implements DeliveryStore, DeliveryCancellation {

@@ -1,5 +1,6 @@
 // Opens the MongoDB connection the stores share. The entry point owns it and closes it on shutdown.
 import mongoose, { type Connection } from 'mongoose';
+import { toError } from '@omikai/graph-mailer-client';
 
 const SERVER_SELECTION_TIMEOUT_MS = 5000;
 
@@ -18,7 +19,7 @@ export async function connectMongo(uri: string): Promise<Connection> {
   } catch (err: unknown) {
     await connection.close().catch(() => undefined);
     // The URI is left out of the message: it may hold a password.
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = toError(err).message;
     throw new MongoConnectionError(
       `Could not connect to MongoDB within ${SERVER_SELECTION_TIMEOUT_MS / 1000} s (${detail}); ` +
         'check that the server is running and that MONGODB_URI points at it.',

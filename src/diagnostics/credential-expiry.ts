@@ -1,6 +1,7 @@
 // When an account's client secret or certificate expires, from the dates the admin recorded in
 // the settings (or the certificate itself). Pure: the caller passes the settings and `now`.
 import { X509Certificate } from 'node:crypto';
+import { ERP_GRAPH_SETTINGS_PAGE } from '../settings/erp-pages';
 import type { AccountSettings } from '../settings/settings-store';
 
 export type CredentialKind = 'client-secret' | 'certificate';
@@ -15,10 +16,10 @@ const DAY_MS = 24 * 3600_000;
 const RENEW_AT = {
   'client-secret':
     'create a new client secret in Entra admin center > App registrations > (your app) > Certificates & secrets, paste its Value ' +
-    'as Client secret in Settings > Account > Profile > Microsoft Graph settings and record its new expiry date',
+    `as Client secret in ${ERP_GRAPH_SETTINGS_PAGE} and record its new expiry date`,
   certificate:
     'upload a new certificate in Entra admin center > App registrations > (your app) > Certificates & secrets > Certificates, ' +
-    'and store its private key and thumbprint in Settings > Account > Profile > Microsoft Graph settings',
+    `and store its private key and thumbprint in ${ERP_GRAPH_SETTINGS_PAGE}`,
 } as const;
 const LABEL: Record<CredentialKind, string> = { 'client-secret': 'client secret', certificate: 'certificate' };
 
@@ -56,7 +57,7 @@ export function credentialExpiry(
 export function describeCredentialExpiry(expiry: CredentialExpiry): string {
   const subject = `The ${LABEL[expiry.credential]} of account ${expiry.accountId}`;
   if (expiry.status === 'unreadable') {
-    return `${subject} has an expiry date that is not a date; record it as YYYY-MM-DD in Settings > Account > Profile > Microsoft Graph settings.`;
+    return `${subject} has an expiry date that is not a date; record it as YYYY-MM-DD in ${ERP_GRAPH_SETTINGS_PAGE}.`;
   }
   const day = expiry.expiresAt.toISOString().slice(0, 10);
   switch (expiry.status) {

@@ -1,15 +1,15 @@
 // For each failure, the setup step an admin revisits to fix it (the steps of docs/setup.md).
 import type { Failure } from '@omikai/graph-mailer-client';
+import { ERP_GRAPH_SETTINGS_PAGE } from '../settings/erp-pages';
 
 const APP = 'Entra admin center > Identity > Applications > App registrations > (your app)';
-const ERP_ACCOUNT = 'ERP: Settings > Account > Profile > Microsoft Graph settings';
 
 export const SETUP_STEPS = {
   register: `Setup step 1, app registration (${APP.replace(' > (your app)', ' > New registration')})`,
   permission: `Setup step 2, API permissions (${APP} > API permissions)`,
   secret: `Setup step 3, Certificates & secrets (${APP} > Certificates & secrets)`,
   ids: `Setup step 4, IDs (${APP} > Overview)`,
-  account: `Setup step 5, account settings (${ERP_ACCOUNT})`,
+  account: `Setup step 5, account settings (ERP: ${ERP_GRAPH_SETTINGS_PAGE})`,
   user: 'Setup step 6, user settings (ERP: Settings > User > (the user) > E-mail provider)',
   policy: 'Setup step 7, mailbox restriction (Exchange Online PowerShell)',
   server: 'Server configuration (environment of the worker and of npm run verify)',

@@ -1,5 +1,6 @@
 // `npm run verify`: its arguments and the checklist as people read it (--json prints the report as is).
 import { parseArgs } from 'node:util';
+import { toError } from '@omikai/graph-mailer-client';
 import type { ConnectionReport, ConnectionTestInput } from './connection-test';
 import type { StepStatus } from './connection-steps';
 
@@ -45,7 +46,7 @@ export function parseVerifyArgs(argv: string[]): VerifyArgs {
       allowPositionals: false,
     }));
   } catch (err: unknown) {
-    throw new VerifyUsageError(`${err instanceof Error ? err.message : String(err)}\n${VERIFY_USAGE}`, { cause: err });
+    throw new VerifyUsageError(`${toError(err).message}\n${VERIFY_USAGE}`, { cause: err });
   }
   if (!values.account) throw new VerifyUsageError(`--account <id> is required.\n${VERIFY_USAGE}`);
   return {

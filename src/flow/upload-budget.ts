@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '@omikai/graph-mailer-client';
 import { FlowKeys } from './flow-keys';
+import { loadLuaScript } from './lua-script';
 
 export interface UploadBudgetLimits {
   bytesPerWindow: number;
@@ -20,37 +21,25 @@ export interface UploadBudget {
   ): Promise<UploadAdmission>;
 }
 
-/**
- * KEYS[1]: the mailbox's upload log for this app, a sorted set of "<bytes>:<job>:<nonce>" scored by time.
- * ARGV: now, window ms, budget bytes, bytes wanted, member.
- * Returns 0 when the bytes are reserved, else the time (ms) at which enough bytes will have aged out.
- * A single e-mail larger than the whole budget is admitted into an empty window, so it is never stuck.
- */
-const RESERVE_UPLOAD = `
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local budget = tonumber(ARGV[3])
-local wanted = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local used = 0
-for i = 1, #entries, 2 do used = used + tonumber(string.match(entries[i], '^(%d+):')) end
-if used == 0 or used + wanted <= budget then
-  redis.call('ZADD', KEYS[1], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return 0
-end
-local freed = 0
-for i = 1, #entries, 2 do
-  freed = freed + tonumber(string.match(entries[i], '^(%d+):'))
-  if used - freed + wanted <= budget then return tonumber(entries[i + 1]) + window + 1 end
-end
-return now + window
-`;
+/** Reserves bytes in a rolling window, or says when they will fit (lua/reserve-upload-1.lua). */
+const RESERVE_UPLOAD = loadLuaScript('reserve-upload-1.lua');
+
+interface ReserveUploadArgs {
+  now: number;
+  windowMs: number;
+  budgetBytes: number;
+  bytes: number;
+  member: string;
+}
 
 type RedisWithUpload = RedisClient & {
-  reserveUpload(key: string, now: number, windowMs: number, budget: number, bytes: number, member: string): Promise<number>;
+  reserveUpload(key: string, ...args: (string | number)[]): Promise<number>;
 };
+
+/** ARGV in the order the script's header lists them. */
+function reserveUploadArgv(args: ReserveUploadArgs): (string | number)[] {
+  return [args.now, args.windowMs, args.budgetBytes, args.bytes, args.member];
+}
 
 export class RedisUploadBudget implements UploadBudget {
   private readonly redis: RedisWithUpload;
@@ -62,7 +51,7 @@ export class RedisUploadBudget implements UploadBudget {
     prefix: string,
   ) {
     this.keys = new FlowKeys(prefix);
-    redis.defineCommand('reserveUpload', { numberOfKeys: 1, lua: RESERVE_UPLOAD });
+    redis.defineCommand(RESERVE_UPLOAD.name, RESERVE_UPLOAD);
     this.redis = redis as RedisWithUpload;
   }
 
@@ -79,11 +68,13 @@ export class RedisUploadBudget implements UploadBudget {
     const member = `${Math.max(0, Math.round(bytes))}:${ticket.jobId}:${randomUUID()}`;
     const untilMs = await this.redis.reserveUpload(
       this.key(ticket.tenantId, ticket.clientId, ticket.mailbox),
-      now,
-      this.limits.windowMs,
-      this.limits.bytesPerWindow,
-      Math.round(bytes),
-      member,
+      ...reserveUploadArgv({
+        now,
+        windowMs: this.limits.windowMs,
+        budgetBytes: this.limits.bytesPerWindow,
+        bytes: Math.round(bytes),
+        member,
+      }),
     );
     return untilMs === 0 ? { kind: 'go' } : { kind: 'wait', untilMs };
   }

@@ -3,7 +3,6 @@
 // reason only points to the runbook section (docs/runbook.md) that explains the same steps.
 
 export const APP_REGISTRATION = 'Entra admin center > Identity > Applications > App registrations > (your app)';
-export const ERP_GRAPH_SETTINGS = 'ERP: Settings > Account > Profile > Microsoft Graph settings';
 const SCOPE_NAME = 'Omikai ERP senders';
 
 /** Allowing `sender` for app `clientId` in Exchange Online: the legacy access policy, or RBAC for Applications. */

@@ -4,7 +4,7 @@
 import type { CloudName } from '../../config/env-schema';
 import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
-import { type GraphSendResult, readGraphResponse, transportFailure } from './graph-mail-client';
+import { abortAfter, type GraphSendResult, readGraphResponse, transportFailure } from './graph-mail-client';
 
 /** Ids survive the move from Drafts to Sent Items only with this header, on every call that takes or returns one. */
 export const IMMUTABLE_ID_PREFERENCE = 'IdType="ImmutableId"';
@@ -77,18 +77,16 @@ export class GraphDraftClient {
   }
 
   private async exchange<T>(url: string, init: RequestInit): Promise<GraphCall<T>> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
-    try {
+    return abortAfter(this.options.timeoutMs, async (signal) => {
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { ...init, signal: controller.signal });
+        response = await this.fetchImpl(url, { ...init, signal });
       } catch (err: unknown) {
         return { ok: false, result: transportFailure(err) };
       }
       if (!response.ok) return { ok: false, result: await readGraphResponse(response) };
       const text = await response.text().catch(() => '');
-      let value: unknown = {};
+      let value: unknown;
       try {
         value = text ? JSON.parse(text) : {};
       } catch {
@@ -103,9 +101,7 @@ export class GraphDraftClient {
         ...(requestId ? { requestId } : {}),
         ...(location ? { location } : {}),
       };
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
   /** POST /users/{sender}/messages: the draft, tagged with the job id. */

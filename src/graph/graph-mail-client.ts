@@ -7,6 +7,7 @@ import type { SendRoute } from '../settings/resolve-sender';
 import { cloudOfGraphBaseUrl, resolveCloudEndpoints } from './clouds';
 import { HttpsFetchError } from './https-fetch';
 import type { SendMailBody } from '@omikai/graph-mailer-client';
+import { toError } from '@omikai/graph-mailer-client';
 
 export type GraphSendResult =
   | {
@@ -36,7 +37,7 @@ class GraphTransportError extends GraphClientError {
   override name = 'GraphTransportError';
 
   constructor(readonly transportCause: unknown) {
-    super(transportCause instanceof Error ? transportCause.message : String(transportCause));
+    super(toError(transportCause).message);
   }
 }
 
@@ -105,10 +106,7 @@ export class GraphMailClient {
     accessToken: string,
     clientRequestId: string,
   ): Promise<GraphSendResult> {
-    // A plain controller and timer: AbortSignal.timeout() costs noticeably more per request.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
-    try {
+    return abortAfter(this.options.timeoutMs, async (signal) => {
       let response: Response;
       try {
         response = await this.clientFor(this.graphBaseUrlFor(route))
@@ -116,15 +114,27 @@ export class GraphMailClient {
           .header('Authorization', `Bearer ${accessToken}`)
           .header('client-request-id', clientRequestId)
           .responseType(ResponseType.RAW)
-          .option('signal', controller.signal)
+          .option('signal', signal)
           .post(body);
       } catch (err: unknown) {
         return transportFailure(err);
       }
       return await readGraphResponse(response);
-    } finally {
-      clearTimeout(timer);
-    }
+    });
+  }
+}
+
+/**
+ * Runs `call` (a request and the reading of its answer) with a signal that aborts after `timeoutMs`.
+ * A plain controller and timer: AbortSignal.timeout() costs noticeably more per request.
+ */
+export async function abortAfter<T>(timeoutMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    return await call(controller.signal);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -137,7 +147,7 @@ export function transportFailure(err: unknown): Extract<GraphSendResult, { kind:
     cause instanceof HttpsFetchError
       ? cause.requestSent && !TLS_ERROR_CODE.test(code)
       : !NOT_SENT_CODES.has(code) && !TLS_ERROR_CODE.test(code);
-  return { kind: 'no-response', requestSent, code, message: cause instanceof Error ? cause.message : String(cause), cause };
+  return { kind: 'no-response', requestSent, code, message: toError(cause).message, cause };
 }
 
 /** Status, request-id, Retry-After and Graph's error code and message of an answer. */

@@ -1,8 +1,8 @@
-// A fetch() for the Graph SDK built on node:https with a keep-alive agent. Node 20's built-in fetch
-// costs several times more CPU per request (bench/: ~400-700 µs against ~80-100 µs), which
-// capped a worker at about 1,500 sends/s on two cores. Only what the SDK uses is implemented.
+// A fetch() for the Graph SDK built on node:https with a keep-alive agent: Node 20's built-in fetch
+// costs several times more CPU per request (docs/performance.md). Only what the SDK uses is implemented.
 import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
+import { toError } from '@omikai/graph-mailer-client';
 
 export interface HttpsFetchOptions {
   /** Connections kept per host; the worker's concurrency is a good value. */
@@ -17,7 +17,7 @@ export class HttpsFetchError extends TypeError {
     readonly requestSent: boolean,
     cause: unknown,
   ) {
-    super(`https request failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`https request failed: ${toError(cause).message}`, { cause });
   }
 }
 
@@ -34,7 +34,7 @@ function abortError(signal: AbortSignal): Error {
 
 /**
  * The part of a fetch Response that the Graph client reads (status, headers, body), over the
- * buffered body. Building undici's Response and Headers for every send was ~2 % of the worker's CPU.
+ * buffered body, so no undici Response and Headers are built for every send.
  */
 class BufferedResponse {
   readonly ok: boolean;

@@ -3,11 +3,11 @@
 // into the wrong field): reasons and procedures describe them, and never quote them or Entra's echo of them.
 import { clipText, type Failure } from '@omikai/graph-mailer-client';
 import { maskSettingValue, withoutSettingValues } from '../settings/setting-value';
-import { APP_REGISTRATION, ERP_GRAPH_SETTINGS, mailSendPermissionProcedure } from './admin-procedures';
+import { ERP_GRAPH_SETTINGS_PAGE } from '../settings/erp-pages';
+import { APP_REGISTRATION, mailSendPermissionProcedure } from './admin-procedures';
 
 const SECRET_PAGE = 'Entra admin center > App registrations > (your app) > Certificates & secrets';
 const OVERVIEW_PAGE = 'Entra admin center > App registrations > (your app) > Overview';
-const ERP_SETTINGS = 'Settings > Account > Profile > Microsoft Graph settings';
 
 /** What the message needs to know about the credentials that were refused. */
 export interface TokenErrorContext {
@@ -35,12 +35,12 @@ interface SignInAdvice {
 const NEW_SECRET_STEPS = [
   `1. ${APP_REGISTRATION} > Certificates & secrets > Client secrets > New client secret, with an expiry (e.g. 12 months).`,
   '2. Copy the Value column at once (it is hidden later; the Secret ID column is not the secret).',
-  `3. Paste it as Client secret in ${ERP_GRAPH_SETTINGS}, and record its expiry date there (warnings come 30 days before).`,
+  `3. Paste it as Client secret in ERP: ${ERP_GRAPH_SETTINGS_PAGE}, and record its expiry date there (warnings come 30 days before).`,
   '4. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
 ];
 const IDS_STEPS = (tenantOrClient: string) => [
   `1. ${APP_REGISTRATION} > Overview shows the Directory (tenant) ID and the Application (client) ID.`,
-  `2. Copy ${tenantOrClient} into ${ERP_GRAPH_SETTINGS}.`,
+  `2. Copy ${tenantOrClient} into ERP: ${ERP_GRAPH_SETTINGS_PAGE}.`,
   '3. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
 ];
 
@@ -49,19 +49,19 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
   '7000215': () => ({
     reason:
       'Microsoft Entra rejected the client secret (AADSTS7000215), usually because the Secret ID was pasted instead of the secret. ' +
-      `Fix: create a new client secret and copy the Value column (not the Secret ID) into Client secret in ${ERP_SETTINGS}.`,
+      `Fix: create a new client secret and copy the Value column (not the Secret ID) into Client secret in ${ERP_GRAPH_SETTINGS_PAGE}.`,
     procedure: NEW_SECRET_STEPS.join('\n'),
   }),
   '7000222': () => ({
     reason:
       "The app's client secret has expired (AADSTS7000222). " +
-      `Fix: create a new client secret in ${SECRET_PAGE} and paste its Value as Client secret in ${ERP_SETTINGS}.`,
+      `Fix: create a new client secret in ${SECRET_PAGE} and paste its Value as Client secret in ${ERP_GRAPH_SETTINGS_PAGE}.`,
     procedure: NEW_SECRET_STEPS.join('\n'),
   }),
   '700016': ({ clientId, tenantId }) => ({
     reason:
       `No app with the Client ID (${maskSettingValue(clientId)}) exists in the tenant of the Tenant ID (${maskSettingValue(tenantId)}) (AADSTS700016). ` +
-      `Fix: copy the Application (client) ID from the app's Overview page into ${ERP_SETTINGS}.`,
+      `Fix: copy the Application (client) ID from the app's Overview page into ${ERP_GRAPH_SETTINGS_PAGE}.`,
     procedure: [
       ...IDS_STEPS('the Application (client) ID into Client ID'),
       'If no app is listed there, it is registered in another tenant.',
@@ -70,7 +70,7 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
   '90002': ({ tenantId, cloud }) => ({
     reason:
       `The tenant of the Tenant ID (${maskSettingValue(tenantId)}) was not found${cloud ? ` in the ${CLOUD_LABELS[cloud] ?? cloud}` : ''} (AADSTS90002). ` +
-      `Fix: copy the Directory (tenant) ID into Tenant ID in ${ERP_SETTINGS}, or set the tenant's national cloud.`,
+      `Fix: copy the Directory (tenant) ID into Tenant ID in ${ERP_GRAPH_SETTINGS_PAGE}, or set the tenant's national cloud.`,
     procedure: [
       ...IDS_STEPS('the Directory (tenant) ID into Tenant ID'),
       "A tenant in a national cloud (US Government, China) needs MS_GRAPH_CLOUD on the worker or the account's cloud setting.",
@@ -79,7 +79,7 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
   '900023': ({ tenantId }) => ({
     reason:
       `The Tenant ID (${maskSettingValue(tenantId)}) is not a valid tenant ID (AADSTS900023). ` +
-      `Fix: copy the Directory (tenant) ID (a GUID) into Tenant ID in ${ERP_SETTINGS}.`,
+      `Fix: copy the Directory (tenant) ID (a GUID) into Tenant ID in ${ERP_GRAPH_SETTINGS_PAGE}.`,
     procedure: IDS_STEPS('the Directory (tenant) ID (a GUID) into Tenant ID').join('\n'),
   }),
   '7000229': ({ clientId }) => ({
@@ -94,7 +94,7 @@ const AADSTS_ADVICE: Record<string, (context: TokenErrorContext) => SignInAdvice
       'it is not uploaded to the app registration, or the stored private key is not its own. Fix: upload the certificate.',
     procedure: [
       `1. ${APP_REGISTRATION} > Certificates & secrets > Certificates > Upload certificate: the public part (.cer/.pem), never the key.`,
-      `2. In ${ERP_GRAPH_SETTINGS}, store the private key that belongs to it and its SHA-256 thumbprint`,
+      `2. In ERP: ${ERP_GRAPH_SETTINGS_PAGE}, store the private key that belongs to it and its SHA-256 thumbprint`,
       '   (openssl x509 -in cert.pem -noout -fingerprint -sha256), or the certificate itself (public PEM).',
       '3. Check: npm run verify -- --account <id>, then ops retry --category credentials --force.',
     ].join('\n'),
@@ -138,7 +138,7 @@ export function checkTenantId(tenantId: string): Failure | undefined {
     code: 'InvalidTenantId',
     reason:
       `The Tenant ID (${maskSettingValue(tenantId)}) is not a GUID or domain name. ` +
-      `Fix: copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_SETTINGS}.`,
+      `Fix: copy the Directory (tenant) ID from ${OVERVIEW_PAGE} into ${ERP_GRAPH_SETTINGS_PAGE}.`,
   };
 }
 
@@ -191,7 +191,7 @@ export function classifyTokenError(err: unknown, credentials: TokenErrorContext)
       ...(status ? { httpStatus: status } : {}),
       reason:
         `Microsoft Entra refused to issue a token for the app of the Client ID (${maskSettingValue(credentials.clientId)}): ` +
-        `${sentence(clipText(firstLine(description), 120))} Fix: check the app registration and the IDs and secret in ${ERP_SETTINGS}.`,
+        `${sentence(clipText(firstLine(description), 120))} Fix: check the app registration and the IDs and secret in ${ERP_GRAPH_SETTINGS_PAGE}.`,
     };
   }
   return {

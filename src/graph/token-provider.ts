@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel, type Configuration, type INetworkModule } from '@azure/msal-node';
 import type { Logger } from 'pino';
-import { DeliveryError } from '@omikai/graph-mailer-client';
+import { DeliveryError, withTimeout } from '@omikai/graph-mailer-client';
 import type { GraphCredentials } from '../settings/resolve-sender';
 import { endpointsForAccount, type CloudEndpoints } from './clouds';
 import { tenantIdOfToken } from './token-claims';
@@ -68,15 +68,12 @@ export class MsalTokenProvider implements TokenProvider {
 
   private async acquire(entry: ClientEntry, credentials: GraphCredentials): Promise<AppToken> {
     this.tokenRequests += 1;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(Object.assign(new Error('Token request timed out'), { errorCode: 'TokenTimeout' })),
-        this.options.timeoutMs,
-      );
-    });
     try {
-      const result = await Promise.race([entry.app.acquireTokenByClientCredential({ scopes: [entry.endpoints.scope] }), timeout]);
+      const result = await withTimeout(
+        entry.app.acquireTokenByClientCredential({ scopes: [entry.endpoints.scope] }),
+        this.options.timeoutMs,
+        () => Object.assign(new Error('Token request timed out'), { errorCode: 'TokenTimeout' }),
+      );
       if (!result?.accessToken) throw new Error('Microsoft Entra returned no access token');
       // Read once per token, not per send.
       let tenantId = tenantIdOfToken(result.accessToken);
@@ -92,12 +89,10 @@ export class MsalTokenProvider implements TokenProvider {
       return entry.token;
     } catch (err: unknown) {
       throw new DeliveryError(classifyTokenError(err, { ...credentials, cloud: entry.endpoints.cloud }), { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  /** The client cache key per credentials object: hashing the secret for every send showed in profiles. */
+  /** The client cache key per credentials object, so the secret is hashed once per credentials object, not per send. */
   private keyFor(credentials: GraphCredentials, endpoints: CloudEndpoints): string {
     let key = this.keys.get(credentials);
     if (key === undefined) {

@@ -2,7 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { withTimeout } from './with-timeout';
+import { toError, withTimeout } from '@omikai/graph-mailer-client';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed'] as const;
 const SCRAPE_TIMEOUT_MS = 3000;
@@ -28,7 +28,19 @@ export async function oldestWaitingAgeMs(queue: MeasuredQueue, now: number): Pro
 export function registerQueueMetrics(registry: Registry, { queue: queueOrShards, logger, now = Date.now }: QueueMetricsOptions): void {
   const queues = Array.isArray(queueOrShards) ? queueOrShards : [queueOrShards];
   const failedScrape = (queue: MeasuredQueue, what: string) => (err: unknown) => {
-    logger.warn({ err: err instanceof Error ? err.message : String(err), queue: queue.name }, `could not read ${what} for /metrics`);
+    logger.warn({ err: toError(err).message, queue: queue.name }, `could not read ${what} for /metrics`);
+  };
+  /** Reads one value per queue at scrape time; a queue whose read fails or times out is left out (and logged). */
+  const eachQueue = async <T>(
+    read: (queue: MeasuredQueue) => Promise<T>,
+    call: string,
+    what: string,
+    use: (queue: MeasuredQueue, value: T) => void,
+  ) => {
+    for (const queue of queues) {
+      const value = await withTimeout(read(queue), SCRAPE_TIMEOUT_MS, call).catch(failedScrape(queue, what));
+      if (value !== undefined) use(queue, value);
+    }
   };
   new Gauge({
     name: 'omikai_email_queue_jobs',
@@ -37,40 +49,48 @@ export function registerQueueMetrics(registry: Registry, { queue: queueOrShards,
     registers: [registry],
     async collect() {
       this.reset();
-      for (const queue of queues) {
-        const counts = await withTimeout(queue.getJobCounts(...QUEUE_STATES), SCRAPE_TIMEOUT_MS, 'getJobCounts').catch(
-          failedScrape(queue, 'job counts'),
-        );
-        for (const state of QUEUE_STATES) if (counts) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-      }
+      await eachQueue(
+        (queue) => queue.getJobCounts(...QUEUE_STATES),
+        'getJobCounts',
+        'job counts',
+        (queue, counts) => {
+          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        },
+      );
     },
   });
-  new Gauge({
-    name: 'omikai_email_queue_paused',
-    help: '1 while the e-mail queue is paused (no job is started), else 0.',
-    labelNames: ['queue'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const queue of queues) {
-        const paused = await withTimeout(queue.isPaused(), SCRAPE_TIMEOUT_MS, 'isPaused').catch(failedScrape(queue, 'the paused flag'));
-        if (paused !== undefined) this.set({ queue: queue.name }, paused ? 1 : 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'omikai_email_oldest_waiting_job_age_seconds',
-    help: 'How long the oldest waiting job has waited since it was added or last attempted (0 when none waits; delayed jobs do not count).',
-    labelNames: ['queue'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const queue of queues) {
-        const ageMs = await withTimeout(oldestWaitingAgeMs(queue, now()), SCRAPE_TIMEOUT_MS, 'oldest waiting job').catch(
-          failedScrape(queue, 'the oldest waiting job'),
-        );
-        if (ageMs !== undefined) this.set({ queue: queue.name }, ageMs / 1000);
-      }
-    },
-  });
+  const perQueueGauge = <T>(
+    name: string,
+    help: string,
+    read: (queue: MeasuredQueue) => Promise<T>,
+    call: string,
+    what: string,
+    value: (read: T) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['queue'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        await eachQueue(read, call, what, (queue, result) => this.set({ queue: queue.name }, value(result)));
+      },
+    });
+  perQueueGauge(
+    'omikai_email_queue_paused',
+    '1 while the e-mail queue is paused (no job is started), else 0.',
+    (queue) => queue.isPaused(),
+    'isPaused',
+    'the paused flag',
+    (paused) => (paused ? 1 : 0),
+  );
+  perQueueGauge(
+    'omikai_email_oldest_waiting_job_age_seconds',
+    'How long the oldest waiting job has waited since it was added or last attempted (0 when none waits; delayed jobs do not count).',
+    (queue) => oldestWaitingAgeMs(queue, now()),
+    'oldest waiting job',
+    'the oldest waiting job',
+    (ageMs) => ageMs / 1000,
+  );
 }

@@ -1,8 +1,6 @@
 // Readiness checks for /readyz: is Redis answering, is the delivery store answering.
-import { type DeliveryStore, toError } from '@omikai/graph-mailer-client';
-import { describeFailure } from './failure-reason';
+import { type DeliveryStore, describeFailure, toError, withTimeout } from '@omikai/graph-mailer-client';
 import type { StoreHealth } from '../sending/store-guard';
-import { withTimeout } from './with-timeout';
 
 export interface ReadinessCheck {
   name: string;

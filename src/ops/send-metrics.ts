@@ -2,7 +2,7 @@
 // the entry point owns (no global default registry).
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { AttemptReport, SendObserver } from '../sending/send-email-job';
-import { FAILURE_CATEGORIES } from './failure-reason';
+import { FAILURE_CATEGORIES } from '@omikai/graph-mailer-client';
 
 export const SEND_DURATION_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 

@@ -33,11 +33,6 @@ export function normalizeThumbprint(value: string): string {
   return value.replace(/[\s:]/g, '').toUpperCase();
 }
 
-/** SHA-256 thumbprint (hex) of a PEM certificate, as Entra and MSAL compute it. */
-export function certificateThumbprintSha256(certificatePem: string): string {
-  return createHash('sha256').update(new X509Certificate(certificatePem).raw).digest('hex').toUpperCase();
-}
-
 function readPrivateKey(pem: string): { key: KeyObject } | { code: CertificateProblemCode; problem: string } {
   try {
     return { key: createPrivateKey(pem) };

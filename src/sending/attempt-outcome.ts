@@ -2,9 +2,8 @@
 // whether the job is done, waits, retries or has failed for good.
 import { UnrecoverableError, type Job } from 'bullmq';
 import { maskFailureAddresses } from '../delivery/address-masking';
-import { type AttemptOutcome, DeliveryError, type Failure, type EmailJob } from '@omikai/graph-mailer-client';
+import { type AttemptOutcome, DeliveryError, describeFailure, type Failure, type EmailJob } from '@omikai/graph-mailer-client';
 import { throttleScope } from '../flow/flow-policy';
-import { describeFailure } from '../ops/failure-reason';
 import type { SendRoute } from '../settings/resolve-sender';
 import { decideRetry } from './retry-policy';
 import type { ResolvedDependencies, SendEmailResult } from './send-email-job';

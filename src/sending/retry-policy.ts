@@ -27,6 +27,20 @@ export interface AttemptContext {
 }
 
 /**
+ * Exponential backoff with jitter: a delay between half and all of `baseMs` doubled per step
+ * (step 1 is `baseMs`), at most `maxMs`. `random` in [0, 1) is injected so tests are exact.
+ */
+export function backoffDelayMs(step: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }, random: number): number {
+  const ceilingMs = Math.min(maxMs, baseMs * 2 ** (step - 1));
+  return Math.round(ceilingMs / 2 + (ceilingMs / 2) * random);
+}
+
+/** A wait the server asked for, plus up to 10 % (at most 1 s), so a crowd of jobs does not return at the same instant. */
+function spreadWaitMs(waitMs: number, random: number): number {
+  return Math.round(waitMs + Math.min(waitMs * 0.1, 1000) * random);
+}
+
+/**
  * Retry-After is honoured as given (plus up to 10% jitter, at most 1 s, so a crowd of jobs does
  * not return at the same instant); without it the delay doubles per attempt, with jitter.
  */
@@ -48,7 +62,7 @@ export function decideRetry(
         },
       };
     }
-    return { action: 'defer', delayMs: Math.round(throttlePause.waitMs + Math.min(throttlePause.waitMs * 0.1, 1000) * random) };
+    return { action: 'defer', delayMs: spreadWaitMs(throttlePause.waitMs, random) };
   }
   if (failure.category === 'unknown-outcome' && policy.outcomeUnknown === 'fail') {
     return {
@@ -68,8 +82,7 @@ export function decideRetry(
     };
   }
   if (failure.retryAfterMs !== undefined) {
-    return { action: 'retry', delayMs: Math.round(failure.retryAfterMs + Math.min(failure.retryAfterMs * 0.1, 1000) * random) };
+    return { action: 'retry', delayMs: spreadWaitMs(failure.retryAfterMs, random) };
   }
-  const ceilingMs = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return { action: 'retry', delayMs: Math.round(ceilingMs / 2 + (ceilingMs / 2) * random) };
+  return { action: 'retry', delayMs: backoffDelayMs(attempt, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }, random) };
 }

@@ -10,6 +10,7 @@ import {
   type DeliveryStore,
   DeliveryError,
   clipText,
+  describeFailure,
   toError,
   type Failure,
   type FailureCategory,
@@ -37,14 +38,12 @@ import { chooseSendPath, encodedMessageBytes } from './send-path';
 import type { TokenProvider } from '../graph/token-provider';
 import { resolveSender, type SendRoute } from '../settings/resolve-sender';
 import type { SettingsStore } from '../settings/settings-store';
-import { describeFailure } from '../ops/failure-reason';
 import { finishPendingRecord, hasPendingRecord, recordSent, settleFailure, type AttemptState, type JobControl } from './attempt-outcome';
 import type { RetryPolicy } from './retry-policy';
 import type { StoreName } from '../storage/store-errors';
 import { guardStore, StoreFailedError, StoreHealth, StoreUnavailableError, storeRetryDelayMs } from './store-guard';
 import { openEmailContent, type SendableContent } from './job-content';
 
-export { describeFailure } from '../ops/failure-reason';
 export { RetryLaterError } from './attempt-outcome';
 
 /** What one attempt came to, for metrics and other observers; never carries message content. */

@@ -12,6 +12,7 @@ import {
   type RedisClient,
   TEST_CONNECTION_JOB_NAME,
   type PayloadStore,
+  toError,
 } from '@omikai/graph-mailer-client';
 import { GraphDraftClient } from '../graph/draft-client';
 import { GraphMailClient } from '../graph/graph-mail-client';
@@ -68,7 +69,7 @@ export function startEmailWorker({
   const { limits } = config.flow;
   // Flow state lives in Redis so the limits hold across every worker process; its own connection,
   // because the worker's is used for blocking commands.
-  // Auto-pipelining batches the gate's calls of concurrent jobs into one write (a syscall per command showed in profiles).
+  // Auto-pipelining batches the gate's calls of concurrent jobs into one write instead of a syscall each.
   const flowRedis = limits ? duplicateRedisConnection(connection, { enableAutoPipelining: true }) : undefined;
   flowRedis?.on('error', (err: Error) => logger.warn({ err: err.message }, 'flow-control redis connection error'));
   const flow =
@@ -76,19 +77,14 @@ export function startEmailWorker({
       ? new RedisMailboxGate(flowRedis, limits, flowKeyPrefix(config.queueName), 2 * config.worker.sendTimeoutMs)
       : undefined;
   const uploads = flowRedis ? new RedisUploadBudget(flowRedis, config.drafts.uploadBudget, flowKeyPrefix(config.queueName)) : undefined;
-  const fetchImpl = createHttpsFetch({ maxSockets: config.worker.concurrency });
-  const graph = new GraphMailClient({
+  const graphOptions = {
     graphBaseUrl: config.cloud.graphBaseUrl,
     cloud: config.cloud.cloud,
     timeoutMs: config.worker.sendTimeoutMs,
-    fetch: fetchImpl,
-  });
-  const draftGraph = new GraphDraftClient({
-    graphBaseUrl: config.cloud.graphBaseUrl,
-    cloud: config.cloud.cloud,
-    timeoutMs: config.worker.sendTimeoutMs,
-    fetch: fetchImpl,
-  });
+    fetch: createHttpsFetch({ maxSockets: config.worker.concurrency }),
+  };
+  const graph = new GraphMailClient(graphOptions);
+  const draftGraph = new GraphDraftClient(graphOptions);
   // Connection tests read the settings afresh (a person just changed them), through the same token
   // provider, and check draft sending as `npm run verify` does.
   const testConnectionJob = createTestConnectionProcessor({
@@ -176,10 +172,7 @@ export function startEmailWorker({
       each.on('failed', (job) => {
         if (job)
           void keepContentOfFailedJob(job, keeping).catch((err: unknown) =>
-            logger.warn(
-              { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
-              "could not move a failed job's content to the payload store",
-            ),
+            logger.warn({ jobId: job.id, err: toError(err).message }, "could not move a failed job's content to the payload store"),
           );
       });
   }

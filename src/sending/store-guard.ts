@@ -1,8 +1,9 @@
 // Tells a store outage (MongoDB down, a network blip, a primary election) apart from a store error that waiting
 // does not fix (a missing privilege, a validator, an unsupported server): the first makes a job wait without using
 // an attempt; the second fails it as [store] with what to do, and /readyz shows it until the store works again.
-import { DeliveryError, type Failure } from '@omikai/graph-mailer-client';
+import { DeliveryError, type Failure, toError } from '@omikai/graph-mailer-client';
 import { classifyStoreError, type StoreName } from '../storage/store-errors';
+import { backoffDelayMs } from './retry-policy';
 
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
@@ -11,7 +12,7 @@ export class StoreUnavailableError extends Error {
     readonly store: StoreName,
     cause: unknown,
   ) {
-    super(`The ${store} store is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`The ${store} store is unavailable: ${toError(cause).message}`, { cause });
   }
 }
 
@@ -77,6 +78,5 @@ export async function guardStore<T>(
 
 /** Waits while a store is down: 1 s, doubling per consecutive wait, at most 30 s. */
 export function storeRetryDelayMs(consecutiveWaits: number, random: number): number {
-  const ceilingMs = Math.min(30_000, 1000 * 2 ** Math.max(0, consecutiveWaits));
-  return Math.round(ceilingMs / 2 + (ceilingMs / 2) * random);
+  return backoffDelayMs(Math.max(0, consecutiveWaits) + 1, { baseMs: 1000, maxMs: 30_000 }, random);
 }

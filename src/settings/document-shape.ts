@@ -10,7 +10,7 @@ export interface SettingsFieldPaths {
   'user.accountId': string;
   'user.emailProvider': string;
   'user.senderEmail': string;
-  // Optional settings (issue 6): a shape that leaves one out simply has no such setting.
+  // Optional settings: a shape that leaves one out simply has no such setting.
   /** global | usgov | usgov-dod | china: overrides MS_GRAPH_CLOUD for this account. */
   'account.cloud'?: string;
   /** The secret's expiry date as the portal shows it (Date or ISO text), recorded by the admin. */

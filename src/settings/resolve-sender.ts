@@ -2,6 +2,7 @@
 // settings. Pure: the caller loads the settings (secrets already decrypted by the store).
 import type { CloudName } from '../../config/env-schema';
 import { DeliveryError } from '@omikai/graph-mailer-client';
+import { ERP_ACCOUNT_PROFILE_PAGE, ERP_GRAPH_SETTINGS_PAGE, ERP_USER_EMAIL_PAGE } from './erp-pages';
 import { isCloudName } from '../graph/clouds';
 import { checkCertificateCredential } from '../secrets/certificates';
 import { isEmailAddress, MAX_EMAIL_ADDRESS_LENGTH } from './email-address';
@@ -31,10 +32,6 @@ export interface SendRoute {
   /** Why a user's own sender was not used, when a user was named. */
   fallbackReason?: string;
 }
-
-const ACCOUNT_PROFILE_PAGE = 'Settings > Account > Profile';
-const ACCOUNT_SETTINGS_PAGE = `${ACCOUNT_PROFILE_PAGE} > Microsoft Graph settings`;
-const USER_SETTINGS_PAGE = 'Settings > User > (the user) > E-mail provider';
 
 function settingsError(reason: string, code: string): DeliveryError {
   return new DeliveryError({ category: 'settings', code, reason });
@@ -100,7 +97,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     const name = account.cloud.toLowerCase();
     if (!isCloudName(name)) {
       throw settingsError(
-        `Account ${accountId}'s cloud setting (${maskSettingValue(account.cloud)}) is not one of global, usgov, usgov-dod, china; correct it at ${ACCOUNT_SETTINGS_PAGE} ` +
+        `Account ${accountId}'s cloud setting (${maskSettingValue(account.cloud)}) is not one of global, usgov, usgov-dod, china; correct it at ${ERP_GRAPH_SETTINGS_PAGE} ` +
           'or remove it to use MS_GRAPH_CLOUD.',
         'InvalidCloud',
       );
@@ -116,7 +113,7 @@ function credentialsOf(account: AccountSettings & { tenantId: string; clientId: 
     ...(account.certificatePem ? { certificatePem: account.certificatePem } : {}),
   });
   if (!check.ok) {
-    throw settingsError(`Account ${accountId}'s certificate ${check.problem}. Fix it at ${ACCOUNT_SETTINGS_PAGE}.`, check.code);
+    throw settingsError(`Account ${accountId}'s certificate ${check.problem}. Fix it at ${ERP_GRAPH_SETTINGS_PAGE}.`, check.code);
   }
   const certificate: CertificateCredential = {
     privateKeyPem: account.certificatePrivateKey!,
@@ -134,7 +131,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   if (account.emailProvider !== graphProviderValue) {
     throw settingsError(
       `Account ${accountId} does not use Microsoft Graph for e-mail (E-mail provider is ${describeProvider(account.emailProvider)}); ` +
-        `an admin sets E-mail provider = Microsoft Graph at ${ACCOUNT_PROFILE_PAGE}.`,
+        `an admin sets E-mail provider = Microsoft Graph at ${ERP_ACCOUNT_PROFILE_PAGE}.`,
       'ProviderNotGraph',
     );
   }
@@ -142,7 +139,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   const { tenantId, clientId, senderEmail: accountSender } = account;
   if (missing.length > 0 || !tenantId || !clientId || !accountSender) {
     throw settingsError(
-      `Account ${accountId} is missing ${missing.join(', ')}; an admin fills ${missing.length > 1 ? 'them' : 'it'} in at ${ACCOUNT_SETTINGS_PAGE}.`,
+      `Account ${accountId} is missing ${missing.join(', ')}; an admin fills ${missing.length > 1 ? 'them' : 'it'} in at ${ERP_GRAPH_SETTINGS_PAGE}.`,
       'MissingAccountSetting',
     );
   }
@@ -151,7 +148,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
     credentials = credentialsOf({ ...account, tenantId, clientId });
     credentialsByAccount.set(account, credentials);
   }
-  if (!isEmailAddress(accountSender)) throw invalidSender(`Account ${accountId}'s Sender e-mail`, accountSender, ACCOUNT_SETTINGS_PAGE);
+  if (!isEmailAddress(accountSender)) throw invalidSender(`Account ${accountId}'s Sender e-mail`, accountSender, ERP_GRAPH_SETTINGS_PAGE);
   const asAccount = (fallbackReason?: string): SendRoute => ({
     sender: accountSender,
     senderSource: 'account',
@@ -169,7 +166,7 @@ export function resolveSender({ accountId, userId, account, user, graphProviderV
   }
   if (user.emailProvider !== graphProviderValue) return asAccount(`user ${userId} does not use Microsoft Graph`);
   if (!user.senderEmail) return asAccount(`user ${userId} has no Sender e-mail`);
-  if (!isEmailAddress(user.senderEmail)) throw invalidSender(`User ${userId}'s Sender e-mail`, user.senderEmail, USER_SETTINGS_PAGE);
+  if (!isEmailAddress(user.senderEmail)) throw invalidSender(`User ${userId}'s Sender e-mail`, user.senderEmail, ERP_USER_EMAIL_PAGE);
   // Whoever edits a user's Sender e-mail must not choose any From address the app can send as.
   if (!isAllowedSender(user.senderEmail, account.allowedSenderDomains)) return asAccount(SENDER_NOT_ALLOWED);
   return { sender: user.senderEmail, senderSource: 'user', credentials };

@@ -1,6 +1,7 @@
 // The account's way of sending (sendMail or a draft) and its mailbox size limit, read from its
 // settings. Pure: throws a `settings` DeliveryError naming the setting when a value is not usable.
 import { DeliveryError } from '@omikai/graph-mailer-client';
+import { ERP_GRAPH_SETTINGS_PAGE } from './erp-pages';
 import { maskSettingValue } from './setting-value';
 import type { AccountSettings } from './settings-store';
 
@@ -18,8 +19,6 @@ export interface SendModeSettings {
   maxSendSizeBytes: number;
 }
 
-const SETTINGS_PAGE = 'Settings > Account > Profile > Microsoft Graph settings';
-
 export function readSendModeSettings(account: Pick<AccountSettings, 'accountId' | 'sendMode' | 'maxSendSizeMb'>): SendModeSettings {
   const { accountId } = account;
   const stored = account.sendMode?.toLowerCase();
@@ -27,7 +26,7 @@ export function readSendModeSettings(account: Pick<AccountSettings, 'accountId' 
     throw new DeliveryError({
       category: 'settings',
       code: 'InvalidSendMode',
-      reason: `Account ${accountId}'s send mode (${maskSettingValue(account.sendMode ?? '')}) is not one of direct, draft, auto; correct it at ${SETTINGS_PAGE} (microsoftGraph.sendMode).`,
+      reason: `Account ${accountId}'s send mode (${maskSettingValue(account.sendMode ?? '')}) is not one of direct, draft, auto; correct it at ${ERP_GRAPH_SETTINGS_PAGE} (microsoftGraph.sendMode).`,
     });
   }
   let sizeMb = DEFAULT_MAX_SEND_SIZE_MB;
@@ -37,7 +36,7 @@ export function readSendModeSettings(account: Pick<AccountSettings, 'accountId' 
       throw new DeliveryError({
         category: 'settings',
         code: 'InvalidMaxSendSize',
-        reason: `Account ${accountId}'s maximum send size (${maskSettingValue(account.maxSendSizeMb)}) is not a number of MB from 1 to ${MAX_MAX_SEND_SIZE_MB}; correct it at ${SETTINGS_PAGE} (microsoftGraph.maxSendSizeMb).`,
+        reason: `Account ${accountId}'s maximum send size (${maskSettingValue(account.maxSendSizeMb)}) is not a number of MB from 1 to ${MAX_MAX_SEND_SIZE_MB}; correct it at ${ERP_GRAPH_SETTINGS_PAGE} (microsoftGraph.maxSendSizeMb).`,
       });
     }
   }

@@ -3,6 +3,7 @@
 // secret, or refuses it when SETTINGS_REQUIRE_ENCRYPTED is set.
 import type { Logger } from 'pino';
 import { DeliveryError, clipText, type Failure } from '@omikai/graph-mailer-client';
+import { ERP_GRAPH_SETTINGS_PAGE } from './erp-pages';
 import {
   SecretDecryptionError,
   decryptSecret,
@@ -19,7 +20,6 @@ export const SECRET_LABELS: Record<SecretSetting, string> = {
   'account.certificatePrivateKey': 'Certificate private key',
 };
 
-const SETTINGS_PAGE = 'Settings > Account > Profile > Microsoft Graph settings';
 const MAX_WARNED = 10_000;
 
 export interface SettingsSecretsOptions {
@@ -86,7 +86,7 @@ function encryptSteps(accountId: string, setting: SecretSetting): string[] {
   return [
     `- Have the ERP store ${encryptSecretCall(accountId, setting)} with the keys of SETTINGS_ENCRYPTION_KEYS (docs/setup.md).`,
     '- Or encrypt what is stored now: npm run ops -- settings reencrypt --encrypt-plaintext (add --dry-run first to see what changes).',
-    `- Or re-enter the ${SECRET_LABELS[setting]} at ${SETTINGS_PAGE}.`,
+    `- Or re-enter the ${SECRET_LABELS[setting]} at ${ERP_GRAPH_SETTINGS_PAGE}.`,
     'Then: npm run verify -- --account <id>, and ops retry --category settings --force.',
   ];
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { toError } from '@omikai/graph-mailer-client';
 
 const SUPPORTED = 'This worker runs on MongoDB 6.0, 7.0 or 8.0 (self-hosted or Atlas), best as a replica set; see docs/mongodb.md.';
 const OLDEST_TESTED_MAJOR = 6;
@@ -69,7 +70,7 @@ async function probeUpdatePipeline(connection: Connection, deliveryCollection: s
     const updated = await collection.findOneAndUpdate({ _id }, [{ $set: { probe: { $add: ['$probe', 1] } } }], { returnDocument: 'after' });
     if (updated?.probe !== 2) throw new Error(`the update pipeline answered ${JSON.stringify(updated)}`);
   } catch (err: unknown) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = toError(err).message;
     if (typeof err === 'object' && err !== null && 'code' in err && (err.code === 13 || err.code === 18)) {
       throw new UnsupportedMongoServerError(
         `The MongoDB user in MONGODB_URI may not write to "${deliveryCollection}" (${detail}); grant it the readWrite role on the database.`,
@@ -88,7 +89,7 @@ async function probeUpdatePipeline(connection: Connection, deliveryCollection: s
 
 /** Says plainly why the delivery indexes could not be built when the reason is the server, not an index in the way. */
 export function explainIndexFailure(err: unknown, report: MongoServerReport, collection: string): Error {
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = toError(err).message;
   return new UnsupportedMongoServerError(
     `Could not build the indexes of "${collection}" on MongoDB ${report.version}${report.platform ? ` (${report.platform})` : ''}: ${detail}. ` +
       `They include a wildcard index on correlation.$** (MongoDB 4.2+), which Amazon DocumentDB and Azure Cosmos DB for MongoDB may lack. ${SUPPORTED}`,

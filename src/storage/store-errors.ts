@@ -1,7 +1,7 @@
 // Decides whether a store error is an outage (wait for the store) or permanent (fail the job as [store]), from the
 // MongoDB driver's own signals: its error classes, its error labels, and the one table of server codes below.
 import mongoose from 'mongoose';
-import type { Failure } from '@omikai/graph-mailer-client';
+import { type Failure, toError } from '@omikai/graph-mailer-client';
 
 export type StoreName = 'settings' | 'deliveries' | 'content';
 
@@ -136,7 +136,7 @@ export function classifyStoreError(store: StoreName, err: unknown): StoreErrorCl
 }
 
 function storeFailure(store: StoreName, what: string, advice: string, code: string, err: unknown): Failure {
-  const detail = err instanceof Error ? err.message.slice(0, 300) : String(err).slice(0, 300);
+  const detail = toError(err).message.slice(0, 300);
   return {
     category: 'store',
     code,

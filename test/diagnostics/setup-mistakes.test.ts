@@ -4,7 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../../tools/graph-simu
 import { openPipelineCount, sampleEmail, startTestPipeline, type TestPipeline } from '../support/test-pipeline';
 import { MAILBOXES, SECRET, diagnosticsFixture, stepOf, verifyAgainst, withAccount, type DiagnosticsFixture } from './diagnostics-kit';
 import { SETUP_MISTAKES, type SetupMistake } from './setup-mistakes';
-import { MAX_FAILED_REASON_CHARS, parseFailedReason } from '../../src/ops/failure-reason';
+import { MAX_FAILED_REASON_CHARS, parseFailedReason } from '@omikai/graph-mailer-client';
 
 let fixture: DiagnosticsFixture;
 let simulator: GraphSimulator;

@@ -1,10 +1,9 @@
 // Reading failedReason back, the retry advice per category, the job summary and CLI durations: pure functions.
-import { attemptMessages, parseFailedReason } from '../../src/ops/failure-reason';
+import { FAILURE_CATEGORIES, describeFailure, parseFailedReason } from '@omikai/graph-mailer-client';
+import { attemptMessages } from '../../src/ops/cli/failed-jobs';
 import { formatAgo, parseDurationMs } from '../../src/ops/duration';
 import { summarizeEmailJob } from '../../src/ops/job-summary';
 import { adviseRetry, retryHint } from '../../src/ops/retry-advice';
-import { describeFailure } from '../../src/sending/send-email-job';
-import { FAILURE_CATEGORIES } from '../../src/ops/failure-reason';
 
 describe('parseFailedReason', () => {
   it('reads back what describeFailure wrote, runbook link and request-id apart', () => {

@@ -10,6 +10,7 @@ export * from './send-mail-body';
 export * from './json-schema';
 export * from './delivery-store';
 export * from './failure';
+export * from './with-timeout';
 export * from './connection-report';
 export * from './priority';
 export * from './queue-shards';

@@ -16,6 +16,7 @@ import {
   type EmailJobInput,
 } from './email-job';
 import { priorityJobOptions, type EmailPriority } from './priority';
+import { withTimeout } from './with-timeout';
 import type { PayloadWriter } from './payload-store';
 import { DEFAULT_INLINE_MAX_BYTES, offloadContent, toJobInput, type EmailInput, type PendingPayload } from './content-offload';
 
@@ -232,17 +233,11 @@ export function createEmailProducer({
   }
 
   async function withinTimeout<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueUnavailableError(enqueueTimeoutMs)), enqueueTimeoutMs);
-    });
     try {
-      return await Promise.race([operation, timeout]);
+      return await withTimeout(operation, enqueueTimeoutMs, () => new QueueUnavailableError(enqueueTimeoutMs));
     } catch (err: unknown) {
       if (err instanceof QueueUnavailableError || err instanceof EnqueueNotReplicatedError) throw err;
       throw new QueueUnavailableError(enqueueTimeoutMs, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

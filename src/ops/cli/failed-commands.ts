@@ -1,12 +1,11 @@
 // `ops failed list` (failed e-mails grouped by category) and `ops failed show <jobId>` (one job in full).
 import { StoreNotConfiguredError } from '../../../config/load-config';
-import { type DeliveryRecord, toError } from '@omikai/graph-mailer-client';
+import { type DeliveryRecord, RUNBOOK_SECTIONS, isFailureCategory, parseFailedReason, toError } from '@omikai/graph-mailer-client';
 import { formatAgo, parseDurationMs } from '../duration';
-import { RUNBOOK_SECTIONS, attemptMessages, isFailureCategory, parseFailedReason } from '../failure-reason';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
 import { adviseRetry, isPermanent } from '../retry-advice';
 import { EXIT_INCOMPLETE, EXIT_OK, UsageError, isoTime, listOption, stringOption, type CommandContext } from './cli-context';
-import { groupFailedJobs, scanFailedJobs, type FailedJobFilter } from './failed-jobs';
+import { attemptMessages, groupFailedJobs, scanFailedJobs, type FailedJobFilter } from './failed-jobs';
 import { escapeControlCharacters as oneLine } from './terminal-text';
 
 const MAX_LISTED_IDS = 10;

@@ -1,7 +1,6 @@
 // Reads failed e-mail jobs out of the queue and groups them by failure category for people.
 import type { Job, Queue } from 'bullmq';
-import type { FailureCategory } from '@omikai/graph-mailer-client';
-import { parseFailedReason } from '../failure-reason';
+import { parseFailedReason, type FailureCategory } from '@omikai/graph-mailer-client';
 import { summarizeEmailJob, type EmailJobSummary } from '../job-summary';
 import { retryHint } from '../retry-advice';
 
@@ -85,4 +84,12 @@ export function groupFailedJobs(jobs: readonly FailedJobInfo[]): FailedGroup[] {
   const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
   for (const group of sorted) group.reasons.sort((a, b) => b.count - a.count);
   return sorted;
+}
+
+/** The first line of each attempt's error as BullMQ kept it, newest first, without the error class name. */
+export function attemptMessages(stacktrace: readonly (string | null | undefined)[] | null | undefined): string[] {
+  return (stacktrace ?? [])
+    .filter((entry): entry is string => typeof entry === 'string' && entry.length > 0)
+    .map((entry) => (entry.split('\n')[0] ?? '').replace(/^[A-Za-z]*Error: /, ''))
+    .reverse();
 }

@@ -1,8 +1,7 @@
 // Retries one failed e-mail job, safely: never one whose e-mail was sent or cancelled, never a permanent failure
 // without --force. The worker checks the delivery record again before it sends.
 import type { Queue } from 'bullmq';
-import { type DeliveryStore, toError, type FailureCategory } from '@omikai/graph-mailer-client';
-import { parseFailedReason } from '../failure-reason';
+import { type DeliveryStore, parseFailedReason, toError, type FailureCategory } from '@omikai/graph-mailer-client';
 import { adviseRetry } from '../retry-advice';
 
 export const RETRY_OUTCOMES = [

@@ -3,8 +3,13 @@
 // from known failed and completed jobs without Graph.
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import { type Failure, EMAIL_JOB_SCHEMA_VERSION, SEND_EMAIL_JOB_NAME, type EmailJobInput } from '@omikai/graph-mailer-client';
-import { describeFailure } from '../../../src/sending/send-email-job';
+import {
+  type Failure,
+  describeFailure,
+  EMAIL_JOB_SCHEMA_VERSION,
+  SEND_EMAIL_JOB_NAME,
+  type EmailJobInput,
+} from '@omikai/graph-mailer-client';
 import { sampleEmail } from '../../support/test-pipeline';
 
 export const SECRET_BODY = 'Confidential salary statement 4711 for Anna';
