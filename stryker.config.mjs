@@ -47,6 +47,7 @@ export default {
         '<rootDir>/test/contract/delivery-store.contract.test.ts',
         '<rootDir>/test/contract/mongo-indexes.contract.test.ts',
         '<rootDir>/test/contract/mongo-delivery-store.contract.test.ts',
+        '<rootDir>/test/contract/mongo-delivery-interleavings.contract.test.ts',
         '<rootDir>/test/unit/encrypted-secret.test.ts',
         '<rootDir>/test/unit/secret-edges.test.ts',
         '<rootDir>/test/unit/settings-secrets.test.ts',

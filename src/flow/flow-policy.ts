@@ -41,5 +41,6 @@ export function sendIntervalMs(limits: Pick<MailboxLimits, 'messagesPerWindow' |
  * mailbox; any other throttle is taken to be about the app, and pauses the tenant.
  */
 export function throttleScope(failure: Pick<Failure, 'code' | 'detail'>): 'mailbox' | 'tenant' {
-  return /mailbox/i.test(`${failure.code ?? ''} ${failure.detail ?? ''}`) ? 'mailbox' : 'tenant';
+  const namesMailbox = (text: string | undefined) => text?.toLowerCase().includes('mailbox') === true;
+  return namesMailbox(failure.code) || namesMailbox(failure.detail) ? 'mailbox' : 'tenant';
 }

@@ -55,6 +55,20 @@ describeEachMongoTarget('delivery indexes at start-up', (target) => {
     await store.ensureIndexes();
   });
 
+  test('a failure that is not an index conflict is passed on as it is: two records already sharing a key (E11000)', async () => {
+    const name = collectionName();
+    const collection = target.database().collection<{ _id: string; accountId: string; idempotencyKey: string }>(name);
+    await collection.insertMany([
+      { _id: 'job-1', accountId: 'acct-1', idempotencyKey: 'invoice-42' },
+      { _id: 'job-2', accountId: 'acct-1', idempotencyKey: 'invoice-42' },
+    ]);
+
+    const error = await new MongoDeliveryStore(target.database(), name).ensureIndexes().catch((err: unknown) => err);
+
+    expect(error).not.toBeInstanceOf(IndexConflictError);
+    expect(error).toMatchObject({ code: 11000 });
+  });
+
   test('indexes already as the worker wants them are left alone', async () => {
     const name = collectionName();
     await new MongoDeliveryStore(target.database(), name).ensureIndexes();
