@@ -1,4 +1,4 @@
-// Environment variables for secrets at rest and credential checks (issue 6). Merged into the one schema by env-schema.ts.
+// Environment variables for secrets at rest and credential checks. Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
 import { KEY_ID_PATTERN, SecretKeyringError, parseKeyring } from '../src/secrets/secret-keyring';
 import type { CredentialsConfig } from '../src/service-config';

@@ -1,4 +1,4 @@
-// Environment variables for draft-based sending (issue 15). Merged into the one schema by env-schema.ts.
+// Environment variables for draft-based sending. Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
 import type { DraftsConfig } from '../src/service-config';
 import { httpsUrl, optionalString, positiveInt, problemWith } from './env-values';

@@ -1,4 +1,4 @@
-// Environment variables for per-mailbox flow control (issue 4). Merged into the one schema by env-schema.ts.
+// Environment variables for per-mailbox flow control. Merged into the one schema by env-schema.ts.
 import { z } from 'zod';
 import { EXCHANGE_LIMITS } from '../src/flow/flow-policy';
 import type { FlowConfig } from '../src/service-config';
@@ -26,7 +26,7 @@ export const flowEnvExamples: Record<keyof FlowEnv, string> = {
   FLOW_TENANT_PAUSE_AFTER_MAILBOXES: '3',
 };
 
-export function readFlowConfig(env: FlowEnv, _problems: string[]): FlowConfig {
+export function readFlowConfig(env: FlowEnv): FlowConfig {
   if (!env.FLOW_ENABLED) return { limits: undefined };
   return {
     limits: {

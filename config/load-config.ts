@@ -104,7 +104,7 @@ function readConfig(env: Record<string, string | undefined>): ReadConfig {
   const problems: string[] = [];
   const fields = parseFieldPaths(e.SETTINGS_FIELDS, problems);
   const redis = readRedisConfig(e, problems, problem);
-  const flow = readFlowConfig(e, problems);
+  const flow = readFlowConfig(e);
   const ops = readOpsConfig(e, problems);
   const credentials = readCredentialsConfig(e, problems);
   const drafts = readDraftsConfig(e, problems);

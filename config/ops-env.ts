@@ -1,4 +1,4 @@
-// Environment variables for the dashboard, health and metrics endpoints (issue 5). Merged into the one schema by env-schema.ts.
+// Environment variables for the dashboard, health and metrics endpoints. Merged into the one schema by env-schema.ts.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDashboardUsers } from '../src/dashboard/dashboard-users';
